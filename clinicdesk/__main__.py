@@ -1,0 +1,5 @@
+import sys
+
+from clinicdesk.launcher import main
+
+sys.exit(main())

@@ -1,0 +1,84 @@
+"""The ``clinicdesk`` command: picks the subcommand, imports only what it needs, runs it.
+
+Lives outside the layers because it routes to both ``app`` (command-line work) and ``ui`` (the
+window), and app may not import ui. Subcommands are modules with ``configure(parser)`` and
+``run(args) -> int``; they are imported lazily so ``clinicdesk schedule`` never pays for Qt or
+speech models. User errors (ClinicDeskError) print one line to stderr; nothing prints a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from clinicdesk import __version__
+from clinicdesk.errors import ClinicDeskError
+
+#: name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "gui": ("clinicdesk.ui.cmd_gui", "start the desktop app"),
+    "screenshot": ("clinicdesk.ui.cmd_screenshot", "render a view of the real window to a PNG"),
+    "seed": ("clinicdesk.app.cli.cmd_seed", "create an encrypted profile with demo data"),
+    "demo-profile": ("clinicdesk.app.cli.cmd_demo_profile", "create the demo profile if missing; print its path"),
+    "schedule": ("clinicdesk.app.cli.cmd_schedule", "print a day's appointments and time blocks"),
+    "patients": ("clinicdesk.app.cli.cmd_patients", "search patients"),
+    "passwd": ("clinicdesk.app.cli.cmd_passwd", "change a profile's password"),
+    "transcribe": ("clinicdesk.app.cli.cmd_transcribe", "transcribe a WAV file"),
+    "soap": ("clinicdesk.app.cli.cmd_soap", "structure a transcript (stdin) into a SOAP note"),
+    "dictate": ("clinicdesk.app.cli.cmd_dictate", "transcribe a WAV file and structure it into a SOAP note"),
+    "sync": ("clinicdesk.app.cli.cmd_sync", "run one sync with the central server"),
+}
+
+
+def _available() -> dict[str, tuple[str, str]]:
+    """Commands whose module exists (features land one issue at a time)."""
+    found = {}
+    for name, (module, text) in COMMANDS.items():
+        if importlib.util.find_spec(module) is not None:
+            found[name] = (module, text)
+    return found
+
+
+def build_parser(commands: dict[str, tuple[str, str]]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="clinicdesk", description="ClinicDesk for clinicians.")
+    parser.add_argument("--version", action="version", version=f"clinicdesk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (_, text) in commands.items():
+        sub.add_parser(name, help=text, add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    commands = _available()
+    if not argv:
+        argv = ["gui"]
+    if argv[0] not in commands:
+        build_parser(commands).parse_args(argv)  # prints usage / version and exits
+        return 2
+    name = argv[0]
+    module = importlib.import_module(commands[name][0])
+    parser = argparse.ArgumentParser(prog=f"clinicdesk {name}", description=commands[name][1])
+    module.configure(parser)
+    args = parser.parse_args(argv[1:])
+    try:
+        return int(module.run(args))
+    except ClinicDeskError as exc:
+        print(f"clinicdesk {name}: error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"clinicdesk {name}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last line of defence: one line, no traceback, no patient data
+        print(
+            f"clinicdesk {name}: internal error ({type(exc).__name__}); please report it",
+            file=sys.stderr,
+        )
+        return 70
+
+
+if __name__ == "__main__":
+    sys.exit(main())
