@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import logging
 import sys
 
@@ -21,7 +22,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "gui": ("clinicdesk.ui.cmd_gui", "start the desktop app"),
     "screenshot": ("clinicdesk.ui.cmd_screenshot", "render a view of the real window to a PNG"),
     "seed": ("clinicdesk.app.cli.cmd_seed", "create an encrypted profile with demo data"),
-    "demo-profile": ("clinicdesk.app.cli.cmd_demo_profile", "create the demo profile if missing; print its path"),
+    "demo-profile": (
+        "clinicdesk.app.cli.cmd_demo_profile",
+        "create the demo profile if missing; print its path",
+    ),
     "schedule": ("clinicdesk.app.cli.cmd_schedule", "print a day's appointments and time blocks"),
     "patients": ("clinicdesk.app.cli.cmd_patients", "search patients"),
     "passwd": ("clinicdesk.app.cli.cmd_passwd", "change a profile's password"),

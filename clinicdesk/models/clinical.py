@@ -47,7 +47,9 @@ class ClinicalNote(Synced, Base):
 
     __tablename__ = "clinical_notes"
 
-    encounter_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("encounters.id"), index=True, default=None)
+    encounter_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("encounters.id"), index=True, default=None
+    )
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
     author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     note_type: Mapped[NoteType] = mapped_column(str_enum(NoteType), default=NoteType.SOAP)
@@ -83,11 +85,15 @@ class Recording(Synced, Base):
     __tablename__ = "recordings"
 
     encounter_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("encounters.id"), default=None)
-    note_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("clinical_notes.id"), index=True, default=None)
+    note_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("clinical_notes.id"), index=True, default=None
+    )
     duration_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     size_bytes: Mapped[int] = mapped_column(Integer, default=0)
     mime_type: Mapped[str] = mapped_column(String(64), default="audio/wav")
-    status: Mapped[RecordingStatus] = mapped_column(str_enum(RecordingStatus), default=RecordingStatus.RECORDING)
+    status: Mapped[RecordingStatus] = mapped_column(
+        str_enum(RecordingStatus), default=RecordingStatus.RECORDING
+    )
     engine: Mapped[str | None] = mapped_column(String(32), default=None)
     model: Mapped[str | None] = mapped_column(String(120), default=None)
     processing_stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -29,7 +29,9 @@ class OutboxEntry(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     base_version: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus), default=OutboxStatus.PENDING, index=True)
+    status: Mapped[OutboxStatus] = mapped_column(
+        str_enum(OutboxStatus), default=OutboxStatus.PENDING, index=True
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500), default=None)
 
@@ -68,3 +70,10 @@ class ProfileSecret(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+#: ``session.info`` key set by the sync engine while it applies server changes, so that applying
+#: them does not queue them again as local changes.
+REMOTE_APPLY = "clinicdesk.remote_apply"
+#: ``session.info`` key holding the acting user's id, for audit events and history entries.
+ACTOR_ID = "clinicdesk.actor_id"
