@@ -57,6 +57,17 @@ class Store:
         self.meta.key = keys.wrap_key(self._key, new_password, self.meta.key.kdf)
         write_meta(self.profile_dir, self.meta)
 
+    def verify_password(self, password: str) -> None:
+        """Unlocking a locked screen: same throttling as opening the profile."""
+        self.meta = read_meta(self.profile_dir)
+        if _unwrap_throttled(self.profile_dir, self.meta, password) != self._key:
+            raise AuthenticationError("this password belongs to a different key; the profile was replaced")
+
+    def set_owner(self, username: str) -> None:
+        """Record which user this profile belongs to (the signed-in user after unlock)."""
+        self.meta.extra["username"] = username
+        write_meta(self.profile_dir, self.meta)
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -71,6 +82,21 @@ def _make_store(profile_dir: Path, meta: ProfileMeta, key: bytes) -> Store:
     maker = sessionmaker(engine, expire_on_commit=False)
     install_outbox_listener(maker)
     return Store(profile_dir=profile_dir, meta=meta, engine=engine, sessionmaker=maker, _key=key)
+
+
+def _unwrap_throttled(profile_dir: Path, meta: ProfileMeta, password: str) -> bytes:
+    """The one way a password is checked: refused early while throttled, failures recorded."""
+    meta.check_may_attempt(now_utc())
+    try:
+        db_key = keys.unwrap_key(meta.key, password)
+    except keys.WrongPassword:
+        meta.record_failure(now_utc())
+        write_meta(profile_dir, meta)
+        raise AuthenticationError("wrong password") from None
+    if meta.failed_attempts or meta.next_attempt_at or meta.locked_until:
+        meta.record_success()
+        write_meta(profile_dir, meta)
+    return db_key
 
 
 def create_store(
@@ -100,16 +126,7 @@ def open_store(profile_dir: Path, password: str) -> Store:
     """Unlock a profile. Wrong passwords are throttled (profile.py); a corrupt or foreign file gives
     a StoreError and is never written to."""
     meta = read_meta(profile_dir)
-    meta.check_may_attempt(now_utc())
-    try:
-        db_key = keys.unwrap_key(meta.key, password)
-    except keys.WrongPassword:
-        meta.record_failure(now_utc())
-        write_meta(profile_dir, meta)
-        raise AuthenticationError("wrong password") from None
-    if meta.failed_attempts or meta.next_attempt_at or meta.locked_until:
-        meta.record_success()
-        write_meta(profile_dir, meta)
+    db_key = _unwrap_throttled(profile_dir, meta, password)
     db_path = profile_dir / DB_FILE
     if not db_path.is_file():
         raise StoreError(f"the profile at {profile_dir} has no database file ({DB_FILE})")

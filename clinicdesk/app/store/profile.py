@@ -131,16 +131,19 @@ def read_meta(profile_dir: Path) -> ProfileMeta:
         ) from None
 
 
-def write_meta(profile_dir: Path, meta: ProfileMeta) -> None:
-    """Atomic replace, so a crash mid-write never leaves a half-written key file."""
-    text = json.dumps(meta.to_json(), indent=2)
-    fd, tmp = tempfile.mkstemp(dir=profile_dir, prefix=".profile-", suffix=".tmp")
+def write_atomic(path: Path, text: str) -> None:
+    """Write then rename, so a crash mid-write never leaves a half-written file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, profile_dir / PROFILE_FILE)
+        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_meta(profile_dir: Path, meta: ProfileMeta) -> None:
+    write_atomic(profile_dir / PROFILE_FILE, json.dumps(meta.to_json(), indent=2))
