@@ -51,6 +51,9 @@ APT_PACKAGES = [
     "sox",
     "pulseaudio",
     "pulseaudio-utils",
+    # packaging: the Windows installer script is compiled here to catch errors
+    "nsis",
+    "binutils",
 ]
 
 
