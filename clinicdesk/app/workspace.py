@@ -7,9 +7,13 @@ receive plain frozen views back (never live ORM objects).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
 
 from clinicdesk.app.services import appointments, patients, practice, schedule, users
 from clinicdesk.app.services.views import (
@@ -24,6 +28,9 @@ from clinicdesk.app.store import Store, open_store
 from clinicdesk.errors import NotFoundError, StoreError
 from clinicdesk.models import utcnow
 from clinicdesk.models.enums import AppointmentStatus, AppointmentType
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class Workspace:
@@ -64,6 +71,12 @@ class Workspace:
 
     def verify_password(self, password: str) -> None:
         self.store.verify_password(password)
+
+    def call(self, operation: Callable[Concatenate[Session, P], R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run one service function (clinicdesk.app.services.*) in its own transaction as the
+        signed-in user: ``ws.call(notes.sign_note, note_id)``. The UI runs this on a worker thread."""
+        with self.store.session(actor_id=self.user.id) as session:
+            return operation(session, *args, **kwargs)
 
     def clinicians(self) -> list[UserSummary]:
         with self.store.session(actor_id=self.user.id) as session:
