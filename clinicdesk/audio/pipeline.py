@@ -1,0 +1,148 @@
+"""From audio to utterances with the chosen engine(s): Vosk, Whisper, or both (two-pass).
+
+A file is split into utterances by the voice-activity step first, then each utterance is recognised;
+that keeps Whisper within its 30-second window and silence away from every engine. In two-pass mode
+Vosk's text is what the doctor sees live and Whisper's replaces it when the utterance is finished.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from clinicdesk.audio.medvocab import MedicalCorrector
+from clinicdesk.audio.transcriber import Recognition, Transcriber, Utterance
+from clinicdesk.audio.vad import VadConfig, split_utterances
+from clinicdesk.audio.wavfile import SAMPLE_RATE, FloatArray, read_wav
+from clinicdesk.errors import SpeechError
+
+ENGINES = ("vosk", "whisper", "two-pass")
+
+
+@dataclass
+class SpeechEngine:
+    """The engines one dictation uses. ``live`` streams (Vosk); ``accurate`` finishes (Whisper)."""
+
+    mode: str
+    live: Transcriber | None = None
+    accurate: Transcriber | None = None
+    corrector: MedicalCorrector | None = None
+
+    @property
+    def model(self) -> str:
+        names = [t.model for t in (self.live, self.accurate) if t is not None]
+        return "+".join(names)
+
+    def recognise(self, audio: FloatArray, *, live_text: Recognition | None = None) -> Recognition:
+        """Final text of one utterance; ``live_text`` is Vosk's, already heard, when streaming."""
+        if self.accurate is not None:
+            result = self.accurate.transcribe(audio)
+        elif live_text is not None:
+            result = live_text
+        elif self.live is not None:
+            result = self.live.transcribe(audio)
+        else:  # pragma: no cover - open_engine always sets one
+            raise SpeechError("No speech engine is loaded.")
+        if self.corrector is not None and result.text:
+            result = Recognition(self.corrector.correct(result.text), result.confidence)
+        return result
+
+
+def open_engine(
+    engine: str = "whisper",
+    *,
+    model: str | None = None,
+    vosk_model: str | Path | None = None,
+    medical: bool = True,
+) -> SpeechEngine:
+    """Loads the engines for a mode: ``model`` is the Vosk folder for vosk, else a Whisper name or folder."""
+    if engine not in ENGINES:
+        raise SpeechError(f"Unknown speech engine {engine!r}. Use one of: {', '.join(ENGINES)}.")
+    from clinicdesk.audio.vosk_engine import VoskTranscriber
+    from clinicdesk.audio.whisper_engine import MEDICAL_PROMPT, WhisperTranscriber
+
+    live: Transcriber | None = None
+    accurate: Transcriber | None = None
+    if engine == "vosk":
+        live = VoskTranscriber(model or vosk_model)
+    elif engine == "whisper":
+        accurate = WhisperTranscriber(model, initial_prompt=MEDICAL_PROMPT if medical else None)
+    else:
+        live = VoskTranscriber(vosk_model)
+        accurate = WhisperTranscriber(model, initial_prompt=MEDICAL_PROMPT if medical else None)
+    corrector = MedicalCorrector.load() if medical and accurate is not None else None
+    return SpeechEngine(engine, live, accurate, corrector)
+
+
+@dataclass
+class Transcript:
+    utterances: list[Utterance]
+    audio_seconds: float
+    processing_seconds: float
+    engine: str
+    model: str
+    partials: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join(u.text for u in self.utterances if u.text)
+
+    def to_json(self) -> dict[str, object]:
+        """The ``clinicdesk transcribe --format json`` contract."""
+        return {
+            "text": self.text,
+            "utterances": [u.to_json() for u in self.utterances],
+            "audio_seconds": round(self.audio_seconds, 3),
+            "processing_seconds": round(self.processing_seconds, 3),
+            "engine": self.engine,
+            "model": self.model,
+        }
+
+
+def transcribe_audio(
+    audio: FloatArray,
+    engine: SpeechEngine,
+    *,
+    vad: VadConfig | None = None,
+    on_partial: Callable[[str], None] | None = None,
+) -> Transcript:
+    """Recognises every utterance of a finished recording (16 kHz mono)."""
+    started = time.perf_counter()
+    utterances: list[Utterance] = []
+    partials: list[str] = []
+    step = SAMPLE_RATE // 10
+    for seg in split_utterances(audio, vad):
+        chunk = audio[seg.start : seg.end]
+        live_text: Recognition | None = None
+        if engine.live is not None and engine.live.streaming:
+            stream = engine.live.stream()
+            for i in range(0, len(chunk), step):
+                partial = stream.accept(chunk[i : i + step])
+                if partial is not None:
+                    partials.append(partial)
+                    if on_partial is not None:
+                        on_partial(partial)
+            live_text = stream.finish()
+        result = engine.recognise(chunk, live_text=live_text)
+        if result.text:
+            utterances.append(
+                Utterance(result.text, seg.start_seconds, seg.end_seconds, result.confidence, engine.mode)
+            )
+    return Transcript(
+        utterances,
+        audio_seconds=len(audio) / SAMPLE_RATE,
+        processing_seconds=time.perf_counter() - started,
+        engine=engine.mode,
+        model=engine.model,
+        partials=partials,
+    )
+
+
+def transcribe_file(path: str | Path, engine: SpeechEngine, *, vad: VadConfig | None = None) -> Transcript:
+    started = time.perf_counter()
+    audio = read_wav(path)
+    transcript = transcribe_audio(audio, engine, vad=vad)
+    transcript.processing_seconds = time.perf_counter() - started
+    return transcript

@@ -1,0 +1,89 @@
+"""faster-whisper on the CPU (int8): the accurate engine for finished utterances.
+
+The decoder is primed with medical vocabulary (``initial_prompt``) because Whisper otherwise
+hears drug names as ordinary English words; a post-correction pass (``medvocab``) catches the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+
+import numpy as np
+
+from clinicdesk.audio.models import ModelInfo, locate_whisper
+from clinicdesk.audio.transcriber import Recognition, Transcriber
+from clinicdesk.audio.wavfile import FloatArray
+from clinicdesk.errors import SpeechError
+
+#: a short, style-setting prompt: dictation register, units written the clinical way
+MEDICAL_PROMPT = (
+    "Clinical dictation. Subjective. Objective. Vitals: blood pressure, heart rate, respiratory rate, "
+    "temperature, oxygen saturation. Assessment. Plan. Medications: metformin, lisinopril, atorvastatin, "
+    "amlodipine, metoprolol, losartan, levothyroxine, omeprazole, albuterol, gabapentin, sertraline, "
+    "hydrochlorothiazide, amoxicillin, ibuprofen, acetaminophen, prednisone, furosemide, insulin glargine."
+)
+
+
+def _threads() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+class WhisperTranscriber(Transcriber):
+    engine = "whisper"
+
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        beam_size: int = 5,
+        initial_prompt: str | None = MEDICAL_PROMPT,
+        cpu_threads: int | None = None,
+    ) -> None:
+        info: ModelInfo = locate_whisper(model)
+        self.model = info.name
+        self.path = info.path
+        self.beam_size = beam_size
+        self.initial_prompt = initial_prompt
+        logging.getLogger("faster_whisper").setLevel(logging.ERROR)
+        try:
+            from faster_whisper import WhisperModel
+
+            self._model = WhisperModel(
+                str(info.path), device="cpu", compute_type="int8", cpu_threads=cpu_threads or _threads()
+            )
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise SpeechError(
+                f"The Whisper model in {info.path} could not be loaded ({type(exc).__name__}); it is damaged "
+                "or not a faster-whisper model. Reinstall ClinicDesk or choose another model folder."
+            ) from None
+        self._multilingual = bool(self._model.model.is_multilingual)
+
+    def transcribe(self, audio: FloatArray) -> Recognition:
+        if len(audio) == 0 or not np.any(audio):
+            return Recognition("", 0.0)
+        segments, _ = self._model.transcribe(
+            np.ascontiguousarray(audio, dtype=np.float32),
+            language="en" if self._multilingual else None,
+            beam_size=self.beam_size,
+            initial_prompt=self.initial_prompt,
+            condition_on_previous_text=False,
+            vad_filter=False,
+            temperature=(0.0, 0.2, 0.4),
+        )
+        texts: list[str] = []
+        weights: list[float] = []
+        logprobs: list[float] = []
+        for seg in segments:
+            if seg.no_speech_prob > 0.8 and seg.avg_logprob < -1.0:
+                continue  # Whisper's own "this was not speech": drop it rather than invent words
+            text = seg.text.strip()
+            if text:
+                texts.append(text)
+                weights.append(max(1.0, seg.end - seg.start))
+                logprobs.append(seg.avg_logprob)
+        if not texts:
+            return Recognition("", 0.0)
+        mean_lp = sum(w * lp for w, lp in zip(weights, logprobs, strict=True)) / sum(weights)
+        return Recognition(" ".join(texts), min(1.0, math.exp(mean_lp)))

@@ -1,0 +1,114 @@
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import jiwer
+import numpy as np
+import pytest
+
+from clinicdesk.audio.pipeline import SpeechEngine, open_engine, transcribe_audio, transcribe_file
+from clinicdesk.audio.session import CommandEvent, DictationSession, LevelEvent, SectionEvent, UtteranceEvent
+
+from .conftest import ROOT, load, speak
+
+CLI = [sys.executable, "-m", "clinicdesk"]
+
+
+def _words(text: str) -> str:
+    text = re.sub(r"\bmr\b", "mister", text.lower())
+    return " ".join(re.findall(r"[a-z]+", text.replace("-", " ")))
+
+
+def _librivox_wer(corpora: Path, engine: SpeechEngine) -> float:
+    refs, hyps = [], []
+    for wav in sorted((corpora / "speech" / "librivox").glob("*.wav")):
+        refs.append(_words(wav.with_suffix(".txt").read_text()))
+        hyps.append(_words(transcribe_file(wav, engine).text))
+    return float(jiwer.wer(refs, hyps))
+
+
+def test_tiny_en_transcribes_real_read_speech(corpora: Path, tiny: SpeechEngine) -> None:
+    assert _librivox_wer(corpora, tiny) <= 0.06
+
+
+def test_base_transcribes_real_read_speech_within_three_percent(corpora: Path) -> None:
+    assert _librivox_wer(corpora, open_engine("whisper", model="base")) <= 0.03
+
+
+def test_silence_produces_no_words(tiny: SpeechEngine) -> None:
+    transcript = transcribe_audio(np.zeros(16_000 * 3, dtype=np.float32), tiny)
+    assert transcript.utterances == [] and transcript.text == ""
+
+
+def test_utterances_carry_times_and_confidence(corpora: Path, tiny: SpeechEngine) -> None:
+    transcript = transcribe_file(corpora / "speech" / "cards" / "005.wav", tiny)
+    (u,) = transcript.utterances
+    assert 0.0 <= u.start < u.end <= transcript.audio_seconds + 1e-6
+    assert 0.3 < u.confidence <= 1.0
+    assert "spades" in u.text.lower()
+
+
+def test_transcribe_command_prints_the_json_contract(corpora: Path) -> None:
+    wav = corpora / "speech" / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"
+    out = subprocess.run([*CLI, "transcribe", str(wav), "--model", "tiny.en", "--format", "json"],
+                         capture_output=True, text=True, check=True, cwd=ROOT)  # fmt: skip
+    data = json.loads(out.stdout)
+    assert set(data) == {"text", "utterances", "audio_seconds", "processing_seconds", "engine", "model"}
+    assert set(data["utterances"][0]) == {"text", "start", "end", "confidence"}
+    assert (data["engine"], data["model"]) == ("whisper", "tiny.en")
+    assert "ill disposed" in _words(data["text"])
+
+
+def test_a_malformed_file_is_one_clear_line_and_exit_code_8(corpora: Path) -> None:
+    out = subprocess.run([*CLI, "transcribe", str(corpora / "speech" / "malformed" / "evil.wav")],
+                         capture_output=True, text=True, cwd=ROOT)  # fmt: skip
+    assert out.returncode == 8
+    assert out.stderr.count("\n") == 1 and "evil.wav cannot be read" in out.stderr
+
+
+def test_dictate_command_turns_speech_into_a_soap_note(espeak_dir: Path) -> None:
+    wav = speak(espeak_dir, "dictate", [
+        "subjective", "cough for two days", "objective", "heart rate seventy two", "plan", "drink more water",
+    ])  # fmt: skip
+    out = subprocess.run(
+        [*CLI, "dictate", str(wav), "--model", "tiny.en", "--format", "json"],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )  # fmt: skip
+    note = json.loads(out.stdout)
+    assert "cough" in note["subjective"].lower()
+    assert note["vitals"] == {"heart_rate": 72}
+    assert "water" in note["plan"].lower()
+    assert note["transcript"]["engine"] == "whisper"
+    assert len(note["transcript"]["utterances"]) == 6
+
+
+def test_live_session_applies_voice_commands(espeak_dir: Path, tiny: SpeechEngine) -> None:
+    wav = speak(espeak_dir, "commands", [
+        "cough for two days", "go to plan", "drink more water", "stop dictation", "heart rate seventy two",
+    ])  # fmt: skip
+    audio = load(wav)
+    seen = []
+    session = DictationSession(tiny, on_event=seen.append)
+    for i in range(0, len(audio), 1600):
+        session.feed(audio[i : i + 1600])
+    session.finish()
+    texts = [u.text.lower() for u in session.dictated.utterances]
+    assert len(texts) == 2 and "cough" in texts[0] and "water" in texts[1]
+    assert session.dictated.sections == [None, "plan"]
+    assert session.stopped
+    assert any(isinstance(e, LevelEvent) for e in seen)
+    assert [e.section for e in seen if isinstance(e, SectionEvent)] == ["plan"]
+    assert [e.command.name for e in seen if isinstance(e, CommandEvent)] == ["go_to", "stop"]
+    assert sum(isinstance(e, UtteranceEvent) for e in seen) == 2
+
+
+@pytest.mark.parametrize("rate", [8000, 44100])
+def test_any_common_rate_and_channel_count_is_resampled(
+    corpora: Path, tmp_path: Path, tiny: SpeechEngine, rate: int
+) -> None:
+    wav = corpora / "speech" / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"
+    other = tmp_path / f"rate-{rate}.wav"
+    subprocess.run(["sox", str(wav), "-r", str(rate), "-c", "2", str(other)], check=True)
+    assert _words(transcribe_file(other, tiny).text) == "he was not an ill disposed young man"

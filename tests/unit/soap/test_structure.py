@@ -1,0 +1,115 @@
+from clinicdesk.app.soap import extract_diagnoses, extract_medications, extract_vitals, structure_note
+from clinicdesk.app.soap.headers import match_header
+from clinicdesk.app.soap.icd10 import suggest
+from clinicdesk.audio.normalize import normalize
+
+
+def test_spoken_headers_decide_the_sections() -> None:
+    note = structure_note(
+        [
+            "subjective",
+            "cough for three days",
+            "objective",
+            "lungs clear",
+            "assessment",
+            "acute bronchitis",
+            "plan",
+            "rest and fluids",
+        ]
+    )
+    expected = ("Cough for 3 days.", "Lungs clear.", "Acute bronchitis.", "Rest and fluids.")
+    assert (note.subjective, note.objective, note.assessment, note.plan) == expected
+
+
+def test_a_header_can_lead_its_content() -> None:
+    note = structure_note(
+        ["Plan: start lisinopril 10 mg daily.", "vitals blood pressure one fifty over ninety"]
+    )
+    assert "lisinopril" in note.plan.lower()
+    assert note.vitals["blood_pressure"] == "150/90"
+
+
+def test_a_header_word_that_starts_a_sentence_is_not_a_header() -> None:
+    assert match_header("Vitals look good today.") is None
+    assert match_header("assessment of respiratory effort normal") is None
+
+
+def test_headerless_dictation_is_classified_in_order() -> None:
+    note = structure_note(
+        [
+            "the patient reports three days of productive cough and subjective fevers",
+            "she denies chest pain or shortness of breath",
+            "on exam there are crackles at the right base",
+            "heart has a regular rate and rhythm",
+            "community acquired pneumonia",
+            "we will start azithromycin and she will follow up in one week",
+        ]
+    )
+    assert "cough" in note.subjective and "crackles" in note.objective
+    assert "follow up" in (note.assessment + note.plan).lower()
+
+
+def test_vitals_are_extracted_with_units() -> None:
+    text = normalize(
+        "blood pressure one forty two over eighty eight heart rate seventy two respiratory rate sixteen "
+        "temperature thirty seven point two degrees celsius oxygen saturation ninety seven percent "
+        "weight eighty two kilograms height one hundred seventy eight centimeters bmi twenty five point nine"
+    )
+    assert extract_vitals(text) == {
+        "blood_pressure": "142/88", "heart_rate": 72, "respiratory_rate": 16,
+        "temperature": {"value": 37.2, "unit": "C"}, "spo2": 97, "weight": {"value": 82, "unit": "kg"},
+        "height": {"value": 178, "unit": "cm"}, "bmi": 25.9,
+    }  # fmt: skip
+
+
+def test_medications_have_dose_route_frequency_and_duration() -> None:
+    meds = extract_medications(
+        normalize("metformin five hundred milligrams by mouth twice a day for thirty days")
+    )
+    assert [m.to_json() for m in meds] == [
+        {
+            "name": "metformin",
+            "dose": "500",
+            "unit": "mg",
+            "route": "PO",
+            "frequency": "BID",
+            "duration": "30 days",
+        }
+    ]
+
+
+def test_as_needed_is_kept_with_the_frequency() -> None:
+    (med,) = extract_medications("albuterol 2 puffs inhaled every 4 hours as needed")
+    assert (med.route, med.frequency) == ("inhaled", "Q4H PRN")
+
+
+def test_diagnoses_get_icd10_suggestions() -> None:
+    found = {
+        d.text: d.icd10 for d in extract_diagnoses("type 2 diabetes mellitus and essential hypertension")
+    }
+    assert found == {"type 2 diabetes mellitus": "E11.9", "essential hypertension": "I10"}
+
+
+def test_icd10_lookup_falls_back_to_the_descriptions() -> None:
+    assert suggest("acute appendicitis") is not None and suggest("acute appendicitis").startswith("K35")
+    assert suggest("zzz not a disease") is None
+
+
+def test_the_note_keeps_raw_text_and_confidence() -> None:
+    class U:
+        def __init__(self, text: str, confidence: float) -> None:
+            self.text, self.confidence = text, confidence
+
+    note = structure_note([U("plan", 0.9), U("metformin five hundred milligrams", 0.7)])
+    data = note.to_dict()
+    assert data["raw_transcription"] == "plan\nmetformin five hundred milligrams"
+    assert [u["confidence"] for u in data["utterances"]] == [0.9, 0.7]
+    assert set(data) >= {
+        "subjective",
+        "objective",
+        "assessment",
+        "plan",
+        "vitals",
+        "medications",
+        "diagnoses",
+    }
