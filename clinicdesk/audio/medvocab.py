@@ -13,6 +13,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from clinicdesk.audio.dictation_fix import DrugSnapper, fix_dictation
+from clinicdesk.audio.whisper_engine import COMMON_DRUGS
+
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 MIN_LENGTH = 5
 CUTOFF = 0.8
@@ -38,6 +41,7 @@ def _english_words() -> frozenset[str]:
 class MedicalCorrector:
     def __init__(self, terms: list[str], english: frozenset[str]) -> None:
         self.english = english
+        self.snapper = DrugSnapper(terms, preferred=COMMON_DRUGS)
         singles = [t for t in terms if " " not in t and len(t) >= MIN_LENGTH]
         self.terms = frozenset(singles)
         self.by_initial: dict[str, list[str]] = {}
@@ -63,10 +67,12 @@ class MedicalCorrector:
         return None
 
     def correct(self, text: str) -> str:
+        """Context fixes (numbers, units, frequencies, drug names before a dose), then single words."""
+
         def fix(m: re.Match[str]) -> str:
             return self.suggest(m.group(0)) or m.group(0)
 
-        return _WORD.sub(fix, text)
+        return _WORD.sub(fix, fix_dictation(text, self.snapper))
 
 
 @lru_cache(maxsize=1)

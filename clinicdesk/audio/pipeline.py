@@ -61,17 +61,21 @@ def open_engine(
     if engine not in ENGINES:
         raise SpeechError(f"Unknown speech engine {engine!r}. Use one of: {', '.join(ENGINES)}.")
     from clinicdesk.audio.vosk_engine import VoskTranscriber
-    from clinicdesk.audio.whisper_engine import MEDICAL_PROMPT, WhisperTranscriber
+    from clinicdesk.audio.whisper_engine import HOTWORDS, MEDICAL_PROMPT, WhisperTranscriber
 
     live: Transcriber | None = None
     accurate: Transcriber | None = None
     if engine == "vosk":
         live = VoskTranscriber(model or vosk_model)
     elif engine == "whisper":
-        accurate = WhisperTranscriber(model, initial_prompt=MEDICAL_PROMPT if medical else None)
+        accurate = WhisperTranscriber(
+            model, initial_prompt=MEDICAL_PROMPT if medical else None, hotwords=HOTWORDS if medical else None
+        )
     else:
         live = VoskTranscriber(vosk_model)
-        accurate = WhisperTranscriber(model, initial_prompt=MEDICAL_PROMPT if medical else None)
+        accurate = WhisperTranscriber(
+            model, initial_prompt=MEDICAL_PROMPT if medical else None, hotwords=HOTWORDS if medical else None
+        )
     corrector = MedicalCorrector.load() if medical and accurate is not None else None
     return SpeechEngine(engine, live, accurate, corrector)
 
@@ -113,11 +117,12 @@ def transcribe_audio(
     utterances: list[Utterance] = []
     partials: list[str] = []
     step = SAMPLE_RATE // 10
+    # one stream for all utterances (finish() readies it for the next): opening one is not free
+    stream = engine.live.stream() if engine.live is not None and engine.live.streaming else None
     for seg in split_utterances(audio, vad):
         chunk = audio[seg.start : seg.end]
         live_text: Recognition | None = None
-        if engine.live is not None and engine.live.streaming:
-            stream = engine.live.stream()
+        if stream is not None:
             for i in range(0, len(chunk), step):
                 partial = stream.accept(chunk[i : i + step])
                 if partial is not None:

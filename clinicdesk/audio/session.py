@@ -67,6 +67,12 @@ class DictationSession:
         self._pad = int(self.vad.config.pad_seconds * SAMPLE_RATE)
         self._history = np.zeros(0, dtype=np.float32)  # recent audio, for the padding before speech
         self._utterance: list[FloatArray] = []
+        # One live stream for the whole session, opened now: opening a Vosk recogniser takes a few hundred
+        # milliseconds, which at the start of every utterance would delay the first partial by as much.
+        # ``finish`` leaves it ready for the next utterance.
+        self._live: Stream | None = (
+            engine.live.stream() if engine.live is not None and engine.live.streaming else None
+        )
         self._stream: Stream | None = None
         self._position = 0  # samples fed so far
         self._start = 0
@@ -118,8 +124,8 @@ class DictationSession:
         preroll = np.concatenate([self._history, before])[-self._pad - len(before) :]
         self._utterance = [preroll]
         self._start = max(0, start - len(preroll) + len(before))
-        if self.engine.live is not None and self.engine.live.streaming:
-            self._stream = self.engine.live.stream()
+        if self._live is not None:
+            self._stream = self._live
             self._stream.accept(preroll)
 
     def _add(self, audio: FloatArray, events: list[Event]) -> None:

@@ -21,8 +21,8 @@ from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from clinicdesk.app.store import keys
-from clinicdesk.app.store.engine import make_engine
-from clinicdesk.app.store.migrate import current_revision, head_revision, upgrade
+from clinicdesk.app.store.engine import enable_wal, make_engine
+from clinicdesk.app.store.migrate import HEAD, current_revision, upgrade
 from clinicdesk.app.store.outbox import install_outbox_listener
 from clinicdesk.app.store.profile import DB_FILE, ProfileMeta, now_utc, read_meta, write_meta
 from clinicdesk.errors import AuthenticationError, StoreError, ValidationError
@@ -115,6 +115,7 @@ def create_store(
         created_at=now_utc().isoformat(),
     )
     store = _make_store(profile_dir, meta, db_key)
+    enable_wal(store.engine)
     with store.engine.connect() as conn:
         upgrade(conn)
         conn.commit()
@@ -137,9 +138,10 @@ def open_store(profile_dir: Path, password: str) -> Store:
             revision = current_revision(conn)
             if revision is None:
                 raise StoreError(f"{db_path} is not a ClinicDesk database; it was left untouched")
-            if revision != head_revision():
+            if revision != HEAD:
                 upgrade(conn)
                 conn.commit()
+        enable_wal(store.engine)
     except DatabaseError:
         store.close()
         raise StoreError(

@@ -16,8 +16,10 @@ import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
+#: Per-connection settings; none of them writes to the file, so they are safe on a file not yet known
+#: to be ours. WAL mode is persistent and written to the file: the store sets it once (``enable_wal``)
+#: after it has checked that the file is a ClinicDesk database.
 PRAGMAS = (
-    "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = NORMAL",
     "PRAGMA foreign_keys = ON",
     "PRAGMA temp_store = MEMORY",
@@ -35,8 +37,19 @@ def _configure(conn: Any) -> None:
 
 def sqlcipher_connect(path: Path, key: bytes) -> Any:
     conn = sqlcipher3.connect(str(path), check_same_thread=False)
+    # SQLCipher logs decryption failures to stderr by default; a wrong file gets one clear error instead
+    conn.execute("PRAGMA cipher_log_level = NONE")
     conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
     return conn
+
+
+def enable_wal(engine: Engine) -> None:
+    """Readers never block the writer (the GUI reads while sync writes)."""
+    raw = engine.raw_connection()  # outside any transaction: SQLite refuses the switch inside one
+    try:
+        raw.cursor().execute("PRAGMA journal_mode = WAL")
+    finally:
+        raw.close()
 
 
 def make_engine(path: Path, key: bytes | None) -> Engine:
@@ -49,6 +62,7 @@ def make_engine(path: Path, key: bytes | None) -> Engine:
 
     engine = create_engine(
         "sqlite://",
+        module=sqlite3 if key is None else sqlcipher3.dbapi2,
         creator=creator,
         poolclass=QueuePool,
         pool_size=4,

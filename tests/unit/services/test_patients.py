@@ -64,3 +64,9 @@ def test_an_unknown_patient_gives_a_clear_error(clinic: Clinic) -> None:
 
     with clinic.store.session() as s, pytest.raises(NotFoundError, match="no such patient"):
         patient_chart(s, uuid.uuid4())
+
+
+def test_the_store_knows_its_newest_migration_without_asking_alembic() -> None:
+    from clinicdesk.app.store.migrate import HEAD, head_revision
+
+    assert head_revision() == HEAD

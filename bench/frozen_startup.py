@@ -1,0 +1,158 @@
+"""Cold start of the frozen app: a new ``dist/clinicdesk/clinicdesk gui`` process until the schedule is drawn.
+
+    .venv/bin/python -m bench.frozen_startup [--exe dist/clinicdesk/clinicdesk] [--runs 5] [--compare-venv]
+
+Build the bundle first (packaging/build-linux.sh). Each run starts the frozen executable (offscreen
+Qt) with ``--profile`` and CLINICDESK_PASSWORD, so the profile is unlocked without the dialog (argon2id
+included), and CLINICDESK_EXIT_AFTER_FIRST_PAINT=1, so the app prints ``first-paint <unix time>`` once
+the populated schedule is first painted and quits; the figure is that moment minus the moment just
+before the process was spawned. The day drawn is today in the practice, or the next weekday.
+
+Two kinds of run: "cold" drops the kernel's page cache before each start (needs root; skipped with a
+note otherwise), so the bundle's ~400 MB really come from disk, as after a reboot; "warm" starts a new
+process with the files already cached, as on the second start of the day. The profile is seeded once
+by the frozen binary itself (bench/out/frozen-profile). With --compare-venv the same warm runs are
+made with the virtual environment's ``python -m clinicdesk`` for comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_EXE = ROOT / "dist" / "clinicdesk" / "clinicdesk"
+DEFAULT_PROFILE = ROOT / "bench" / "out" / "frozen-profile"
+PASSWORD = "bench-frozen-password"
+DROP_CACHES = Path("/proc/sys/vm/drop_caches")
+
+
+def working_day() -> date:
+    """Today in the practice, or the next weekday: a closed day would be an empty table."""
+    from clinicdesk.app.demo import practice_today
+
+    day = practice_today()
+    while day.isoweekday() > 5:
+        day += timedelta(days=1)
+    return day
+
+
+def drop_caches() -> bool:
+    try:
+        os.sync()
+        DROP_CACHES.write_text("3\n")
+    except OSError:
+        return False
+    return True
+
+
+def ensure_profile(command: list[str], profile: Path, *, patients: int, days: int) -> None:
+    if (profile / "profile.json").is_file():
+        return
+    profile.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [*command, "seed", "--profile", str(profile), "--patients", str(patients), "--days", str(days)],
+        env={**os.environ, "CLINICDESK_PASSWORD": PASSWORD},
+        check=True,
+        capture_output=True,
+    )
+
+
+def one_run(command: list[str], profile: Path, home: Path, day: date, *, cold: bool) -> tuple[float, int]:
+    """(seconds from spawn to first paint, rows drawn)"""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "QT_QPA_PLATFORM": "offscreen",
+        "CLINICDESK_HOME": str(home / "clinicdesk"),
+        "CLINICDESK_PASSWORD": PASSWORD,
+        "CLINICDESK_EXIT_AFTER_FIRST_PAINT": "1",
+    }
+    if cold:
+        drop_caches()
+    started = time.time()
+    done = subprocess.run(
+        [*command, "gui", "--profile", str(profile), "--date", day.isoformat()],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{command[0]} gui failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+    for line in done.stdout.splitlines():
+        if line.startswith("first-paint "):
+            parts = line.split()
+            rows = int(parts[2].removeprefix("rows=")) if len(parts) > 2 else -1
+            return float(parts[1]) - started, rows
+    raise SystemExit("the app exited without reporting its first paint")
+
+
+def summary(name: str, times: list[float], rows: int, command: str, note: str = "") -> str:
+    return (
+        f"{name}: median {statistics.median(times):.2f} s (min {min(times):.2f} s, max {max(times):.2f} s, "
+        f"{len(times)} runs, {rows} rows drawn{note}; command: {command})"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.frozen_startup", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--exe", type=Path, default=DEFAULT_EXE, help="the frozen executable")
+    parser.add_argument("--profile", type=Path, default=DEFAULT_PROFILE, help="seeded if missing")
+    parser.add_argument("--patients", type=int, default=2000, help="when seeding the profile (2000)")
+    parser.add_argument("--days", type=int, default=60, help="when seeding the profile (60)")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--compare-venv", action="store_true", help="also time python -m clinicdesk")
+    args = parser.parse_args(argv)
+    if not args.exe.is_file():
+        raise SystemExit(f"{args.exe} not found: build it with packaging/build-linux.sh")
+    frozen = [str(args.exe)]
+    ensure_profile(frozen, args.profile, patients=args.patients, days=args.days)
+    day = working_day()
+    command = f".venv/bin/python -m bench.frozen_startup --runs {args.runs}" + (
+        " --compare-venv" if args.compare_venv else ""
+    )
+    with tempfile.TemporaryDirectory(prefix="clinicdesk-frozen-bench-") as tmp:
+        home = Path(tmp)
+        can_drop = drop_caches()
+        if can_drop:
+            cold = [one_run(frozen, args.profile, home, day, cold=True) for _ in range(args.runs)]
+            print(
+                summary(
+                    "frozen_cold_start_to_schedule_drawn",
+                    [t for t, _ in cold],
+                    cold[0][1],
+                    command,
+                    ", page cache dropped before each run",
+                )
+            )
+        else:
+            print("frozen_cold_start_to_schedule_drawn: not measured (dropping the page cache needs root)")
+        one_run(frozen, args.profile, home, day, cold=False)  # warm-up: bring the bundle into the cache
+        warm = [one_run(frozen, args.profile, home, day, cold=False) for _ in range(args.runs)]
+        print(summary("frozen_warm_start_to_schedule_drawn", [t for t, _ in warm], warm[0][1], command))
+        if args.compare_venv:
+            venv = [sys.executable, "-m", "clinicdesk"]
+            one_run(venv, args.profile, home, day, cold=False)
+            runs = [one_run(venv, args.profile, home, day, cold=False) for _ in range(args.runs)]
+            print(summary("venv_warm_start_to_schedule_drawn", [t for t, _ in runs], runs[0][1], command))
+    print(
+        f"(profile {args.profile.name}: {args.patients} patients x {args.days} days when seeded here; "
+        f"{day:%a %Y-%m-%d}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""Shared by the sync benchmarks, the fault-injection harness and the integration tests: a real sync
+server process (uvicorn) over given databases, and plain-SQLite client stores with the app's outbox
+hook, so many clients are cheap to make."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from clinicdesk.app.store.outbox import install_outbox_listener
+from clinicdesk.models import Base
+from clinicdesk.server.db import make_engine
+from clinicdesk.server.embedded import free_port
+from clinicdesk.server.migrate import upgrade
+from clinicdesk.server.services import accounts
+from clinicdesk.server.settings import Settings
+from clinicdesk.sync.protocol import UserCreate
+
+SERVER_SCRIPT = """
+import sys
+import uvicorn
+from clinicdesk.server.api.main import create_app
+from clinicdesk.server.settings import load_settings
+settings = load_settings().check()
+app = create_app(settings)
+uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+"""
+
+
+@dataclass
+class ServerProcess:
+    """The sync service as a real HTTP server in its own process, so it can be killed and restarted."""
+
+    settings: Settings
+    log_path: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.settings.host}:{self.settings.port}"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        for name in ("database_url", "mongodb_url", "mongodb_db", "host", "port", "jwt_secret", "pool_size"):
+            env["CLINICDESK_" + name.upper()] = str(getattr(self.settings, name))
+        env["CLINICDESK_ACCESS_TTL_SECONDS"] = str(self.settings.access_ttl_seconds)
+        return env
+
+    def start(self) -> ServerProcess:
+        with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", SERVER_SCRIPT], env=self.env(), stdout=log, stderr=log
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"sync server exited with {self.proc.returncode}; see {self.log_path}")
+            try:
+                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("sync server did not come up")
+
+    def kill(self) -> None:
+        """Die at once, as a crash would: no graceful shutdown."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.proc = None
+
+
+def server_settings(
+    *, database_url: str, mongodb_url: str, mongodb_db: str, port: int | None = None
+) -> Settings:
+    return Settings(
+        database_url=database_url,
+        mongodb_url=mongodb_url,
+        mongodb_db=mongodb_db,
+        host="127.0.0.1",
+        port=port or free_port(),
+        jwt_secret=secrets.token_urlsafe(48),
+        pool_size=10,
+    ).check()
+
+
+def create_database(admin_url: str, name: str) -> str:
+    """A fresh database on the server at ``admin_url``; returns its URL."""
+    engine = create_engine(make_engine(admin_url).url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def prepare_database(database_url: str) -> None:
+    engine = make_engine(database_url, pool_size=1)
+    upgrade(engine)
+    engine.dispose()
+
+
+def create_user(
+    database_url: str, *, username: str, role: str, password: str = "correct horse battery"
+) -> str:
+    engine = make_engine(database_url, pool_size=1)
+    try:
+        user = accounts.create_user(
+            engine,
+            None,
+            UserCreate(username=username, password=password, full_name=username.title(), role=role),
+        )
+    finally:
+        engine.dispose()
+    return str(user.id)
+
+
+@dataclass
+class LocalStore:
+    """A client store as the app has it (same schema, same outbox hook), on plain SQLite."""
+
+    path: Path
+    sessions: sessionmaker[Session] = field(init=False)
+
+    def __post_init__(self) -> None:
+        engine = create_engine(f"sqlite:///{self.path}", hide_parameters=True)
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: object, _record: object) -> None:
+            cur = dbapi_conn.cursor()  # type: ignore[attr-defined]
+            cur.execute("PRAGMA foreign_keys = ON")
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = OFF")
+            cur.close()
+
+        Base.metadata.create_all(engine)
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        install_outbox_listener(self.sessions)
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,30 @@
+"""PostgreSQL engine and the schema the server runs on: the shared models plus its own tables."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, create_engine
+
+from clinicdesk.models import Base
+from clinicdesk.server.tables import server_metadata
+
+ALL_METADATA = (Base.metadata, server_metadata)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Accept the usual ``postgresql://`` URL and pick the psycopg 3 driver for it."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    # hide_parameters: a failing statement's error never echoes patient values into a log.
+    return create_engine(
+        sqlalchemy_url(url),
+        hide_parameters=True,
+        pool_size=pool_size,
+        max_overflow=pool_size * 2,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )

@@ -1,0 +1,133 @@
+"""MongoDB side of the server: clinical note documents with every version and conflict revision,
+and voice recordings in GridFS.
+
+A note document is written *before* the PostgreSQL row that points at it commits, with an upsert
+keyed by (entity, record id, version): a retried or rolled-back push rewrites the same key, and no
+client can see a version until its row is committed, so a half-done write is never visible.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import gridfs
+from pymongo import ASCENDING, MongoClient
+from pymongo.database import Database
+
+NOTES = "clinical_notes"
+
+
+def _key(entity: str, record_id: uuid.UUID, version: int) -> str:
+    return f"{entity}:{record_id}:{version}"
+
+
+class DocumentStore:
+    def __init__(self, url: str, db_name: str) -> None:
+        self.client: MongoClient[dict[str, Any]] = MongoClient(
+            url, uuidRepresentation="standard", serverSelectionTimeoutMS=10_000, tz_aware=True
+        )
+        self.db: Database[dict[str, Any]] = self.client[db_name]
+        self.notes = self.db[NOTES]
+        self.recordings = gridfs.GridFSBucket(self.db, bucket_name="recordings")
+
+    def ensure_indexes(self) -> None:
+        self.notes.create_index([("record_id", ASCENDING), ("version", ASCENDING)])
+
+    def close(self) -> None:
+        self.client.close()
+
+    # --- notes --------------------------------------------------------------------------------
+
+    def put_version(
+        self,
+        *,
+        entity: str,
+        record_id: uuid.UUID,
+        version: int,
+        fields: Mapping[str, Any],
+        device_id: uuid.UUID,
+        user_id: uuid.UUID,
+    ) -> None:
+        doc = {
+            "_id": _key(entity, record_id, version),
+            "entity": entity,
+            "record_id": str(record_id),
+            "version": version,
+            "kind": "version",
+            "fields": dict(fields),
+            "device_id": str(device_id),
+            "user_id": str(user_id),
+            "at": datetime.now(UTC).isoformat(),
+        }
+        self.notes.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+
+    def put_conflict(
+        self,
+        *,
+        entity: str,
+        record_id: uuid.UUID,
+        outbox_id: uuid.UUID,
+        server_version: int,
+        fields: Mapping[str, Any],
+        device_id: uuid.UUID,
+        user_id: uuid.UUID,
+    ) -> None:
+        """Keep the losing side of a note conflict next to the versions, for the author to reconcile."""
+        doc = {
+            "_id": f"conflict:{outbox_id}",
+            "entity": entity,
+            "record_id": str(record_id),
+            "version": server_version,
+            "kind": "conflict",
+            "fields": dict(fields),
+            "device_id": str(device_id),
+            "user_id": str(user_id),
+            "at": datetime.now(UTC).isoformat(),
+        }
+        self.notes.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+
+    def current(
+        self, entity: str, versions: Iterable[tuple[uuid.UUID, int]]
+    ) -> dict[uuid.UUID, dict[str, Any]]:
+        keys = [_key(entity, rid, v) for rid, v in versions]
+        if not keys:
+            return {}
+        found: dict[uuid.UUID, dict[str, Any]] = {}
+        for doc in self.notes.find({"_id": {"$in": keys}}, {"record_id": 1, "fields": 1}):
+            found[uuid.UUID(doc["record_id"])] = dict(doc.get("fields") or {})
+        return found
+
+    def history(self, record_id: uuid.UUID) -> list[dict[str, Any]]:
+        return list(
+            self.notes.find({"record_id": str(record_id)}).sort([("version", ASCENDING), ("at", ASCENDING)])
+        )
+
+    # --- recordings ---------------------------------------------------------------------------
+
+    def put_recording(self, recording_id: uuid.UUID, data: bytes, *, mime_type: str) -> str:
+        """Store (or replace) a recording's bytes; idempotent for the same id and content."""
+        digest = hashlib.sha256(data).hexdigest()
+        existing = self.db["recordings.files"].find_one({"_id": str(recording_id)})
+        if existing is not None:
+            if existing.get("metadata", {}).get("sha256") == digest:
+                return digest
+            self.recordings.delete(str(recording_id))
+        self.recordings.upload_from_stream_with_id(
+            str(recording_id),
+            str(recording_id),
+            data,
+            metadata={"sha256": digest, "mime_type": mime_type},
+        )
+        return digest
+
+    def get_recording(self, recording_id: uuid.UUID) -> tuple[bytes, str] | None:
+        try:
+            stream = self.recordings.open_download_stream(str(recording_id))
+        except gridfs.errors.NoFile:
+            return None
+        meta = stream.metadata or {}
+        return stream.read(), str(meta.get("mime_type", "application/octet-stream"))

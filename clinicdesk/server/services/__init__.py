@@ -1,0 +1,1 @@
+"""What the server does, apart from HTTP: push, pull, accounts, audit."""

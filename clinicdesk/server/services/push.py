@@ -1,0 +1,350 @@
+"""Applying a pushed batch: one PostgreSQL transaction, one answer per change.
+
+The transaction first locks the USN counter. That serialises pushes (each is short), which is what
+makes three things simple and true at once: USNs commit in order (a pull cursor never skips a change
+still in flight), the idempotency check cannot race a concurrent retry of the same entry, and two
+service instances behind a load balancer need no coordination beyond the database.
+Each change is written inside a savepoint, so one bad record is rejected without failing the batch.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError, StatementError
+
+from clinicdesk.server.mongo import DocumentStore
+from clinicdesk.server.permissions import Principal, check_change, redact
+from clinicdesk.server.records import NOT_PULLED, EntityInfo, entity_info, row_to_wire, wire_to_columns
+from clinicdesk.server.services.audit import audit_row, write_audit
+from clinicdesk.server.tables import applied_changes, change_log, document_versions, usn_counter
+from clinicdesk.sync.protocol import ChangeIn, ChangeResult, Operation, PushResponse, ResultStatus
+from clinicdesk.sync.protocol.conflict import NEVER_CONFLICTING, Decision, Outcome, ServerState, decide
+
+Key = tuple[str, uuid.UUID]
+
+
+def push(engine: Engine, docs: DocumentStore, who: Principal, changes: Sequence[ChangeIn]) -> PushResponse:
+    with engine.begin() as conn:
+        usn = conn.execute(
+            select(usn_counter.c.value).where(usn_counter.c.id == 1).with_for_update()
+        ).scalar_one()
+        prior: dict[uuid.UUID, dict[str, Any]] = {}
+        ids = list({c.id for c in changes})
+        if ids:
+            for outbox_id, result in conn.execute(
+                select(applied_changes.c.outbox_id, applied_changes.c.result).where(
+                    applied_changes.c.outbox_id.in_(ids)
+                )
+            ):
+                prior[outbox_id] = result
+        todo: list[ChangeIn] = []
+        seen: set[uuid.UUID] = set()
+        for change in changes:
+            if change.id not in prior and change.id not in seen:
+                seen.add(change.id)
+                todo.append(change)
+        batch = _Batch(conn, docs, who, usn, savepoints=False)
+        fresh: dict[uuid.UUID, ChangeResult] = {}
+        if todo:
+            try:
+                # Optimistic pass: one savepoint for the batch, one round trip per change.
+                with conn.begin_nested():
+                    fresh = batch.run(todo)
+            except StatementError:
+                # Some record broke a constraint: redo with a savepoint per change, so only that
+                # record is rejected. Same USNs, same document keys: nothing from the first pass
+                # survives or shows.
+                batch = _Batch(conn, docs, who, usn, savepoints=True)
+                fresh = batch.run(todo)
+            conn.execute(update(usn_counter).where(usn_counter.c.id == 1).values(value=batch.usn))
+    results = [fresh[c.id] if c.id in fresh else ChangeResult.model_validate(prior[c.id]) for c in changes]
+    return PushResponse(results=results, server_usn=batch.usn)
+
+
+class _Batch:
+    def __init__(
+        self, conn: Connection, docs: DocumentStore, who: Principal, usn: int, *, savepoints: bool
+    ) -> None:
+        self.conn = conn
+        self.savepoints = savepoints
+        self.docs = docs
+        self.who = who
+        self.usn = usn
+        self.device = str(who.device_id)
+        self.rows: dict[Key, dict[str, Any]] = {}
+        self.field_usns: dict[Key, dict[str, list[Any]]] = {}
+        self.log: dict[Key, tuple[int, dict[str, list[Any]]]] = {}
+        self.audit: list[dict[str, Any]] = []
+        self.documents: list[dict[str, Any]] = []
+        # New rows are inserted in runs with one multi-row statement (the common case: a
+        # workstation's new records). A run holds one entity and one set of columns; any other
+        # write flushes it first, so foreign keys see their parents in outbox order.
+        self.run_key: tuple[str, frozenset[str]] | None = None
+        self.run_rows: list[dict[str, Any]] = []
+        self.unloaded: set[Key] = set()
+
+    def run(self, changes: Sequence[ChangeIn]) -> dict[uuid.UUID, ChangeResult]:
+        self.prefetch(changes)
+        results = {change.id: self.apply(change) for change in changes}
+        self.finish(results)
+        return results
+
+    def prefetch(self, changes: Sequence[ChangeIn]) -> None:
+        """Read (and lock) every record the batch touches with one query per entity."""
+        by_entity: dict[str, set[uuid.UUID]] = defaultdict(set)
+        for change in changes:
+            if entity_info(change.entity) is not None:
+                by_entity[change.entity].add(change.record_id)
+        for entity, ids in by_entity.items():
+            info = entity_info(entity)
+            assert info is not None
+            table = info.table
+            found = (
+                self.conn.execute(select(table).where(table.c.id.in_(ids)).with_for_update()).mappings().all()
+            )
+            for row in found:
+                wire = row_to_wire(info, row)
+                wire["version"] = row["version"]
+                self.rows[(entity, row["id"])] = wire
+            if info.doc_fields:
+                texts = self.docs.current(entity, [(r["id"], r["version"]) for r in found if r["version"]])
+                for rid, fields in texts.items():
+                    self.rows[(entity, rid)].update({k: v for k, v in fields.items() if k in info.doc_fields})
+            for rid, fu in self.conn.execute(
+                select(change_log.c.record_id, change_log.c.field_usns).where(
+                    change_log.c.entity == entity, change_log.c.record_id.in_(ids)
+                )
+            ):
+                self.field_usns[(entity, rid)] = dict(fu)
+
+    def _changed_by_others(self, key: Key, current: dict[str, Any], base: int | None) -> frozenset[str]:
+        floor = base or 0
+        usns = self.field_usns.get(key)
+        if usns is None:  # a row that never went through a push (seeded): any newer version counts
+            return frozenset(current) if (current.get("version") or 0) > floor else frozenset()
+        return frozenset(f for f, (u, dev) in usns.items() if u > floor and dev != self.device)
+
+    def _reject(self, change: ChangeIn, reason: str, current: dict[str, Any] | None) -> ChangeResult:
+        return ChangeResult(
+            id=change.id,
+            entity=change.entity,
+            record_id=change.record_id,
+            status=ResultStatus.REJECTED,
+            version=current.get("version") if current else None,
+            fields=sorted(change.payload),
+            reason=reason,
+            server_record=self._public(change.entity, current),
+        )
+
+    def _public(self, entity: str, record: dict[str, Any] | None) -> dict[str, Any] | None:
+        if record is None:
+            return None
+        return redact(self.who, entity, {k: v for k, v in record.items() if k != "version"})
+
+    def flush_inserts(self) -> None:
+        if self.run_rows and self.run_key is not None:
+            info = entity_info(self.run_key[0])
+            assert info is not None
+            self.conn.execute(insert(info.table), self.run_rows)
+        self.run_rows = []
+        self.run_key = None
+
+    def _reload(self, info: EntityInfo, key: Key) -> None:
+        """A record inserted in a run is touched again: read it back as stored."""
+        self.flush_inserts()
+        row = self.conn.execute(select(info.table).where(info.table.c.id == key[1])).mappings().one()
+        wire = row_to_wire(info, row)
+        wire["version"] = row["version"]
+        self.rows[key] = wire
+        self.unloaded.discard(key)
+
+    def apply(self, change: ChangeIn) -> ChangeResult:
+        info = entity_info(change.entity)
+        key = (change.entity, change.record_id)
+        if info is not None and key in self.unloaded:
+            self._reload(info, key)
+        current = self.rows.get(key)
+        if info is None:
+            return self._reject(change, f"unknown entity {change.entity!r}", None)
+        payload = dict(change.payload)
+        if payload.get("id", str(change.record_id)) != str(change.record_id):
+            return self._reject(change, "payload id does not match record_id", current)
+        payload.pop("id", None)
+        if change.operation is Operation.DELETE and payload.get("deleted_at") is None:
+            payload["deleted_at"] = datetime.now(UTC).isoformat()
+        try:
+            wire_to_columns(info, payload)
+        except ValueError as exc:
+            return self._reject(change, str(exc), current)
+        reason = check_change(
+            self.who, entity=change.entity, operation=change.operation, payload=payload, current=current
+        )
+        if reason is not None:
+            return self._reject(change, reason, current)
+        state = None
+        if current is not None:
+            state = ServerState(
+                deleted=current.get("deleted_at") is not None,
+                values=current,
+                changed_since_base=self._changed_by_others(key, current, change.base_version),
+            )
+        decision = decide(entity=change.entity, operation=change.operation, payload=payload, server=state)
+        if set(decision.apply) - NEVER_CONFLICTING:
+            failure = self._write(info, change, decision, current)
+            if failure is not None:
+                return self._reject(change, failure, current)
+        record = self.rows.get(key)
+        if decision.outcome is Outcome.KEEP_BOTH and record is not None:
+            self.docs.put_conflict(
+                entity=change.entity,
+                record_id=change.record_id,
+                outbox_id=change.id,
+                server_version=int(record.get("version") or 0),
+                fields={k: payload[k] for k in decision.lost},
+                device_id=self.who.device_id,
+                user_id=self.who.user_id,
+            )
+        return ChangeResult(
+            id=change.id,
+            entity=change.entity,
+            record_id=change.record_id,
+            status=ResultStatus.CONFLICT if decision.is_conflict else ResultStatus.APPLIED,
+            version=record.get("version") if record else None,
+            merged=decision.outcome is not Outcome.APPLY,
+            fields=list(decision.lost),
+            server_record=self._public(change.entity, record)
+            if decision.outcome is not Outcome.APPLY
+            else None,
+        )
+
+    def _write(
+        self, info: EntityInfo, change: ChangeIn, decision: Decision, current: dict[str, Any] | None
+    ) -> str | None:
+        usn = self.usn + 1
+        key = (change.entity, change.record_id)
+        columns = wire_to_columns(info, {k: v for k, v in decision.apply.items() if k not in info.doc_fields})
+        columns["version"] = usn
+        table = info.table
+        if current is None:
+            columns["id"] = change.record_id
+            stmt: Any = insert(table).values(**columns)
+        else:
+            stmt = update(table).where(table.c.id == change.record_id).values(**columns)
+        if current is None and not info.doc_fields and not self.savepoints:
+            run_key = (change.entity, frozenset(columns))
+            if self.run_key != run_key:
+                self.flush_inserts()
+                self.run_key = run_key
+            self.run_rows.append(columns)
+            self.unloaded.add(key)
+            self.usn = usn
+            self.rows[key] = {"version": usn}
+            usns = self.field_usns.setdefault(key, {})
+            for name in info.columns:
+                usns[name] = [usn, self.device]
+            self._log_and_audit(change, decision, None, usn, usns)
+            return None
+        self.flush_inserts()
+        if not self.savepoints:
+            stored = self.conn.execute(stmt.returning(*table.c)).mappings().one()
+        else:
+            try:
+                with self.conn.begin_nested():
+                    stored = self.conn.execute(stmt.returning(*table.c)).mappings().one()
+            except IntegrityError as exc:
+                constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+                if constraint:
+                    return f"violates constraint {constraint}"
+                return f"missing or invalid required field of {change.entity}"
+            except StatementError:
+                return f"invalid value for a field of {change.entity}"
+        self.usn = usn
+        old = current or {}
+        record = row_to_wire(info, stored)
+        for name in info.doc_fields:
+            record[name] = decision.apply[name] if name in decision.apply else old.get(name, record.get(name))
+        record["version"] = usn
+        self.rows[key] = record
+        usns = self.field_usns.setdefault(key, {})
+        for name in decision.apply if current is not None else record:
+            if name != "version":
+                usns[name] = [usn, self.device]
+        if info.doc_fields:
+            self.docs.put_version(
+                entity=change.entity,
+                record_id=change.record_id,
+                version=usn,
+                fields={f: record.get(f) for f in info.doc_fields},
+                device_id=self.who.device_id,
+                user_id=self.who.user_id,
+            )
+            self.documents.append({"entity": change.entity, "record_id": change.record_id, "usn": usn})
+        self._log_and_audit(change, decision, current, usn, usns)
+        return None
+
+    def _log_and_audit(
+        self,
+        change: ChangeIn,
+        decision: Decision,
+        current: dict[str, Any] | None,
+        usn: int,
+        usns: dict[str, list[Any]],
+    ) -> None:
+        if change.entity not in NOT_PULLED:
+            self.log[(change.entity, change.record_id)] = (usn, dict(usns))
+        old = current or {}
+        changed = sorted(k for k in decision.apply if k not in NEVER_CONFLICTING)
+        action = (
+            "create" if current is None else ("delete" if change.operation is Operation.DELETE else "update")
+        )
+        self.audit.append(
+            audit_row(
+                user_id=self.who.user_id,
+                action=action,
+                resource_type=change.entity,
+                resource_id=change.record_id,
+                old_values={k: old.get(k) for k in changed} if current is not None else None,
+                new_values={k: decision.apply[k] for k in changed},
+                device_id=self.who.device_id,
+            )
+        )
+
+    def finish(self, results: dict[uuid.UUID, ChangeResult]) -> None:
+        self.flush_inserts()
+        if self.log:
+            stmt = pg_insert(change_log)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[change_log.c.entity, change_log.c.record_id],
+                set_={"usn": stmt.excluded.usn, "field_usns": stmt.excluded.field_usns},
+            )
+            self.conn.execute(
+                stmt,
+                [
+                    {"entity": e, "record_id": rid, "usn": usn, "field_usns": fu}
+                    for (e, rid), (usn, fu) in self.log.items()
+                ],
+            )
+        write_audit(self.conn, self.audit)
+        if self.documents:
+            self.conn.execute(insert(document_versions), self.documents)
+        now = datetime.now(UTC)
+        self.conn.execute(
+            insert(applied_changes),
+            [
+                {
+                    "outbox_id": oid,
+                    "device_id": self.who.device_id,
+                    "user_id": self.who.user_id,
+                    "result": result.model_dump(mode="json"),
+                    "applied_at": now,
+                }
+                for oid, result in results.items()
+            ],
+        )

@@ -1,0 +1,350 @@
+"""The client sync engine: push the outbox, pull by cursor, record conflicts (DESIGN.md, "Sync
+contract"). It works on a SQLAlchemy session factory handed to it, so it knows nothing of the app.
+
+Crash safety comes from ordering, not from care at each call site: a push's answers and a pull's
+page are each applied in one local transaction together with the state they advance (outbox
+statuses, the cursor). A crash anywhere leaves either the old state, which simply repeats the work
+(pushes are idempotent on the server, pulled records are idempotent locally), or the new one.
+
+The UI calls :meth:`SyncEngine.sync_once` ("sync now", off the GUI thread) and :meth:`status`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from clinicdesk.errors import SyncError
+from clinicdesk.models import OutboxEntry, SyncConflict
+from clinicdesk.models.enums import ConflictStatus, OutboxStatus
+from clinicdesk.models.local import REMOTE_APPLY
+from clinicdesk.models.registry import SYNCED_MODELS
+from clinicdesk.sync.backoff import Backoff
+from clinicdesk.sync.errors import SyncOffline
+from clinicdesk.sync.local import (
+    apply_records,
+    begin_remote,
+    get_state,
+    keep_updated_at,
+    missing_parents,
+    pending_fields,
+    set_state,
+)
+from clinicdesk.sync.protocol import (
+    DEFAULT_PULL_PAGE,
+    MAX_PUSH_BATCH,
+    ChangeIn,
+    ChangeResult,
+    Operation,
+    RecordOut,
+    RecordRef,
+    ResultStatus,
+    TokenPair,
+)
+from clinicdesk.sync.status import SyncReport, SyncStatus
+from clinicdesk.sync.transport import HttpTransport
+
+log = logging.getLogger(__name__)
+
+# SyncState keys
+CURSOR = "cursor"
+DEVICE_ID = "device_id"
+REFRESH_TOKEN = "refresh_token"
+USERNAME = "username"
+USER_ID = "user_id"
+LAST_SUCCESS = "last_success_at"
+LAST_ERROR = "last_error"
+ONLINE = "online"
+SERVER_URL = "server_url"
+
+#: The schedule window downloaded at first sign-in, in days around today.
+DEFAULT_WINDOW = (1, 14)
+MAX_PARENT_DEPTH = 8
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        transport: HttpTransport,
+        *,
+        push_batch: int = MAX_PUSH_BATCH,
+        pull_page: int = DEFAULT_PULL_PAGE,
+        window_days: tuple[int, int] = DEFAULT_WINDOW,
+        today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+    ) -> None:
+        self.sessions = sessions
+        self.transport = transport
+        self.push_batch = push_batch
+        self.pull_page = pull_page
+        self.window_days = window_days
+        self.today = today
+        transport.on_tokens = self._store_tokens
+        with self.sessions() as session:
+            transport.refresh_token = transport.refresh_token or get_state(session, REFRESH_TOKEN)
+
+    def close(self) -> None:
+        self.transport.close()
+
+    # --- state ---------------------------------------------------------------------------------
+
+    def _write_state(self, **values: str | None) -> None:
+        with self.sessions() as session, session.begin():
+            session.info[REMOTE_APPLY] = True
+            for key, value in values.items():
+                set_state(session, key, value)
+
+    def _store_tokens(self, pair: TokenPair) -> None:
+        self._write_state(
+            **{REFRESH_TOKEN: pair.refresh_token, USERNAME: pair.user.username, USER_ID: str(pair.user.id)}
+        )
+
+    def device_id(self) -> uuid.UUID:
+        """This workstation's id for this profile, made once and kept in the store."""
+        with self.sessions() as session, session.begin():
+            session.info[REMOTE_APPLY] = True
+            value = get_state(session, DEVICE_ID)
+            if value is None:
+                value = str(uuid.uuid4())
+                set_state(session, DEVICE_ID, value)
+            return uuid.UUID(value)
+
+    def signed_in_as(self) -> str | None:
+        with self.sessions() as session:
+            return get_state(session, USERNAME) if get_state(session, REFRESH_TOKEN) else None
+
+    def sign_in(self, *, username: str, password: str, device_name: str = "workstation") -> None:
+        with self.sessions() as session:
+            known = get_state(session, USERNAME)
+        if known is not None and known != username:
+            raise SyncError(f"this profile syncs as {known}; it cannot sign in as another user")
+        self.transport.login(
+            username=username, password=password, device_id=self.device_id(), device_name=device_name
+        )
+        self._write_state(**{SERVER_URL: self.transport.base_url})
+
+    def status(self) -> SyncStatus:
+        with self.sessions() as session:
+            pending = session.execute(
+                select(func.count())
+                .select_from(OutboxEntry)
+                .where(OutboxEntry.status == OutboxStatus.PENDING)
+            ).scalar_one()
+            conflicts = session.execute(
+                select(func.count())
+                .select_from(SyncConflict)
+                .where(SyncConflict.status == ConflictStatus.OPEN)
+            ).scalar_one()
+            last = get_state(session, LAST_SUCCESS)
+            return SyncStatus(
+                online=get_state(session, ONLINE) == "1",
+                last_success_at=datetime.fromisoformat(last) if last else None,
+                pending_changes=int(pending),
+                open_conflicts=int(conflicts),
+                last_error=get_state(session, LAST_ERROR),
+                signed_in_as=get_state(session, USERNAME) if get_state(session, REFRESH_TOKEN) else None,
+            )
+
+    # --- one sync ------------------------------------------------------------------------------
+
+    def sync_once(self) -> SyncReport:
+        """Push everything waiting, then pull everything new. Network trouble is reported (and the
+        status goes offline), not raised; a refused sign-in or an outdated app is raised."""
+        started = time.perf_counter()
+        report = SyncReport()
+        try:
+            self._bootstrap_if_new(report)
+            self._push_all(report)
+            self._pull_all(report)
+        except SyncOffline as exc:
+            report.errors.append(exc.message)
+            self._write_state(**{ONLINE: "0", LAST_ERROR: exc.message})
+        else:
+            now = datetime.now(UTC).isoformat()
+            self._write_state(**{ONLINE: "1", LAST_ERROR: None, LAST_SUCCESS: now})
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def sync_with_retry(
+        self,
+        *,
+        attempts: int = 5,
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> SyncReport:
+        """``sync_once`` until it succeeds or ``attempts`` runs out, backing off with jitter between."""
+        backoff = backoff or Backoff()
+        report = self.sync_once()
+        for _ in range(attempts - 1):
+            if report.ok:
+                break
+            sleep(backoff.next_delay())
+            report = self.sync_once()
+        return report
+
+    def _bootstrap_if_new(self, report: SyncReport) -> None:
+        with self.sessions() as session:
+            if get_state(session, CURSOR) is not None:
+                return
+        today = self.today()
+        before, after = self.window_days
+        snapshot = self.transport.bootstrap(
+            start=today - timedelta(days=before), end=today + timedelta(days=after)
+        )
+        report.pulled += self._apply_page(snapshot.records, cursor=snapshot.cursor)
+
+    def _push_all(self, report: SyncReport) -> None:
+        while True:
+            with self.sessions() as session:
+                entries = list(
+                    session.execute(
+                        select(OutboxEntry)
+                        .where(OutboxEntry.status == OutboxStatus.PENDING)
+                        .order_by(OutboxEntry.seq)
+                        .limit(self.push_batch)
+                    ).scalars()
+                )
+                session.expunge_all()
+            if not entries:
+                return
+            changes = [
+                ChangeIn(
+                    id=e.id,
+                    entity=e.entity,
+                    record_id=e.record_id,
+                    operation=Operation(e.operation.value),
+                    base_version=e.base_version,
+                    payload=e.payload or {},
+                )
+                for e in entries
+            ]
+            response = self.transport.push(changes)
+            self._apply_results(response.results, report)
+            if len(entries) < self.push_batch:
+                return
+
+    def _apply_results(self, results: list[ChangeResult], report: SyncReport) -> None:
+        stale = self._apply_results_locally(results, report)
+        if stale:
+            # Our change was applied, but while it waited a pull brought a newer version whose
+            # fields we held back for it: take the server's current record to be sure we match.
+            records = self.transport.fetch(stale)
+            with self.sessions() as session, session.begin():
+                begin_remote(session)
+                apply_records(session, records, same_version=True)
+
+    def _apply_results_locally(self, results: list[ChangeResult], report: SyncReport) -> list[RecordRef]:
+        stale: list[RecordRef] = []
+        server_records: list[RecordOut] = []
+        with self.sessions() as session, session.begin():
+            begin_remote(session)
+            ids = [r.id for r in results]
+            entries = {
+                e.id: e for e in session.execute(select(OutboxEntry).where(OutboxEntry.id.in_(ids))).scalars()
+            }
+            versions: dict[tuple[str, uuid.UUID], int] = {}
+            for result in results:
+                entry = entries.get(result.id)
+                if entry is None or entry.status is not OutboxStatus.PENDING:
+                    continue
+                report.pushed += 1
+                entry.attempts += 1
+                if result.status is ResultStatus.APPLIED:
+                    entry.status = OutboxStatus.SENT
+                    report.applied += 1
+                else:
+                    conflict = result.status is ResultStatus.CONFLICT
+                    entry.status = OutboxStatus.CONFLICT if conflict else OutboxStatus.REJECTED
+                    entry.last_error = (result.reason or "")[:500] or None
+                    report.conflicts += conflict
+                    report.rejected += not conflict
+                    server = result.server_record or {}
+                    session.add(
+                        SyncConflict(
+                            entity=result.entity,
+                            record_id=result.record_id,
+                            outbox_id=result.id,
+                            fields=list(result.fields),
+                            local_values={f: (entry.payload or {}).get(f) for f in result.fields},
+                            server_values={f: server.get(f) for f in result.fields},
+                            resolution=None if conflict else f"rejected by the server: {result.reason}",
+                        )
+                    )
+                if result.server_record is not None and result.version:
+                    server_records.append(
+                        RecordOut(
+                            entity=result.entity,
+                            record_id=result.record_id,
+                            version=result.version,
+                            deleted=result.server_record.get("deleted_at") is not None,
+                            values=result.server_record,
+                        )
+                    )
+                elif result.version:
+                    key = (result.entity, result.record_id)
+                    versions[key] = max(versions.get(key, 0), result.version)
+            session.flush()
+            apply_records(session, server_records, pending=pending_fields(session), same_version=True)
+            with session.no_autoflush:
+                for (entity, record_id), obj in self._load(session, versions).items():
+                    version = versions[(entity, record_id)]
+                    if (getattr(obj, "version", None) or 0) < version:
+                        obj.version = version
+                        keep_updated_at(obj)
+                    elif obj.version > version:
+                        stale.append(RecordRef(entity=entity, record_id=record_id))
+        return stale
+
+    @staticmethod
+    def _load(session: Session, keys: Iterable[tuple[str, uuid.UUID]]) -> dict[tuple[str, uuid.UUID], Any]:
+        """The local rows for ``keys``, with one query per entity rather than one per row."""
+        by_entity: dict[str, list[uuid.UUID]] = defaultdict(list)
+        for entity, record_id in keys:
+            if entity in SYNCED_MODELS:
+                by_entity[entity].append(record_id)
+        found: dict[tuple[str, uuid.UUID], Any] = {}
+        for entity, ids in by_entity.items():
+            model: Any = SYNCED_MODELS[entity]
+            for start in range(0, len(ids), 500):
+                for obj in session.execute(
+                    select(model).where(model.id.in_(ids[start : start + 500]))
+                ).scalars():
+                    found[(entity, obj.id)] = obj
+        return found
+
+    def _pull_all(self, report: SyncReport) -> None:
+        while True:
+            with self.sessions() as session:
+                cursor = int(get_state(session, CURSOR) or 0)
+            page = self.transport.pull(cursor=cursor, limit=self.pull_page)
+            if page.records or page.cursor != cursor:
+                report.pulled += self._apply_page(page.records, cursor=page.cursor)
+            if not page.has_more:
+                return
+
+    def _apply_page(self, records: list[RecordOut], *, cursor: int) -> int:
+        """Apply one page with any parents it refers to that this store lacks, and move the cursor,
+        in one transaction."""
+        records = list(records)
+        with self.sessions() as session:
+            refs = missing_parents(session, records)
+        depth = 0
+        while refs and depth < MAX_PARENT_DEPTH:
+            fetched = self.transport.fetch(refs)
+            records = fetched + records
+            with self.sessions() as session:
+                refs = missing_parents(session, records)
+            depth += 1
+        with self.sessions() as session, session.begin():
+            begin_remote(session)
+            changed = apply_records(session, records)
+            set_state(session, CURSOR, str(cursor))
+        return changed

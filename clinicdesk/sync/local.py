@@ -1,0 +1,164 @@
+"""Applying server records to the workstation store, and what that needs to know about it.
+
+Everything here runs inside a session with ``REMOTE_APPLY`` set, so applying never queues outbox
+entries. A record never overwrites a field that has a local change still waiting to be pushed: the
+server decides about that change when it arrives, and its answer comes back as a record too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from functools import cache
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm.attributes import flag_modified
+
+from clinicdesk.models import OutboxEntry, SyncState
+from clinicdesk.models.enums import OutboxStatus
+from clinicdesk.models.local import REMOTE_APPLY
+from clinicdesk.models.registry import NOT_IN_PAYLOAD, SYNCED_MODELS, dict_to_values
+from clinicdesk.sync.protocol import RecordOut, RecordRef
+
+Key = tuple[str, uuid.UUID]
+
+
+@cache
+def _columns(entity: str) -> frozenset[str]:
+    model = SYNCED_MODELS[entity]
+    return frozenset(a.key for a in model.__mapper__.column_attrs if a.key not in NOT_IN_PAYLOAD)
+
+
+@cache
+def parents_of(entity: str) -> tuple[tuple[str, str], ...]:
+    """(attribute, parent entity) for each foreign key to another synced table."""
+    model = SYNCED_MODELS[entity]
+    out = []
+    for attr in model.__mapper__.column_attrs:
+        for fk in attr.columns[0].foreign_keys:
+            if fk.column.table.name in SYNCED_MODELS:
+                out.append((attr.key, fk.column.table.name))
+    return tuple(out)
+
+
+def begin_remote(session: Session) -> None:
+    session.info[REMOTE_APPLY] = True
+    # A page may name a parent that arrives later in the same page; check references at commit.
+    session.execute(text("PRAGMA defer_foreign_keys = ON"))
+
+
+def get_state(session: Session, key: str) -> str | None:
+    row = session.get(SyncState, key)
+    return row.value if row is not None else None
+
+
+def set_state(session: Session, key: str, value: str | None) -> None:
+    row = session.get(SyncState, key)
+    if value is None:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(SyncState(key=key, value=value))
+    else:
+        row.value = value
+
+
+def pending_fields(session: Session) -> dict[Key, set[str]]:
+    out: dict[Key, set[str]] = defaultdict(set)
+    rows = session.execute(
+        select(OutboxEntry.entity, OutboxEntry.record_id, OutboxEntry.payload).where(
+            OutboxEntry.status == OutboxStatus.PENDING
+        )
+    )
+    for entity, record_id, payload in rows:
+        out[(entity, record_id)].update(payload or {})
+    return out
+
+
+def missing_parents(session: Session, records: Iterable[RecordOut]) -> list[RecordRef]:
+    """References in ``records`` to rows this store does not have (and the records do not bring)."""
+    have: set[Key] = set()
+    wanted: dict[str, set[uuid.UUID]] = defaultdict(set)
+    for record in records:
+        have.add((record.entity, record.record_id))
+        if record.entity not in SYNCED_MODELS:
+            continue
+        for attr, parent in parents_of(record.entity):
+            raw = record.values.get(attr)
+            if raw:
+                try:
+                    wanted[parent].add(uuid.UUID(str(raw)))
+                except ValueError:
+                    continue
+    refs: list[RecordRef] = []
+    for parent, ids in wanted.items():
+        ids = {i for i in ids if (parent, i) not in have}
+        if not ids:
+            continue
+        model: Any = SYNCED_MODELS[parent]
+        present: set[uuid.UUID] = set()
+        id_list = list(ids)
+        for start in range(0, len(id_list), 500):
+            chunk = id_list[start : start + 500]
+            present.update(session.execute(select(model.id).where(model.id.in_(chunk))).scalars())
+        refs.extend(RecordRef(entity=parent, record_id=i) for i in ids - present)
+    return refs
+
+
+def keep_updated_at(obj: object) -> None:
+    """Applying server data is not a local edit: without this, the column's ``onupdate`` would
+    stamp the row with the local clock and it would no longer match the server's."""
+    flag_modified(obj, "updated_at")
+
+
+def apply_records(
+    session: Session,
+    records: Iterable[RecordOut],
+    *,
+    pending: Mapping[Key, set[str]] | None = None,
+    same_version: bool = False,
+) -> int:
+    """Apply server records; returns how many were applied. Older versions are skipped, and so is
+    the version the store already has unless ``same_version`` (the server's answer to our own push
+    may carry the version a pull already brought while our edit was still waiting)."""
+    if pending is None:
+        pending = pending_fields(session)
+    by_entity: dict[str, list[RecordOut]] = defaultdict(list)
+    for record in records:
+        if record.entity in SYNCED_MODELS:
+            by_entity[record.entity].append(record)
+    changed = 0
+    for entity, batch in by_entity.items():
+        model: Any = SYNCED_MODELS[entity]
+        ids = [r.record_id for r in batch]
+        existing: dict[uuid.UUID, DeclarativeBase] = {}
+        for start in range(0, len(ids), 500):
+            for obj in session.execute(select(model).where(model.id.in_(ids[start : start + 500]))).scalars():
+                existing[obj.id] = obj
+        known = _columns(entity)
+        for record in batch:
+            obj = existing.get(record.record_id)
+            local_version = getattr(obj, "version", None) if obj is not None else None
+            if local_version is not None and (
+                local_version > record.version or (local_version == record.version and not same_version)
+            ):
+                continue
+            skip = pending.get((entity, record.record_id), set())
+            wire = {k: v for k, v in record.values.items() if k in known and k not in skip}
+            values = dict_to_values(model, wire)
+            values["id"] = record.record_id
+            if obj is None:
+                obj = model(**values)
+                session.add(obj)
+                existing[record.record_id] = obj
+            else:
+                for key, value in values.items():
+                    if getattr(obj, key) != value:
+                        setattr(obj, key, value)
+                keep_updated_at(obj)
+            obj.version = record.version
+            changed += 1
+    return changed

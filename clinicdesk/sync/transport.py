@@ -1,0 +1,181 @@
+"""HTTP transport of the sync protocol over httpx.
+
+Pass ``transport=httpx.MockTransport(handler)`` to test the engine without a server. What is
+retryable follows httpx's exception tree: every ``httpx.TransportError`` (connect, read, write,
+timeouts, a response cut off mid-body) and every 5xx is :class:`SyncOffline`; a 4xx is a real
+answer and is not retried. An expired access token is refreshed once, transparently.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any, TypeVar
+
+import httpx
+import pydantic
+
+from clinicdesk.errors import AuthenticationError, PermissionDeniedError, SyncError
+from clinicdesk.sync.errors import ProtocolTooOld, SyncOffline
+from clinicdesk.sync.protocol import (
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    BootstrapResponse,
+    ChangeIn,
+    FetchRequest,
+    FetchResponse,
+    Health,
+    LoginRequest,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    RecordOut,
+    RecordRef,
+    RefreshRequest,
+    TokenPair,
+)
+
+M = TypeVar("M", bound=pydantic.BaseModel)
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+
+
+class HttpTransport:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        verify: bool | str = True,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._client = httpx.Client(
+            base_url=self.base_url,
+            transport=transport,
+            timeout=timeout,
+            verify=verify,
+            headers={PROTOCOL_HEADER: str(PROTOCOL_VERSION)},
+        )
+        self.access_token: str | None = None
+        self.refresh_token: str | None = None
+        #: Called with each new token pair, so the engine can keep the refresh token in the store.
+        self.on_tokens: Callable[[TokenPair], None] | None = None
+
+    def close(self) -> None:
+        self._client.close()
+
+    # --- low level --------------------------------------------------------------------------
+
+    def _send(
+        self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.access_token}"} if self.access_token else {}
+        try:
+            response = self._client.request(method, path, json=json, params=params, headers=headers)
+            response.read()
+        except httpx.TransportError as exc:
+            raise SyncOffline(f"cannot reach the sync server ({type(exc).__name__})") from None
+        return response
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        model: type[M],
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        auth: bool = True,
+    ) -> M:
+        response = self._send(method, path, json=json, params=params)
+        if response.status_code == 401 and auth and self.refresh_token:
+            self._refresh()
+            response = self._send(method, path, json=json, params=params)
+        self._raise_for(response)
+        try:
+            return model.model_validate_json(response.content)
+        except pydantic.ValidationError:
+            # A 200 with a body cut short or mangled on the way: the request may or may not have
+            # been applied; retrying is safe because every push is idempotent.
+            raise SyncOffline("the sync server's answer was incomplete") from None
+
+    @staticmethod
+    def _detail(response: httpx.Response) -> str:
+        try:
+            detail = response.json().get("detail")
+        except (ValueError, AttributeError):
+            detail = None
+        return str(detail) if detail else f"HTTP {response.status_code}"
+
+    def _raise_for(self, response: httpx.Response) -> None:
+        code = response.status_code
+        if code < 400:
+            return
+        if code >= 500 or code in (408, 429):
+            raise SyncOffline(f"the sync server is unavailable ({code})")
+        detail = self._detail(response)
+        if code == 401:
+            raise AuthenticationError(f"sync sign-in failed: {detail}")
+        if code == 403:
+            raise PermissionDeniedError(detail)
+        if code == 426:
+            raise ProtocolTooOld(detail)
+        raise SyncError(f"the sync server refused the request: {detail}")
+
+    def _refresh(self) -> None:
+        token = self.refresh_token
+        assert token is not None
+        self.access_token = None
+        pair = self._call(
+            "POST",
+            "/auth/refresh",
+            TokenPair,
+            json=RefreshRequest(refresh_token=token).model_dump(),
+            auth=False,
+        )
+        self._accept(pair)
+
+    def _accept(self, pair: TokenPair) -> None:
+        self.access_token = pair.access_token
+        self.refresh_token = pair.refresh_token
+        if self.on_tokens is not None:
+            self.on_tokens(pair)
+
+    # --- protocol ---------------------------------------------------------------------------
+
+    def health(self) -> Health:
+        return self._call("GET", "/health", Health, auth=False)
+
+    def login(self, *, username: str, password: str, device_id: uuid.UUID, device_name: str) -> TokenPair:
+        body = LoginRequest(
+            username=username, password=password, device_id=device_id, device_name=device_name
+        )
+        pair = self._call("POST", "/auth/login", TokenPair, json=body.model_dump(mode="json"), auth=False)
+        self._accept(pair)
+        return pair
+
+    def ensure_access(self) -> None:
+        if self.access_token is None:
+            if not self.refresh_token:
+                raise AuthenticationError("this workstation is not signed in to the sync server")
+            self._refresh()
+
+    def push(self, changes: Sequence[ChangeIn]) -> PushResponse:
+        self.ensure_access()
+        body = PushRequest(changes=list(changes)).model_dump(mode="json")
+        return self._call("POST", "/sync/push", PushResponse, json=body)
+
+    def pull(self, *, cursor: int, limit: int) -> PullResponse:
+        self.ensure_access()
+        return self._call("GET", "/sync/pull", PullResponse, params={"cursor": cursor, "limit": limit})
+
+    def bootstrap(self, *, start: date, end: date) -> BootstrapResponse:
+        self.ensure_access()
+        params = {"start": start.isoformat(), "end": end.isoformat()}
+        return self._call("GET", "/sync/bootstrap", BootstrapResponse, params=params)
+
+    def fetch(self, refs: Sequence[RecordRef]) -> list[RecordOut]:
+        self.ensure_access()
+        body = FetchRequest(refs=list(refs)).model_dump(mode="json")
+        return self._call("POST", "/sync/fetch", FetchResponse, json=body).records

@@ -1,0 +1,218 @@
+; ClinicDesk installer for Windows (NSIS 3, Unicode).
+;
+; Built by packaging\windows\build-windows.ps1 after PyInstaller, or by hand:
+;   makensis /DVERSION=0.1.0 /DDIST_DIR=..\..\dist\clinicdesk /DICON=..\..\build\icons\app.ico ^
+;            /DOUTFILE=..\..\dist\ClinicDesk-0.1.0-setup.exe packaging\windows\clinicdesk.nsi
+; (relative paths are relative to this file: makensis changes into its folder).
+;
+; Defines:
+;   VERSION       required, the app version (clinicdesk.__version__)
+;   FILE_VERSION  four numbers for the installer's version resource; default ${VERSION}.0
+;   DIST_DIR      the PyInstaller one-folder build (clinicdesk.exe, clinicdesk-gui.exe, _internal\)
+;   OUTFILE       the installer to write; default ClinicDesk-${VERSION}-setup.exe next to this file
+;   ICON          optional .ico for the installer, the uninstaller and the Start-menu entry
+;   COMPRESSOR    optional: zlib for quick test builds; default solid lzma
+;
+; Install modes: per-machine (Program Files, all users; needs administrator rights) or per-user
+; (%LOCALAPPDATA%\Programs, no rights needed), chosen on a page or with /AllUsers or /CurrentUser.
+; Silent: setup.exe /S /CurrentUser [/D=C:\path]. Uninstall: uninstall.exe [/S] [/REMOVEPROFILES].
+;
+; The uninstaller keeps the user's encrypted profiles (%LOCALAPPDATA%\ClinicDesk): they may hold
+; changes not yet synced to the practice server. They go only when the user ticks "Delete my
+; encrypted profiles" (and confirms), or with /REMOVEPROFILES.
+
+Unicode true
+ManifestDPIAware true
+
+!ifndef VERSION
+  !error "Pass the app version: makensis /DVERSION=x.y.z ..."
+!endif
+!ifndef FILE_VERSION
+  !define FILE_VERSION "${VERSION}.0"
+!endif
+!ifndef DIST_DIR
+  !define DIST_DIR "../../dist/clinicdesk"
+!endif
+!ifndef OUTFILE
+  !define OUTFILE "ClinicDesk-${VERSION}-setup.exe"
+!endif
+!ifdef COMPRESSOR
+  SetCompressor /SOLID ${COMPRESSOR}
+!else
+  SetCompressor /SOLID lzma
+!endif
+
+!define APP_NAME "ClinicDesk"
+!define PUBLISHER "ClinicDesk"
+!define GUI_EXE "clinicdesk-gui.exe"
+!define CLI_EXE "clinicdesk.exe"
+!define SETTINGS_KEY "Software\ClinicDesk"
+!define UNINST_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\ClinicDesk"
+; the user's data folder (platformdirs user_data_dir("ClinicDesk", appauthor=False))
+!define USER_DATA "$LOCALAPPDATA\ClinicDesk"
+; the user's cache (platformdirs user_cache_dir("clinicdesk")): derived files, e.g. the assembled Whisper base
+!define USER_CACHE "$LOCALAPPDATA\clinicdesk\clinicdesk\Cache"
+
+; Fail at compile time, not on a clinic PC, when the build is incomplete. Compile-time paths use "/",
+; which makensis accepts on Windows and on Linux (where CI checks this script).
+!if ! /FileExists "${DIST_DIR}/${CLI_EXE}"
+  !error "${DIST_DIR}/${CLI_EXE} is missing: build the one-folder bundle with PyInstaller first"
+!endif
+!if ! /FileExists "${DIST_DIR}/${GUI_EXE}"
+  !error "${DIST_DIR}/${GUI_EXE} is missing: build the one-folder bundle on Windows (the spec makes it there)"
+!endif
+!if ! /FileExists "${DIST_DIR}/_internal"
+  !error "${DIST_DIR}/_internal is missing: not a PyInstaller 6 one-folder build"
+!endif
+
+Name "${APP_NAME}"
+OutFile "${OUTFILE}"
+BrandingText "${APP_NAME} ${VERSION}"
+
+; --- per-user or per-machine ---------------------------------------------------------------------------
+!define MULTIUSER_EXECUTIONLEVEL Highest
+!define MULTIUSER_MUI
+!define MULTIUSER_INSTALLMODE_COMMANDLINE
+!define MULTIUSER_INSTALLMODE_INSTDIR "${APP_NAME}"
+!define MULTIUSER_USE_PROGRAMFILES64
+!define MULTIUSER_INSTALLMODE_INSTDIR_REGISTRY_KEY "${SETTINGS_KEY}"
+!define MULTIUSER_INSTALLMODE_INSTDIR_REGISTRY_VALUENAME "InstallDir"
+!define MULTIUSER_INSTALLMODE_DEFAULT_REGISTRY_KEY "${SETTINGS_KEY}"
+!define MULTIUSER_INSTALLMODE_DEFAULT_REGISTRY_VALUENAME "InstallMode"
+!include MultiUser.nsh
+!include MUI2.nsh
+!include LogicLib.nsh
+!include FileFunc.nsh
+!include Sections.nsh
+!include x64.nsh
+
+; --- version resource of setup.exe (the app's executables carry their own, from the PyInstaller spec) ---
+VIProductVersion "${FILE_VERSION}"
+VIFileVersion "${FILE_VERSION}"
+VIAddVersionKey /LANG=1033 "ProductName" "${APP_NAME}"
+VIAddVersionKey /LANG=1033 "ProductVersion" "${VERSION}"
+VIAddVersionKey /LANG=1033 "CompanyName" "${PUBLISHER}"
+VIAddVersionKey /LANG=1033 "FileDescription" "${APP_NAME} ${VERSION} setup"
+VIAddVersionKey /LANG=1033 "FileVersion" "${VERSION}"
+VIAddVersionKey /LANG=1033 "LegalCopyright" "Copyright (C) ${PUBLISHER}"
+
+; --- pages ---------------------------------------------------------------------------------------------
+!define MUI_ABORTWARNING
+!ifdef ICON
+  !define MUI_ICON "${ICON}"
+  !define MUI_UNICON "${ICON}"
+!endif
+!define MUI_COMPONENTSPAGE_NODESC
+
+!insertmacro MUI_PAGE_WELCOME
+!insertmacro MULTIUSER_PAGE_INSTALLMODE
+!insertmacro MUI_PAGE_DIRECTORY
+!insertmacro MUI_PAGE_INSTFILES
+!insertmacro MUI_PAGE_FINISH
+
+!insertmacro MUI_UNPAGE_CONFIRM
+!define MUI_PAGE_CUSTOMFUNCTION_LEAVE un.ConfirmProfileRemoval
+!insertmacro MUI_UNPAGE_COMPONENTS
+!insertmacro MUI_UNPAGE_INSTFILES
+
+!insertmacro MUI_LANGUAGE "English"
+
+; --- install -------------------------------------------------------------------------------------------
+Function .onInit
+  ${IfNot} ${RunningX64}
+    MessageBox MB_OK|MB_ICONSTOP "${APP_NAME} needs 64-bit Windows 10 or later." /SD IDOK
+    Abort
+  ${EndIf}
+  SetRegView 64
+  !insertmacro MULTIUSER_INIT
+FunctionEnd
+
+Section "${APP_NAME}" SecProgram
+  SectionIn RO
+  SetOutPath "$INSTDIR"
+  ; An upgrade replaces the whole runtime, so modules removed in the new version do not linger.
+  RMDir /r "$INSTDIR\_internal"
+  File "${DIST_DIR}/${CLI_EXE}"
+  File "${DIST_DIR}/${GUI_EXE}"
+  File /r "${DIST_DIR}/_internal"
+  WriteUninstaller "$INSTDIR\uninstall.exe"
+
+  ; Start menu (all users or this user, following the install mode)
+  CreateShortcut "$SMPROGRAMS\${APP_NAME}.lnk" "$INSTDIR\${GUI_EXE}" "" "$INSTDIR\${GUI_EXE}" 0 \
+    SW_SHOWNORMAL "" "Schedule, patients and dictation"
+
+  ; SHCTX is HKLM for a per-machine install and HKCU for a per-user one.
+  WriteRegStr SHCTX "${SETTINGS_KEY}" "InstallDir" "$INSTDIR"
+  WriteRegStr SHCTX "${SETTINGS_KEY}" "InstallMode" "$MultiUser.InstallMode"
+  WriteRegStr SHCTX "${UNINST_KEY}" "DisplayName" "${APP_NAME}"
+  WriteRegStr SHCTX "${UNINST_KEY}" "DisplayVersion" "${VERSION}"
+  WriteRegStr SHCTX "${UNINST_KEY}" "Publisher" "${PUBLISHER}"
+  WriteRegStr SHCTX "${UNINST_KEY}" "DisplayIcon" "$INSTDIR\${GUI_EXE},0"
+  WriteRegStr SHCTX "${UNINST_KEY}" "InstallLocation" "$INSTDIR"
+  WriteRegStr SHCTX "${UNINST_KEY}" "UninstallString" '"$INSTDIR\uninstall.exe" /$MultiUser.InstallMode'
+  WriteRegStr SHCTX "${UNINST_KEY}" "QuietUninstallString" '"$INSTDIR\uninstall.exe" /$MultiUser.InstallMode /S'
+  WriteRegDWORD SHCTX "${UNINST_KEY}" "NoModify" 1
+  WriteRegDWORD SHCTX "${UNINST_KEY}" "NoRepair" 1
+  ${GetSize} "$INSTDIR" "/S=0K" $0 $1 $2
+  IntFmt $0 "0x%08X" $0
+  WriteRegDWORD SHCTX "${UNINST_KEY}" "EstimatedSize" "$0"
+SectionEnd
+
+; --- uninstall -----------------------------------------------------------------------------------------
+Section "un.${APP_NAME} program files" UnSecProgram
+  SectionIn RO
+  Delete "$SMPROGRAMS\${APP_NAME}.lnk"
+  ; Only what the installer put there: never a recursive delete of $INSTDIR itself.
+  RMDir /r "$INSTDIR\_internal"
+  Delete "$INSTDIR\${CLI_EXE}"
+  Delete "$INSTDIR\${GUI_EXE}"
+  Delete "$INSTDIR\uninstall.exe"
+  RMDir "$INSTDIR"
+  DeleteRegKey SHCTX "${UNINST_KEY}"
+  DeleteRegKey SHCTX "${SETTINGS_KEY}"
+
+  ; Derived files only (the assembled Whisper model); profiles are not in the cache.
+  Push $0
+  StrCpy $0 $MultiUser.InstallMode
+  SetShellVarContext current
+  RMDir /r "${USER_CACHE}"
+  RMDir "$LOCALAPPDATA\clinicdesk\clinicdesk"
+  ${If} $0 == "AllUsers"
+    SetShellVarContext all
+  ${EndIf}
+  Pop $0
+SectionEnd
+
+; Unticked by default: an uninstall (or an upgrade done as uninstall + install) keeps every profile.
+Section /o "un.Delete my encrypted profiles and settings" UnSecProfiles
+  Push $0
+  StrCpy $0 $MultiUser.InstallMode
+  ; Profiles belong to the user running the uninstaller, whoever installed the program.
+  SetShellVarContext current
+  RMDir /r "${USER_DATA}"
+  ${If} $0 == "AllUsers"
+    SetShellVarContext all
+  ${EndIf}
+  Pop $0
+SectionEnd
+
+Function un.onInit
+  SetRegView 64
+  !insertmacro MULTIUSER_UNINIT
+  ${GetParameters} $R0
+  ClearErrors
+  ${GetOptions} $R0 "/REMOVEPROFILES" $R1
+  ${IfNot} ${Errors}
+    !insertmacro SelectSection ${UnSecProfiles}
+  ${EndIf}
+FunctionEnd
+
+Function un.ConfirmProfileRemoval
+  ${If} ${SectionIsSelected} ${UnSecProfiles}
+    MessageBox MB_YESNO|MB_ICONEXCLAMATION|MB_DEFBUTTON2 \
+      "Delete your encrypted ClinicDesk profiles in ${USER_DATA}?$\r$\n$\r$\nChanges not yet synced to the practice server will be lost. This cannot be undone." \
+      /SD IDYES IDYES confirmed
+    Abort
+    confirmed:
+  ${EndIf}
+FunctionEnd
