@@ -123,18 +123,19 @@ def open_encounter(session: Session, appointment_id: uuid.UUID) -> EncounterView
     appt = session.get(Appointment, appointment_id)
     if appt is None or appt.deleted_at is not None:
         raise NotFoundError("no such appointment in this profile")
+    user = require_role(session, Role.DOCTOR, Role.NURSE, action="open an encounter")
     existing = session.scalars(
         select(Encounter).where(Encounter.appointment_id == appointment_id, Encounter.deleted_at.is_(None))
     ).first()
-    if existing is not None:
-        return encounter_view(existing)
-    if appt.status in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW):
+    if existing is None and appt.status in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW):
         raise ValidationError("a cancelled or missed appointment has no encounter; book a new one")
-    require_role(session, Role.DOCTOR, Role.NURSE, action="open an encounter")
     if appt.status in (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED):
         change_status(session, appt.id, AppointmentStatus.CHECKED_IN)
-    if appt.status is AppointmentStatus.CHECKED_IN:
+    # a nurse taking vitals has not started the visit; the doctor opening it has
+    if appt.status is AppointmentStatus.CHECKED_IN and user.role is Role.DOCTOR:
         change_status(session, appt.id, AppointmentStatus.IN_PROGRESS)
+    if existing is not None:
+        return encounter_view(existing)
     enc = Encounter(
         appointment_id=appt.id,
         clinician_id=appt.clinician_id,

@@ -111,3 +111,13 @@ def test_only_the_author_amends_a_signed_note(clinic: Clinic) -> None:
     with clinic.store.session() as s:
         versions = s.scalars(select(NoteVersion).where(NoteVersion.note_id == note.id)).all()
     assert len(versions) == 1
+
+
+def test_a_nurse_opening_the_encounter_checks_in_without_starting_the_visit(clinic: Clinic) -> None:
+    appt = todays_appointment(clinic)
+    with clinic.store.session(actor_id=clinic.nurse.id) as s:
+        notes.open_encounter(s, appt)
+        assert s.get(Appointment, appt).status is AppointmentStatus.CHECKED_IN  # type: ignore[union-attr]
+    with clinic.store.session(actor_id=clinic.doctor.id) as s:
+        notes.open_encounter(s, appt)
+        assert s.get(Appointment, appt).status is AppointmentStatus.IN_PROGRESS  # type: ignore[union-attr]
