@@ -40,7 +40,7 @@ FREQUENCIES = (
     "once a day", "twice a day", "every morning", "every evening",
 )  # fmt: skip
 #: what precedes a frequency in a prescription
-_ROUTES = r"by mouth|orally|inhaled|subcutaneously|topically|in each nostril|in each eye|(?:%s)" % _UNIT_RE
+_ROUTES = rf"by mouth|orally|inhaled|subcutaneously|topically|in each nostril|in each eye|(?:{_UNIT_RE})"
 #: words that start a prescription and are never part of the drug's name
 _RX_VERBS = {
     "start", "started", "starting", "continue", "continued", "add", "increase", "decrease", "reduce", "stop",
@@ -87,7 +87,8 @@ def fix_blood_pressure(text: str) -> str:
         return m.group(0)
 
     text = re.sub(
-        r"(\b(?:blood pressure|BP)\b[,:]?\s+(?:is\s+|of\s+)?)(\d{2,3}),?\s+(?:over,?\s+)?(\d{2,3})\b(?!\s*(?:/|over))",
+        r"(\b(?:blood pressure|BP)\b[,:]?\s+(?:is\s+|of\s+)?)(\d{2,3}),?\s+(?:over,?\s+)?(\d{2,3})\b"
+        r"(?!\s*(?:/|over))",
         join,
         text,
         flags=re.IGNORECASE,

@@ -25,12 +25,21 @@ MEDICAL_PROMPT = (
     "Subjective. 47-year-old man with a cough for 5 days. Objective. Vitals: blood pressure 134/86, "
     "heart rate 78, respiratory rate 16, temperature 99.1, oxygen saturation 97%, weight 84 kilograms. "
     "Lungs are clear. Assessment. Acute bronchitis. Plan. Start benzonatate 100 milligrams by mouth "
-    "three times daily as needed. Continue lisinopril 20 milligrams by mouth once daily. Follow up in 2 weeks."
+    "three times daily as needed. Continue lisinopril 20 milligrams by mouth once daily. "
+    "Follow up in 2 weeks."
+)
+
+#: the short prompt for tiny models: the register and a few common drug names, nothing to imitate
+SHORT_MEDICAL_PROMPT = (
+    "Clinical dictation. Subjective. Objective. Vitals: blood pressure, heart rate, respiratory rate, "
+    "temperature, oxygen saturation. Assessment. Plan. Medications: metformin, lisinopril, atorvastatin, "
+    "amlodipine, metoprolol, losartan, levothyroxine, omeprazole, albuterol, gabapentin, sertraline, "
+    "hydrochlorothiazide, amoxicillin, ibuprofen, acetaminophen, prednisone, furosemide, insulin glargine."
 )
 
 #: generic names of the drugs most often prescribed in primary care (roughly the top of the US outpatient
-#: prescription counts), given to the decoder as hot words (as many as fit in
-#: Whisper's 223-token prompt half). The full drug vocabulary is used afterwards by the post-correction (``medvocab``).
+#: prescription counts), given to the decoder as hot words (as many as fit in Whisper's 223-token half
+#: of the prompt). The full drug vocabulary is used afterwards by the post-correction (``medvocab``).
 COMMON_DRUGS = (
     "atorvastatin", "levothyroxine", "lisinopril", "metformin", "amlodipine", "metoprolol", "albuterol",
     "omeprazole", "losartan", "gabapentin", "hydrochlorothiazide", "sertraline", "simvastatin",
@@ -65,6 +74,11 @@ class WhisperTranscriber(Transcriber):
         self.beam_size = beam_size
         self.initial_prompt = initial_prompt
         self.hotwords = hotwords
+        if "tiny" in info.name and initial_prompt == MEDICAL_PROMPT:
+            # tiny models lose the thread with a long prompt: they loop on a hot word ("lisinopololol...")
+            # or bend ordinary speech towards the sample ("ill disposed" -> "old supposed"); they get the
+            # short vocabulary prompt and no hot words
+            self.initial_prompt, self.hotwords = SHORT_MEDICAL_PROMPT, None
         logging.getLogger("faster_whisper").setLevel(logging.ERROR)
         try:
             from faster_whisper import WhisperModel

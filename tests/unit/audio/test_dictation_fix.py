@@ -12,7 +12,15 @@ from clinicdesk.audio.dictation_fix import (
 )
 from clinicdesk.audio.phonetic import edit_distance, phonetic_key, similarity
 
-DRUGS = ["pantoprazole", "famotidine", "framycetin", "hydroxyzine", "metformin", "metoprolol", "insulin glargine"]
+DRUGS = [
+    "pantoprazole",
+    "famotidine",
+    "framycetin",
+    "hydroxyzine",
+    "metformin",
+    "metoprolol",
+    "insulin glargine",
+]
 
 
 def test_phonetic_key_hears_through_spelling() -> None:
@@ -52,7 +60,10 @@ def test_ordinary_prose_is_left_alone(text: str) -> None:
 
 
 def test_blood_pressure_missing_over_or_hundred() -> None:
-    assert fix_blood_pressure("Blood pressure 120, 78, heart rate 66.") == "Blood pressure 120 over 78, heart rate 66."
+    assert (
+        fix_blood_pressure("Blood pressure 120, 78, heart rate 66.")
+        == "Blood pressure 120 over 78, heart rate 66."
+    )
     assert fix_blood_pressure("blood pressure 18 over 74") == "blood pressure 118 over 74"
     assert fix_blood_pressure("BP 90 over 60") == "BP 90 over 60"  # plausible as said
     assert fix_blood_pressure("blood pressure 142/88") == "blood pressure 142/88"
