@@ -1,6 +1,7 @@
 """Cold start of the frozen app: a new ``dist/clinicdesk/clinicdesk gui`` process until the schedule is drawn.
 
-    .venv/bin/python -m bench.frozen_startup [--exe dist/clinicdesk/clinicdesk] [--runs 5] [--compare-venv]
+    .venv/bin/python -m bench.frozen_startup [--exe dist/clinicdesk/clinicdesk] [--runs 5] [--drop-caches]
+                                             [--compare-venv]
 
 Build the bundle first (packaging/build-linux.sh). Each run starts the frozen executable (offscreen
 Qt) with ``--profile`` and CLINICDESK_PASSWORD, so the profile is unlocked without the dialog (argon2id
@@ -8,11 +9,12 @@ included), and CLINICDESK_EXIT_AFTER_FIRST_PAINT=1, so the app prints ``first-pa
 the populated schedule is first painted and quits; the figure is that moment minus the moment just
 before the process was spawned. The day drawn is today in the practice, or the next weekday.
 
-Two kinds of run: "cold" drops the kernel's page cache before each start (needs root; skipped with a
-note otherwise), so the bundle's ~400 MB really come from disk, as after a reboot; "warm" starts a new
-process with the files already cached, as on the second start of the day. The profile is seeded once
-by the frozen binary itself (bench/out/frozen-profile). With --compare-venv the same warm runs are
-made with the virtual environment's ``python -m clinicdesk`` for comparison.
+Two kinds of run: "warm" starts a new process with the files already cached, as on the second start of
+the day; with --drop-caches, "cold" runs first drop the kernel's page cache before each start (root
+only; it slows everything else on the machine for a moment, hence opt-in), so the bundle's files really
+come from disk, as after a reboot. The profile is seeded once by the frozen binary itself
+(bench/out/frozen-profile). With --compare-venv the same warm runs are made with the virtual
+environment's ``python -m clinicdesk`` for comparison.
 """
 
 from __future__ import annotations
@@ -113,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patients", type=int, default=2000, help="when seeding the profile (2000)")
     parser.add_argument("--days", type=int, default=60, help="when seeding the profile (60)")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--drop-caches", action="store_true", help="also time true cold starts (root)")
     parser.add_argument("--compare-venv", action="store_true", help="also time python -m clinicdesk")
     args = parser.parse_args(argv)
     if not args.exe.is_file():
@@ -120,13 +123,11 @@ def main(argv: list[str] | None = None) -> int:
     frozen = [str(args.exe)]
     ensure_profile(frozen, args.profile, patients=args.patients, days=args.days)
     day = working_day()
-    command = f".venv/bin/python -m bench.frozen_startup --runs {args.runs}" + (
-        " --compare-venv" if args.compare_venv else ""
-    )
+    command = f".venv/bin/python -m bench.frozen_startup --runs {args.runs}"
+    command += " --drop-caches" * args.drop_caches + " --compare-venv" * args.compare_venv
     with tempfile.TemporaryDirectory(prefix="clinicdesk-frozen-bench-") as tmp:
         home = Path(tmp)
-        can_drop = drop_caches()
-        if can_drop:
+        if args.drop_caches and drop_caches():
             cold = [one_run(frozen, args.profile, home, day, cold=True) for _ in range(args.runs)]
             print(
                 summary(
@@ -137,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
                     ", page cache dropped before each run",
                 )
             )
-        else:
+        elif args.drop_caches:
             print("frozen_cold_start_to_schedule_drawn: not measured (dropping the page cache needs root)")
         one_run(frozen, args.profile, home, day, cold=False)  # warm-up: bring the bundle into the cache
         warm = [one_run(frozen, args.profile, home, day, cold=False) for _ in range(args.runs)]

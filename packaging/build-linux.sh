@@ -63,6 +63,13 @@ stamp() {
     } | sha256sum | cut -d' ' -f1
 }
 
+# One build at a time per dist folder (two test sessions at once would otherwise write the same files).
+mkdir -p "$DIST"
+if command -v flock >/dev/null; then
+    exec 9>"$DIST/.clinicdesk.build-lock"
+    flock 9
+fi
+
 STAMP_FILE="$DIST/clinicdesk.build-stamp"
 CURRENT="$(stamp)"
 if [[ $IF_STALE -eq 1 && -x "$DIST/clinicdesk/clinicdesk" && -f "$STAMP_FILE" \
@@ -81,14 +88,17 @@ cd "$ROOT"
 # command address/offset not page-aligned"), so only debug sections go, and a file the loader rejects
 # after stripping gets its original back.
 strip_debug() {
-    local internal="$1/_internal" saved=0 file before
+    local internal="$1/_internal" saved=0 file before sections
     command -v strip >/dev/null || { echo "build-linux.sh: strip (binutils) not found; bundle left unstripped"; return; }
     while IFS= read -r -d '' file; do
-        readelf -S "$file" 2>/dev/null | grep -q '\.debug_info' || continue
+        # (no "readelf | grep -q": under pipefail, grep quitting early makes readelf's SIGPIPE a failure)
+        sections="$(readelf -S "$file" 2>/dev/null)" || continue
+        [[ "$sections" == *.debug_info* ]] || continue
         before=$(stat -c%s "$file")
         cp -p "$file" "$file.unstripped"
         strip --strip-debug "$file"
-        if LD_LIBRARY_PATH="$internal" "$PYTHON" -c 'import ctypes, sys; ctypes.CDLL(sys.argv[1])' "$file" 2>/dev/null; then
+        if LD_LIBRARY_PATH="$internal" "$PYTHON" -c 'import ctypes, sys; ctypes.CDLL(sys.argv[1])' "$file" \
+            </dev/null 2>/dev/null; then
             saved=$((saved + before - $(stat -c%s "$file")))
             rm -f "$file.unstripped"
         else

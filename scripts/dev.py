@@ -54,6 +54,7 @@ APT_PACKAGES = [
     # packaging: the Windows installer script is compiled here to catch errors
     "nsis",
     "binutils",
+    "strace",
 ]
 
 

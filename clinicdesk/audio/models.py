@@ -50,7 +50,7 @@ def model_cache_dir() -> Path:
         return Path(env)
     from platformdirs import user_cache_dir
 
-    return Path(user_cache_dir("clinicdesk")) / "models"
+    return Path(user_cache_dir("ClinicDesk", appauthor=False)) / "models"
 
 
 def _package_dir(package: str) -> Path | None:

@@ -5,9 +5,18 @@ from __future__ import annotations
 from sqlalchemy import Engine, create_engine
 
 from clinicdesk.models import Base
+from clinicdesk.models.local import OutboxEntry, ProfileSecret, SyncConflict, SyncState
 from clinicdesk.server.tables import server_metadata
 
 ALL_METADATA = (Base.metadata, server_metadata)
+#: Tables of the shared metadata that only a workstation's store has: never part of the server's schema.
+LOCAL_ONLY_TABLES = frozenset(
+    str(model.__tablename__) for model in (OutboxEntry, SyncState, SyncConflict, ProfileSecret)
+)
+
+
+def in_server_schema(table_name: str) -> bool:
+    return table_name not in LOCAL_ONLY_TABLES
 
 
 def sqlalchemy_url(url: str) -> str:

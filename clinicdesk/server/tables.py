@@ -22,9 +22,8 @@ from clinicdesk.models.base import NAMING_CONVENTION
 
 server_metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
-#: One row holding the last update sequence number handed out. Pushes lock it for their whole
-#: transaction, so USNs commit in the order they are assigned and a cursor never skips a change that
-#: was still in flight.
+#: One row holding the last update sequence number handed out. A push locks it only for the short
+#: transaction that reserves its block of USNs (and registers the block in push_inflight).
 usn_counter = Table(
     "usn_counter",
     server_metadata,
@@ -98,4 +97,14 @@ document_versions = Table(
     Column("entity", String(64), primary_key=True),
     Column("record_id", Uuid(), primary_key=True),
     Column("usn", BigInteger, primary_key=True),
+)
+
+#: Pushes in flight: the first USN of each one's reserved block and its transaction id. The push
+#: deletes its row in its own transaction; pull reads only below the lowest block whose transaction
+#: its snapshot does not yet see (services/horizon.py).
+push_inflight = Table(
+    "push_inflight",
+    server_metadata,
+    Column("first_usn", BigInteger, primary_key=True),
+    Column("xid", BigInteger, nullable=False),
 )

@@ -15,11 +15,11 @@ import logging
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from clinicdesk.errors import SyncError
@@ -33,7 +33,6 @@ from clinicdesk.sync.local import (
     apply_records,
     begin_remote,
     get_state,
-    keep_updated_at,
     missing_parents,
     pending_fields,
     set_state,
@@ -242,42 +241,38 @@ class SyncEngine:
                 apply_records(session, records, same_version=True)
 
     def _apply_results_locally(self, results: list[ChangeResult], report: SyncReport) -> list[RecordRef]:
+        """Record the server's answers in one transaction. The common answer (applied, nothing to
+        merge) costs no ORM objects: statuses and versions move with a few set-based statements
+        per batch, which is what keeps a push of thousands of changes linear."""
         stale: list[RecordRef] = []
         server_records: list[RecordOut] = []
+        outbox: Any = OutboxEntry.__table__
         with self.sessions() as session, session.begin():
             begin_remote(session)
             ids = [r.id for r in results]
-            entries = {
-                e.id: e for e in session.execute(select(OutboxEntry).where(OutboxEntry.id.in_(ids))).scalars()
-            }
+            waiting: set[uuid.UUID] = set()
+            for start in range(0, len(ids), 500):
+                waiting.update(
+                    session.execute(
+                        select(OutboxEntry.id).where(
+                            OutboxEntry.id.in_(ids[start : start + 500]),
+                            OutboxEntry.status == OutboxStatus.PENDING,
+                        )
+                    ).scalars()
+                )
+            sent: list[uuid.UUID] = []
+            refused: list[ChangeResult] = []
             versions: dict[tuple[str, uuid.UUID], int] = {}
             for result in results:
-                entry = entries.get(result.id)
-                if entry is None or entry.status is not OutboxStatus.PENDING:
+                if result.id not in waiting:
                     continue
+                waiting.discard(result.id)  # a repeated id in one answer counts once
                 report.pushed += 1
-                entry.attempts += 1
                 if result.status is ResultStatus.APPLIED:
-                    entry.status = OutboxStatus.SENT
+                    sent.append(result.id)
                     report.applied += 1
                 else:
-                    conflict = result.status is ResultStatus.CONFLICT
-                    entry.status = OutboxStatus.CONFLICT if conflict else OutboxStatus.REJECTED
-                    entry.last_error = (result.reason or "")[:500] or None
-                    report.conflicts += conflict
-                    report.rejected += not conflict
-                    server = result.server_record or {}
-                    session.add(
-                        SyncConflict(
-                            entity=result.entity,
-                            record_id=result.record_id,
-                            outbox_id=result.id,
-                            fields=list(result.fields),
-                            local_values={f: (entry.payload or {}).get(f) for f in result.fields},
-                            server_values={f: server.get(f) for f in result.fields},
-                            resolution=None if conflict else f"rejected by the server: {result.reason}",
-                        )
-                    )
+                    refused.append(result)
                 if result.server_record is not None and result.version:
                     server_records.append(
                         RecordOut(
@@ -291,34 +286,84 @@ class SyncEngine:
                 elif result.version:
                     key = (result.entity, result.record_id)
                     versions[key] = max(versions.get(key, 0), result.version)
+            for start in range(0, len(sent), 500):
+                session.execute(
+                    update(outbox)
+                    .where(outbox.c.id.in_(sent[start : start + 500]))
+                    .values(status=OutboxStatus.SENT, attempts=outbox.c.attempts + 1)
+                )
+            self._record_refusals(session, refused, report)
             session.flush()
-            apply_records(session, server_records, pending=pending_fields(session), same_version=True)
-            with session.no_autoflush:
-                for (entity, record_id), obj in self._load(session, versions).items():
-                    version = versions[(entity, record_id)]
-                    if (getattr(obj, "version", None) or 0) < version:
-                        obj.version = version
-                        keep_updated_at(obj)
-                    elif obj.version > version:
-                        stale.append(RecordRef(entity=entity, record_id=record_id))
+            if server_records:
+                keys = [(r.entity, r.record_id) for r in server_records]
+                pending = pending_fields(session, keys)
+                apply_records(session, server_records, pending=pending, same_version=True)
+                session.flush()
+            stale = self._advance_versions(session, versions)
         return stale
 
     @staticmethod
-    def _load(session: Session, keys: Iterable[tuple[str, uuid.UUID]]) -> dict[tuple[str, uuid.UUID], Any]:
-        """The local rows for ``keys``, with one query per entity rather than one per row."""
+    def _record_refusals(session: Session, refused: list[ChangeResult], report: SyncReport) -> None:
+        if not refused:
+            return
+        entries = {
+            e.id: e
+            for e in session.execute(
+                select(OutboxEntry).where(OutboxEntry.id.in_([r.id for r in refused]))
+            ).scalars()
+        }
+        for result in refused:
+            entry = entries[result.id]
+            entry.attempts += 1
+            conflict = result.status is ResultStatus.CONFLICT
+            entry.status = OutboxStatus.CONFLICT if conflict else OutboxStatus.REJECTED
+            entry.last_error = (result.reason or "")[:500] or None
+            report.conflicts += conflict
+            report.rejected += not conflict
+            server = result.server_record or {}
+            session.add(
+                SyncConflict(
+                    entity=result.entity,
+                    record_id=result.record_id,
+                    outbox_id=result.id,
+                    fields=list(result.fields),
+                    local_values={f: (entry.payload or {}).get(f) for f in result.fields},
+                    server_values={f: server.get(f) for f in result.fields},
+                    resolution=None if conflict else f"rejected by the server: {result.reason}",
+                )
+            )
+
+    @staticmethod
+    def _advance_versions(session: Session, versions: dict[tuple[str, uuid.UUID], int]) -> list[RecordRef]:
+        """Stamp our applied rows with the version the server gave them (one read and one
+        executemany per entity); a row already ahead of that version is stale and returned."""
+        stale: list[RecordRef] = []
         by_entity: dict[str, list[uuid.UUID]] = defaultdict(list)
-        for entity, record_id in keys:
+        for entity, record_id in versions:
             if entity in SYNCED_MODELS:
                 by_entity[entity].append(record_id)
-        found: dict[tuple[str, uuid.UUID], Any] = {}
         for entity, ids in by_entity.items():
-            model: Any = SYNCED_MODELS[entity]
+            table: Any = SYNCED_MODELS[entity].__table__
+            moves: list[dict[str, Any]] = []
             for start in range(0, len(ids), 500):
-                for obj in session.execute(
-                    select(model).where(model.id.in_(ids[start : start + 500]))
-                ).scalars():
-                    found[(entity, obj.id)] = obj
-        return found
+                rows = session.execute(
+                    select(table.c.id, table.c.version).where(table.c.id.in_(ids[start : start + 500]))
+                )
+                for record_id, local in rows:
+                    version = versions[(entity, record_id)]
+                    if (local or 0) < version:
+                        moves.append({"b_id": record_id, "b_version": version})
+                    elif local > version:
+                        stale.append(RecordRef(entity=entity, record_id=record_id))
+            if moves:
+                # updated_at set to itself: this is not a local edit, so its onupdate must not fire.
+                session.execute(
+                    update(table)
+                    .where(table.c.id == bindparam("b_id"))
+                    .values(version=bindparam("b_version"), updated_at=table.c.updated_at),
+                    moves,
+                )
+        return stale
 
     def _pull_all(self, report: SyncReport) -> None:
         while True:

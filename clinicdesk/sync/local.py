@@ -66,15 +66,27 @@ def set_state(session: Session, key: str, value: str | None) -> None:
         row.value = value
 
 
-def pending_fields(session: Session) -> dict[Key, set[str]]:
+def pending_fields(session: Session, keys: Iterable[Key] | None = None) -> dict[Key, set[str]]:
+    """Fields with a local change still waiting to be pushed, for ``keys`` (every record if None).
+
+    Asking for the keys at hand matters: with thousands of changes waiting, decoding every pending
+    payload for each batch made a large push quadratic."""
     out: dict[Key, set[str]] = defaultdict(set)
-    rows = session.execute(
-        select(OutboxEntry.entity, OutboxEntry.record_id, OutboxEntry.payload).where(
-            OutboxEntry.status == OutboxStatus.PENDING
-        )
+    base = select(OutboxEntry.entity, OutboxEntry.record_id, OutboxEntry.payload).where(
+        OutboxEntry.status == OutboxStatus.PENDING
     )
-    for entity, record_id, payload in rows:
-        out[(entity, record_id)].update(payload or {})
+    if keys is None:
+        for entity, record_id, payload in session.execute(base):
+            out[(entity, record_id)].update(payload or {})
+        return out
+    wanted = set(keys)
+    ids = sorted({record_id for _, record_id in wanted})
+    for start in range(0, len(ids), 500):
+        for entity, record_id, payload in session.execute(
+            base.where(OutboxEntry.record_id.in_(ids[start : start + 500]))
+        ):
+            if (entity, record_id) in wanted:
+                out[(entity, record_id)].update(payload or {})
     return out
 
 
@@ -124,12 +136,14 @@ def apply_records(
     """Apply server records; returns how many were applied. Older versions are skipped, and so is
     the version the store already has unless ``same_version`` (the server's answer to our own push
     may carry the version a pull already brought while our edit was still waiting)."""
-    if pending is None:
-        pending = pending_fields(session)
     by_entity: dict[str, list[RecordOut]] = defaultdict(list)
     for record in records:
         if record.entity in SYNCED_MODELS:
             by_entity[record.entity].append(record)
+    if pending is None:
+        pending = pending_fields(
+            session, ((entity, r.record_id) for entity, batch in by_entity.items() for r in batch)
+        )
     changed = 0
     for entity, batch in by_entity.items():
         model: Any = SYNCED_MODELS[entity]

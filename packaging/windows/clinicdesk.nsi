@@ -50,8 +50,8 @@ ManifestDPIAware true
 !define UNINST_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\ClinicDesk"
 ; the user's data folder (platformdirs user_data_dir("ClinicDesk", appauthor=False))
 !define USER_DATA "$LOCALAPPDATA\ClinicDesk"
-; the user's cache (platformdirs user_cache_dir("clinicdesk")): derived files, e.g. the assembled Whisper base
-!define USER_CACHE "$LOCALAPPDATA\clinicdesk\clinicdesk\Cache"
+; the user's cache (platformdirs user_cache_dir("ClinicDesk", appauthor=False)): derived files, e.g. the assembled Whisper base
+!define USER_CACHE "$LOCALAPPDATA\ClinicDesk\Cache"
 
 ; Fail at compile time, not on a clinic PC, when the build is incomplete. Compile-time paths use "/",
 ; which makensis accepts on Windows and on Linux (where CI checks this script).

@@ -24,7 +24,8 @@ import pytest
 
 import clinicdesk
 
-pytestmark = pytest.mark.slow
+#: the first test also builds the bundle (1-2 min on 2 cores; allow for a loaded CI machine)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "packaging" / "build-linux.sh"
@@ -115,7 +116,7 @@ def frozen(whisper_tiny: Path, tmp_path_factory: pytest.TempPathFactory) -> Froz
         env=env,
         capture_output=True,
         text=True,
-        timeout=1500,
+        timeout=840,
         check=False,
     )
     log = ROOT / "build" / "build-linux.log"

@@ -29,6 +29,7 @@ from clinicdesk.models.enums import Role, TaskStatus
 from clinicdesk.server.mongo import DocumentStore
 from clinicdesk.server.permissions import Principal, redact
 from clinicdesk.server.records import NOT_PULLED, entity_info, row_to_wire
+from clinicdesk.server.services import horizon
 from clinicdesk.server.services.audit import audit_row, write_audit
 from clinicdesk.server.tables import change_log, usn_counter
 from clinicdesk.sync.protocol import BootstrapResponse, PullResponse, RecordOut, RecordRef
@@ -89,12 +90,14 @@ def _audit_read(engine: Engine, who: Principal, what: str, records: Sequence[Rec
 
 def pull(engine: Engine, docs: DocumentStore, who: Principal, *, cursor: int, limit: int) -> PullResponse:
     with engine.connect().execution_options(**REPEATABLE) as conn, conn.begin():
-        log = conn.execute(
-            select(change_log.c.entity, change_log.c.record_id, change_log.c.usn)
-            .where(change_log.c.usn > cursor)
-            .order_by(change_log.c.usn)
-            .limit(limit + 1)
-        ).all()
+        # First statement: it fixes the snapshot the change log is then read in.
+        top = horizon.horizon(conn)
+        stmt = select(change_log.c.entity, change_log.c.record_id, change_log.c.usn).where(
+            change_log.c.usn > cursor
+        )
+        if top is not None:
+            stmt = stmt.where(change_log.c.usn < top)
+        log = conn.execute(stmt.order_by(change_log.c.usn).limit(limit + 1)).all()
         has_more = len(log) > limit
         log = log[:limit]
         by_entity: dict[str, list[uuid.UUID]] = defaultdict(list)
@@ -132,7 +135,10 @@ def bootstrap(
     mine = who.role is Role.DOCTOR
     plan: list[tuple[str, set[uuid.UUID]]] = []
     with engine.connect().execution_options(**REPEATABLE) as conn, conn.begin():
+        top = horizon.horizon(conn)  # first statement: see pull()
         cursor = int(conn.execute(select(usn_counter.c.value).where(usn_counter.c.id == 1)).scalar_one())
+        if top is not None:
+            cursor = min(cursor, top - 1)
 
         def ids(stmt: Any) -> set[uuid.UUID]:
             return set(conn.execute(stmt).scalars())

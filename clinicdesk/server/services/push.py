@@ -1,10 +1,13 @@
 """Applying a pushed batch: one PostgreSQL transaction, one answer per change.
 
-The transaction first locks the USN counter. That serialises pushes (each is short), which is what
-makes three things simple and true at once: USNs commit in order (a pull cursor never skips a change
-still in flight), the idempotency check cannot race a concurrent retry of the same entry, and two
-service instances behind a load balancer need no coordination beyond the database.
-Each change is written inside a savepoint, so one bad record is rejected without failing the batch.
+Pushes from different workstations run side by side. What used to need one lock around every push
+is now split up: each device's pushes are serialised by an advisory lock (so a retry racing its own
+first attempt waits and then finds the answers already given: the idempotency check cannot race),
+the records a push changes are locked row by row, and USNs come from a block reserved in a short
+transaction of its own, with pull reading only below the horizon of blocks still in flight
+(services/horizon.py). Two service instances behind a load balancer need nothing beyond the database.
+Each change is written inside a savepoint only when the optimistic pass hits a bad record, so one bad
+record is rejected without failing the batch.
 """
 
 from __future__ import annotations
@@ -15,57 +18,99 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
 from clinicdesk.server.mongo import DocumentStore
 from clinicdesk.server.permissions import Principal, check_change, redact
 from clinicdesk.server.records import NOT_PULLED, EntityInfo, entity_info, row_to_wire, wire_to_columns
+from clinicdesk.server.services import horizon
 from clinicdesk.server.services.audit import audit_row, write_audit
 from clinicdesk.server.tables import applied_changes, change_log, document_versions, usn_counter
 from clinicdesk.sync.protocol import ChangeIn, ChangeResult, Operation, PushResponse, ResultStatus
 from clinicdesk.sync.protocol.conflict import NEVER_CONFLICTING, Decision, Outcome, ServerState, decide
 
 Key = tuple[str, uuid.UUID]
+#: PostgreSQL aborts one of two pushes that lock the same records in a different order (deadlock) or
+#: that race on a serialisation check; the loser is simply run again.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+ATTEMPTS = 4
+_DEVICE_LOCK_CLASS = 7_401_553  # first key of the per-device advisory lock; any constant
 
 
 def push(engine: Engine, docs: DocumentStore, who: Principal, changes: Sequence[ChangeIn]) -> PushResponse:
-    with engine.begin() as conn:
-        usn = conn.execute(
-            select(usn_counter.c.value).where(usn_counter.c.id == 1).with_for_update()
-        ).scalar_one()
-        prior: dict[uuid.UUID, dict[str, Any]] = {}
-        ids = list({c.id for c in changes})
-        if ids:
-            for outbox_id, result in conn.execute(
-                select(applied_changes.c.outbox_id, applied_changes.c.result).where(
-                    applied_changes.c.outbox_id.in_(ids)
-                )
-            ):
-                prior[outbox_id] = result
-        todo: list[ChangeIn] = []
-        seen: set[uuid.UUID] = set()
-        for change in changes:
-            if change.id not in prior and change.id not in seen:
-                seen.add(change.id)
-                todo.append(change)
-        batch = _Batch(conn, docs, who, usn, savepoints=False)
-        fresh: dict[uuid.UUID, ChangeResult] = {}
-        if todo:
-            try:
-                # Optimistic pass: one savepoint for the batch, one round trip per change.
-                with conn.begin_nested():
+    for attempt in range(ATTEMPTS):
+        try:
+            return _push_once(engine, docs, who, changes)
+        except DBAPIError as exc:
+            code = getattr(exc.orig, "sqlstate", None)
+            if code not in RETRYABLE_SQLSTATES or attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _push_once(
+    engine: Engine, docs: DocumentStore, who: Principal, changes: Sequence[ChangeIn]
+) -> PushResponse:
+    first: int | None = None
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text("SELECT pg_advisory_xact_lock(:k, hashtext(:d))"),
+                {"k": _DEVICE_LOCK_CLASS, "d": str(who.device_id)},
+            )
+            prior: dict[uuid.UUID, dict[str, Any]] = {}
+            ids = list({c.id for c in changes})
+            for start in range(0, len(ids), 1000):
+                for outbox_id, result in conn.execute(
+                    select(applied_changes.c.outbox_id, applied_changes.c.result).where(
+                        applied_changes.c.outbox_id.in_(ids[start : start + 1000])
+                    )
+                ):
+                    prior[outbox_id] = result
+            todo: list[ChangeIn] = []
+            seen: set[uuid.UUID] = set()
+            for change in changes:
+                if change.id not in prior and change.id not in seen:
+                    seen.add(change.id)
+                    todo.append(change)
+            fresh: dict[uuid.UUID, ChangeResult] = {}
+            if todo:
+                xid = horizon.transaction_id(conn)
+                batch = _Batch(conn, docs, who, 0, savepoints=False)
+                batch.prefetch(todo)  # locks the records first: see horizon.py
+                first = horizon.reserve(engine, xid=xid, count=len(todo))
+                batch.usn = first - 1
+                try:
+                    # Optimistic pass: one savepoint for the batch, writes in runs.
+                    with conn.begin_nested():
+                        fresh = batch.run(todo)
+                except StatementError as exc:
+                    if _retryable(exc):
+                        raise
+                    # Some record broke a constraint: redo with a savepoint per change, so only that
+                    # record is rejected. Same USNs, same document keys: nothing from the first pass
+                    # survives or shows.
+                    batch = _Batch(conn, docs, who, first - 1, savepoints=True)
+                    batch.prefetch(todo)
                     fresh = batch.run(todo)
-            except StatementError:
-                # Some record broke a constraint: redo with a savepoint per change, so only that
-                # record is rejected. Same USNs, same document keys: nothing from the first pass
-                # survives or shows.
-                batch = _Batch(conn, docs, who, usn, savepoints=True)
-                fresh = batch.run(todo)
-            conn.execute(update(usn_counter).where(usn_counter.c.id == 1).values(value=batch.usn))
+                horizon.release(conn, first)
+                server_usn = batch.usn
+            else:
+                server_usn = conn.execute(
+                    select(func.coalesce(func.max(usn_counter.c.value), 0))
+                ).scalar_one()
+    except BaseException:
+        if first is not None:
+            horizon.forget(engine, first)
+        raise
     results = [fresh[c.id] if c.id in fresh else ChangeResult.model_validate(prior[c.id]) for c in changes]
-    return PushResponse(results=results, server_usn=batch.usn)
+    return PushResponse(results=results, server_usn=server_usn)
+
+
+def _retryable(exc: StatementError) -> bool:
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
 
 
 class _Batch:
@@ -83,32 +128,47 @@ class _Batch:
         self.log: dict[Key, tuple[int, dict[str, list[Any]]]] = {}
         self.audit: list[dict[str, Any]] = []
         self.documents: list[dict[str, Any]] = []
-        # New rows are inserted in runs with one multi-row statement (the common case: a
-        # workstation's new records). A run holds one entity and one set of columns; any other
-        # write flushes it first, so foreign keys see their parents in outbox order.
-        self.run_key: tuple[str, frozenset[str]] | None = None
+        # Writes go out in runs, one executemany per run rather than a round trip per record (the
+        # common case: a workstation's new or edited records). A run holds one kind of write (insert
+        # or update), one entity and one set of columns; any other write flushes it first, so
+        # foreign keys see their parents in outbox order. A record written in a run is read back
+        # only if the batch needs it again (see _reload).
+        self.run_key: tuple[str, str, frozenset[str]] | None = None
         self.run_rows: list[dict[str, Any]] = []
         self.unloaded: set[Key] = set()
 
     def run(self, changes: Sequence[ChangeIn]) -> dict[uuid.UUID, ChangeResult]:
-        self.prefetch(changes)
+        """Apply ``changes``; :meth:`prefetch` must have read their records first."""
         results = {change.id: self.apply(change) for change in changes}
         self.finish(results)
         return results
 
     def prefetch(self, changes: Sequence[ChangeIn]) -> None:
-        """Read (and lock) every record the batch touches with one query per entity."""
+        """Read (and lock) every record the batch touches with one query per entity. Always in the
+        same order (entity name, then id), so two pushes touching the same records wait for each
+        other rather than deadlock. NO KEY UPDATE: ids never change, and a concurrent insert of a
+        child row (which takes KEY SHARE on its parent) need not wait."""
         by_entity: dict[str, set[uuid.UUID]] = defaultdict(set)
         for change in changes:
             if entity_info(change.entity) is not None:
                 by_entity[change.entity].add(change.record_id)
-        for entity, ids in by_entity.items():
+        for entity in sorted(by_entity):
+            ids = sorted(by_entity[entity])
             info = entity_info(entity)
             assert info is not None
             table = info.table
-            found = (
-                self.conn.execute(select(table).where(table.c.id.in_(ids)).with_for_update()).mappings().all()
-            )
+            found: list[Any] = []
+            for start in range(0, len(ids), 1000):
+                found.extend(
+                    self.conn.execute(
+                        select(table)
+                        .where(table.c.id.in_(ids[start : start + 1000]))
+                        .order_by(table.c.id)
+                        .with_for_update(key_share=True)
+                    )
+                    .mappings()
+                    .all()
+                )
             for row in found:
                 wire = row_to_wire(info, row)
                 wire["version"] = row["version"]
@@ -148,17 +208,30 @@ class _Batch:
             return None
         return redact(self.who, entity, {k: v for k, v in record.items() if k != "version"})
 
-    def flush_inserts(self) -> None:
+    def flush_run(self) -> None:
         if self.run_rows and self.run_key is not None:
-            info = entity_info(self.run_key[0])
+            kind, entity, _ = self.run_key
+            info = entity_info(entity)
             assert info is not None
-            self.conn.execute(insert(info.table), self.run_rows)
+            table = info.table
+            if kind == "insert":
+                self.conn.execute(insert(table), self.run_rows)
+            else:
+                # The SET clause comes from the parameter names (every column but the key).
+                self.conn.execute(update(table).where(table.c.id == bindparam("b_id")), self.run_rows)
         self.run_rows = []
         self.run_key = None
 
+    def _queue(self, kind: str, entity: str, columns: dict[str, Any]) -> None:
+        run_key = (kind, entity, frozenset(columns))
+        if self.run_key != run_key:
+            self.flush_run()
+            self.run_key = run_key
+        self.run_rows.append(columns)
+
     def _reload(self, info: EntityInfo, key: Key) -> None:
-        """A record inserted in a run is touched again: read it back as stored."""
-        self.flush_inserts()
+        """A record written in a run is needed again: read it back as stored."""
+        self.flush_run()
         row = self.conn.execute(select(info.table).where(info.table.c.id == key[1])).mappings().one()
         wire = row_to_wire(info, row)
         wire["version"] = row["version"]
@@ -200,6 +273,8 @@ class _Batch:
             failure = self._write(info, change, decision, current)
             if failure is not None:
                 return self._reject(change, failure, current)
+        if decision.outcome is not Outcome.APPLY and key in self.unloaded:
+            self._reload(info, key)  # the answer carries the record as now stored
         record = self.rows.get(key)
         if decision.outcome is Outcome.KEEP_BOTH and record is not None:
             self.docs.put_conflict(
@@ -232,26 +307,30 @@ class _Batch:
         columns = wire_to_columns(info, {k: v for k, v in decision.apply.items() if k not in info.doc_fields})
         columns["version"] = usn
         table = info.table
-        if current is None:
-            columns["id"] = change.record_id
-            stmt: Any = insert(table).values(**columns)
-        else:
-            stmt = update(table).where(table.c.id == change.record_id).values(**columns)
-        if current is None and not info.doc_fields and not self.savepoints:
-            run_key = (change.entity, frozenset(columns))
-            if self.run_key != run_key:
-                self.flush_inserts()
-                self.run_key = run_key
-            self.run_rows.append(columns)
+        if not info.doc_fields and not self.savepoints:
+            # Queued for a run. If a statement of the run fails, the whole optimistic pass rolls
+            # back and is redone record by record with savepoints (see push()).
+            if current is None:
+                columns["id"] = change.record_id
+                self._queue("insert", change.entity, columns)
+            else:
+                self._queue("update", change.entity, {**columns, "b_id": change.record_id})
             self.unloaded.add(key)
             self.usn = usn
             self.rows[key] = {"version": usn}
             usns = self.field_usns.setdefault(key, {})
-            for name in info.columns:
-                usns[name] = [usn, self.device]
-            self._log_and_audit(change, decision, None, usn, usns)
+            for name in info.columns if current is None else decision.apply:
+                if name != "version":
+                    usns[name] = [usn, self.device]
+            self._log_and_audit(change, decision, current, usn, usns)
             return None
-        self.flush_inserts()
+        stmt: Any
+        if current is None:
+            columns["id"] = change.record_id
+            stmt = insert(table).values(**columns)
+        else:
+            stmt = update(table).where(table.c.id == change.record_id).values(**columns)
+        self.flush_run()
         if not self.savepoints:
             stored = self.conn.execute(stmt.returning(*table.c)).mappings().one()
         else:
@@ -317,7 +396,7 @@ class _Batch:
         )
 
     def finish(self, results: dict[uuid.UUID, ChangeResult]) -> None:
-        self.flush_inserts()
+        self.flush_run()
         if self.log:
             stmt = pg_insert(change_log)
             stmt = stmt.on_conflict_do_update(
