@@ -98,7 +98,7 @@ def ensure_system_packages() -> None:
 
 
 def ensure_venv() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script runs on whatever python3 is installed
         sys.exit("ClinicDesk needs Python 3.11 or newer")
     if not venv_bin("python").exists():
         log("creating .venv")
