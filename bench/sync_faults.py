@@ -1,6 +1,6 @@
 """Fault injection: do offline edits survive a hostile network and crashing processes?
 
-    python -m bench.sync_faults --clients K --rounds R --seed S
+    python -m bench.sync_faults --clients K --rounds R --seed S [--parallel]
 
 K client stores (two users, editing the same tasks and patients) make random edits each round and
 sync through a proxy that drops, delays and truncates connections. Now and then the server process
@@ -24,6 +24,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -145,7 +146,7 @@ def _timeout() -> Any:
     return httpx.Timeout(10.0, connect=2.0)
 
 
-def run(*, clients: int, rounds: int, seed: int, workdir: Path) -> dict[str, int]:
+def run(*, clients: int, rounds: int, seed: int, workdir: Path, parallel: bool = False) -> dict[str, int]:
     rng = random.Random(seed)
     with EmbeddedPostgres(workdir / "pg") as pg, EmbeddedMongo(workdir / "mongo") as mongo:
         db_url = create_database(pg.url, "faults")
@@ -169,10 +170,17 @@ def run(*, clients: int, rounds: int, seed: int, workdir: Path) -> dict[str, int
                 client.die_after_push = 0.15
                 fleet.append(client)
             for _ in range(rounds):
-                for client in rng.sample(fleet, len(fleet)):
+                order = rng.sample(fleet, len(fleet))
+                for client in order:
                     for _ in range(rng.randint(1, 4)):
                         client.edit()
-                    client.sync()
+                    if not parallel:
+                        client.sync()
+                if parallel:
+                    # Everyone syncs at once: pushes overlap on the server and pulls run while
+                    # other pushes are still in flight.
+                    with ThreadPoolExecutor(max_workers=len(order)) as pool:
+                        list(pool.map(lambda c: c.sync(), order))
                 if rng.random() < 0.2:
                     server.kill()
                     server.start()
@@ -246,14 +254,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", type=Path, help="keep databases and logs here (default: a temp dir)")
+    parser.add_argument("--parallel", action="store_true", help="clients sync at the same time each round")
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    shape: dict[str, Any] = {
+        "clients": args.clients,
+        "rounds": args.rounds,
+        "seed": args.seed,
+        "parallel": args.parallel,
+    }
     if args.workdir:
         args.workdir.mkdir(parents=True, exist_ok=True)
-        result = run(clients=args.clients, rounds=args.rounds, seed=args.seed, workdir=args.workdir)
+        result = run(**shape, workdir=args.workdir)
     else:
         with tempfile.TemporaryDirectory(prefix="sync-faults-") as tmp:
-            result = run(clients=args.clients, rounds=args.rounds, seed=args.seed, workdir=Path(tmp))
+            result = run(**shape, workdir=Path(tmp))
     print(
         f"rounds={args.rounds} lost_writes={result['lost_writes']} duplicates={result['duplicates']} "
         f"unresolved_divergence={result['unresolved_divergence']}"
@@ -261,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"(clients={args.clients} seed={args.seed} {time.perf_counter() - started:.1f} s; command: "
         f".venv/bin/python -m bench.sync_faults --clients {args.clients} --rounds {args.rounds} "
-        f"--seed {args.seed})",
+        f"--seed {args.seed}{' --parallel' if args.parallel else ''})",
         file=sys.stderr,
     )
     return 0 if not any(result.values()) else 1

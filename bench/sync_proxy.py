@@ -91,6 +91,8 @@ class FaultyProxy:
                     self._pipe(up_reader, writer, cut),
                     return_exceptions=True,
                 )
+            except asyncio.CancelledError:
+                pass  # the proxy is stopping: connections just end, as a cut network would end them
             finally:
                 up_writer.close()
         finally:

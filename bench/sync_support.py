@@ -51,7 +51,16 @@ class ServerProcess:
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
-        for name in ("database_url", "mongodb_url", "mongodb_db", "host", "port", "jwt_secret", "pool_size"):
+        for name in (
+            "database_url",
+            "mongodb_url",
+            "mongodb_db",
+            "host",
+            "port",
+            "jwt_secret",
+            "pool_size",
+            "threads",
+        ):
             env["CLINICDESK_" + name.upper()] = str(getattr(self.settings, name))
         env["CLINICDESK_ACCESS_TTL_SECONDS"] = str(self.settings.access_ttl_seconds)
         return env

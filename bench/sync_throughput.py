@@ -6,7 +6,8 @@
 * noop_sync: a sync with nothing to do (median of 20).
 * scale: a sync of 1,000 changes (push on one client + pull on another) against 10,000 and against
   200,000 existing rows: the time follows the changes, not the size of the database.
-* concurrent_50: 50 clients syncing 20 changes each at once against one service process.
+* concurrent_50_push / concurrent_50_sync: 50 clients pushing (then syncing) 20 changes each at once
+  against one service process.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import text
@@ -30,10 +32,12 @@ from bench.sync_support import (
     prepare_database,
     server_settings,
 )
+from clinicdesk.errors import SyncError
 from clinicdesk.models import Task
 from clinicdesk.server.db import make_engine
 from clinicdesk.server.embedded import EmbeddedMongo, EmbeddedPostgres
 from clinicdesk.sync.engine import SyncEngine
+from clinicdesk.sync.status import SyncReport
 from clinicdesk.sync.transport import HttpTransport
 
 PASSWORD = "benchmark password"
@@ -115,7 +119,7 @@ class Bench:
         engine.dispose()
 
 
-def run(only: set[str], workdir: Path) -> None:
+def run(only: set[str], workdir: Path, *, pool_size: int = 10, threads: int = 40) -> None:
     with EmbeddedPostgres(workdir / "pg") as pg, EmbeddedMongo(workdir / "mongo") as mongo:
         db_url = create_database(pg.url, "bench")
         prepare_database(db_url)
@@ -123,6 +127,8 @@ def run(only: set[str], workdir: Path) -> None:
             create_user(db_url, username=f"bench{i}", role="doctor", password=PASSWORD)
         create_user(db_url, username="filler", role="nurse", password=PASSWORD)
         settings = server_settings(database_url=db_url, mongodb_url=mongo.url, mongodb_db="bench")
+        settings = replace(settings, pool_size=pool_size, threads=threads)
+        sizes = f" --pool-size {pool_size} --threads {threads}" if (pool_size, threads) != (10, 40) else ""
         server = ServerProcess(settings, workdir / "server.log").start()
         bench = Bench(workdir, server.url, db_url)
         try:
@@ -155,39 +161,52 @@ def run(only: set[str], workdir: Path) -> None:
                         f"pull {pull:.2f} s) (command: {COMMAND} --only scale)"
                     )
             if "concurrent" in only:
-                concurrent(bench)
+                concurrent(bench, sizes)
         finally:
             server.stop()
 
 
-def concurrent(bench: Bench) -> None:
+def concurrent(bench: Bench, sizes: str = "") -> None:
+    """Two figures: whole syncs (each pushes 20 changes and pulls everyone's), then the pushes alone
+    (the server's share). The first is bounded by this benchmark's own process, which plays all 50
+    workstations (applying 50 x 1,000 pulled records) under one GIL; real workstations each have
+    their own."""
     clients = []
     for i in range(50):
         store, engine = bench.client(f"bench{i + 1}")
-        bench.make_tasks(store, engine, 20)
         clients.append((store, engine))
-    latencies: list[float] = []
-    errors = 0
+    for phase in ("sync", "push"):
+        for store, engine in clients:
+            bench.make_tasks(store, engine, 20)
+        latencies: list[float] = []
+        errors = 0
 
-    def one(pair: tuple[LocalStore, SyncEngine]) -> tuple[float, bool]:
-        t0 = time.perf_counter()
-        report = pair[1].sync_once()
-        return time.perf_counter() - t0, report.ok and report.applied == 20
+        def one(pair: tuple[LocalStore, SyncEngine], phase: str = phase) -> tuple[float, bool]:
+            t0 = time.perf_counter()
+            if phase == "push":
+                report = SyncReport()
+                try:
+                    pair[1]._push_all(report)
+                except SyncError:
+                    return time.perf_counter() - t0, False
+                return time.perf_counter() - t0, report.applied == 20
+            report = pair[1].sync_once()
+            return time.perf_counter() - t0, report.ok and report.applied == 20
 
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=50) as pool:
-        for seconds, ok in pool.map(one, clients):
-            latencies.append(seconds)
-            errors += not ok
-    wall = time.perf_counter() - started
-    latencies.sort()
-    p50 = latencies[len(latencies) // 2]
-    p95 = latencies[int(len(latencies) * 0.95) - 1]
-    print(
-        f"concurrent_50: errors={errors} p50={p50 * 1000:.0f} ms p95={p95 * 1000:.0f} ms "
-        f"throughput={50 / wall:.1f} syncs/s ({1000 / wall:.0f} changes/s) "
-        f"(command: {COMMAND} --only concurrent)"
-    )
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            for seconds, ok in pool.map(one, clients):
+                latencies.append(seconds)
+                errors += not ok
+        wall = time.perf_counter() - started
+        latencies.sort()
+        p50 = latencies[len(latencies) // 2]
+        p95 = latencies[int(len(latencies) * 0.95) - 1]
+        print(
+            f"concurrent_50_{phase}: errors={errors} p50={p50 * 1000:.0f} ms p95={p95 * 1000:.0f} ms "
+            f"throughput={50 / wall:.1f} {phase}es/s ({1000 / wall:.0f} changes/s) "
+            f"(command: {COMMAND} --only concurrent{sizes})".replace("synces", "syncs")
+        )
     for store, engine in clients:
         engine.close()
         store.close()
@@ -196,9 +215,11 @@ def concurrent(bench: Bench) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.sync_throughput")
     parser.add_argument("--only", default="push_pull,noop,scale,concurrent")
+    parser.add_argument("--pool-size", type=int, default=10, help="the service's PostgreSQL pool size")
+    parser.add_argument("--threads", type=int, default=40, help="the service's request worker threads")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="sync-bench-") as tmp:
-        run(set(args.only.split(",")), Path(tmp))
+        run(set(args.only.split(",")), Path(tmp), pool_size=args.pool_size, threads=args.threads)
     return 0
 
 

@@ -1,55 +1,62 @@
 #!/usr/bin/env bash
-# Screenshots of the real main window under Xvfb, on a freshly seeded demo profile:
-#   scripts/screenshot.sh   -> docs/screenshots/{schedule,schedule-past-day,chart}.png
-# The profile lives in a temporary folder (CLINICDESK_HOME) and is deleted afterwards.
+# Screenshots of every main view of the real window under Xvfb, for the README and for review:
+#   scripts/screenshot.sh [OUT_DIR]        (default docs/screenshots)
+# Seeds a throw-away demo profile, dictates a short espeak-ng recording into a note through Whisper
+# tiny.en, and renders schedule, chart, note, tasks, alerts and settings (light theme) plus the note
+# in the dark theme. Needs xvfb-run and espeak-ng; nothing touches the user's own profiles.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-BIN="$ROOT/.venv/bin"
-OUT="$ROOT/docs/screenshots"
-WORK=$(mktemp -d)
+OUT="${1:-docs/screenshots}"
+PY=.venv/bin/python
+WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
-export CLINICDESK_HOME="$WORK/home"
-export CLINICDESK_PASSWORD="screenshot-demo"
+export CLINICDESK_HOME="$WORK/home" CLINICDESK_PASSWORD="screenshot-password"
 unset QT_QPA_PLATFORM  # the xcb platform on the Xvfb display, like a real desktop
-
-PROFILE="$CLINICDESK_HOME/profiles/demo"
-"$BIN/clinicdesk" seed --profile "$PROFILE" --patients 200 --days 14
-# the first weekday from today and the last one before it, in the practice's timezone (closed at
-# weekends), and a patient of that day whose chart shows allergies and conditions
-read -r DAY PAST MRN < <("$BIN/python" - "$PROFILE" <<'PY'
+mkdir -p "$CLINICDESK_HOME" "$OUT"
+printf '{"speech_engine": "whisper", "whisper_model": "tiny.en"}\n' > "$CLINICDESK_HOME/settings.json"
+"$PY" -m clinicdesk seed --profile "$WORK/profile" --patients 200 --days 14 >/dev/null
+DAY="$("$PY" - "$WORK/profile" <<'PYEOF'
 import sys
 from datetime import timedelta
 from pathlib import Path
-from clinicdesk.app.demo import practice_today
 from clinicdesk.app.workspace import Workspace
-
-day = practice_today()
-while day.isoweekday() > 5:
-    day += timedelta(days=1)
-past = day - timedelta(days=1)
-while past.isoweekday() > 5:
-    past -= timedelta(days=1)
-ws = Workspace.unlock(Path(sys.argv[1]), "screenshot-demo")
-try:
-    mrns = [e.mrn for e in ws.schedule(day).entries if e.kind == "appointment"]
-    best = mrns[0]
-    for mrn in mrns:
-        chart = ws.patient_chart(ws.search_patients(mrn)[0].id)
-        if chart.allergies and any(c["status"] != "resolved" for c in chart.conditions):
-            best = mrn
-            break
-finally:
-    ws.close()
-print(day.isoformat(), past.isoformat(), best)
-PY
-)
-mkdir -p "$OUT"
-shoot() {
-    xvfb-run -a -s "-screen 0 1400x900x24" \
-        "$BIN/clinicdesk" screenshot --profile "$PROFILE" --size 1280x800 "$@"
+from clinicdesk.models.enums import AppointmentStatus as S
+ws = Workspace.unlock(Path(sys.argv[1]), "screenshot-password")
+day = ws.today()
+for i in range(10):
+    d = day + timedelta(days=i)
+    if sum(e.kind == "appointment" and e.status in (S.SCHEDULED, S.CONFIRMED) for e in ws.schedule(d).entries) >= 3:
+        print(d.isoformat())
+        break
+ws.close()
+PYEOF
+)"
+"$PY" - "$WORK/dictation.wav" <<'PYEOF'
+import subprocess, sys, tempfile
+from pathlib import Path
+import numpy as np
+from clinicdesk.audio.wavfile import encode_wav, read_wav
+lines = ["Subjective.", "The patient reports a cough and a fever for three days.", "Objective.",
+         "Blood pressure one hundred and twenty over eighty, heart rate seventy two.", "Assessment.",
+         "Acute bronchitis.", "Type two diabetes, stable.", "Plan.", "Start metformin five hundred milligrams twice a day."]
+parts = []
+with tempfile.TemporaryDirectory() as tmp:
+    for i, line in enumerate(lines):
+        raw = Path(tmp) / f"{i}.wav"
+        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "140", "-w", str(raw), line], check=True)
+        parts += [read_wav(raw), np.zeros(16000, dtype=np.float32)]
+Path(sys.argv[1]).write_bytes(encode_wav(np.concatenate(parts)))
+PYEOF
+shot() {  # view, file, extra args...
+  local view="$1" file="$2"; shift 2
+  xvfb-run -a -s "-screen 0 1400x900x24" "$PY" -m clinicdesk screenshot --profile "$WORK/profile" \
+    --view "$view" --date "$DAY" --size 1280x800 --out "$OUT/$file" "$@"
+  echo "wrote $OUT/$file"
 }
-shoot --view schedule --date "$DAY" --out "$OUT/schedule.png"
-shoot --view schedule --date "$PAST" --out "$OUT/schedule-past-day.png"
-shoot --view chart --date "$DAY" --patient "$MRN" --out "$OUT/chart.png"
-ls -l "$OUT"
+shot schedule schedule.png
+shot chart chart.png
+shot note note.png --wav "$WORK/dictation.wav"
+shot tasks tasks.png
+shot alerts alerts.png
+shot settings settings.png
+CLINICDESK_THEME=dark shot schedule schedule-dark.png

@@ -64,7 +64,9 @@ def find_model_folder(folder: Path) -> tuple[str, Path]:
 def _safe_member_path(name: str) -> PurePosixPath:
     path = PurePosixPath(name.replace("\\", "/"))
     if path.is_absolute() or ".." in path.parts or (path.parts and ":" in path.parts[0]):
-        raise ValidationError("the archive contains an unsafe path (absolute or with '..'); it was not imported")
+        raise ValidationError(
+            "the archive contains an unsafe path (absolute or with '..'); it was not imported"
+        )
     return path
 
 

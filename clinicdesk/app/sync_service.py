@@ -161,7 +161,9 @@ class SyncService:
             return self._sync_engine().status()
         with self.store.sessionmaker() as session:
             pending = session.execute(
-                select(func.count()).select_from(OutboxEntry).where(OutboxEntry.status == OutboxStatus.PENDING)
+                select(func.count())
+                .select_from(OutboxEntry)
+                .where(OutboxEntry.status == OutboxStatus.PENDING)
             ).scalar_one()
             conflicts = session.execute(
                 select(func.count())

@@ -11,6 +11,7 @@ import argparse
 import logging
 import os
 import secrets
+import signal
 import sys
 from contextlib import ExitStack
 from dataclasses import replace
@@ -40,6 +41,25 @@ def _dev_secret(data_dir: Path) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _dev_admin(data_dir: Path, created: tuple[str, str] | None) -> tuple[str, str] | None:
+    """The development server's admin credential: kept (owner-only) in its data directory so it can
+    be shown again on the next start. Never done for a real deployment."""
+    path = data_dir / "admin-credential"
+    if created is not None:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write("\n".join(created))
+        return created
+    if path.exists():
+        username, _, password = path.read_text(encoding="utf-8").partition("\n")
+        return username, password
+    return None
+
+
 def serve(settings: Settings, *, dev_data: Path | None = None, migrate_only: bool = False) -> int:
     import uvicorn
 
@@ -49,6 +69,10 @@ def serve(settings: Settings, *, dev_data: Path | None = None, migrate_only: boo
     from clinicdesk.server.migrate import upgrade
     from clinicdesk.server.seed import DEMO_PASSWORD, DEMO_USERS, seed_demo_users
 
+    # SIGTERM (a service manager, a container stop) unwinds like Ctrl-C, also during start-up, so the
+    # databases --dev started are always stopped. uvicorn handles the signal while serving and
+    # raises it again once it has shut down, which lands here too.
+    signal.signal(signal.SIGTERM, _interrupt)
     with ExitStack() as stack:
         if dev_data is not None:
             dev_data = dev_data.resolve()
@@ -69,7 +93,7 @@ def serve(settings: Settings, *, dev_data: Path | None = None, migrate_only: boo
         settings.check()
         engine = make_engine(settings.database_url, pool_size=2)
         upgrade(engine)
-        admin = seed_demo_users(engine) if dev_data is not None else None
+        admin = _dev_admin(dev_data, seed_demo_users(engine)) if dev_data is not None else None
         engine.dispose()
         if migrate_only:
             print("database is up to date", flush=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Engine, create_engine
 
 from clinicdesk.models import Base
@@ -15,8 +17,10 @@ LOCAL_ONLY_TABLES = frozenset(
 )
 
 
-def in_server_schema(table_name: str) -> bool:
-    return table_name not in LOCAL_ONLY_TABLES
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic's filter: the workstation-only tables (and their indexes) are not the server's."""
+    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
+    return table is None or str(table) not in LOCAL_ONLY_TABLES
 
 
 def sqlalchemy_url(url: str) -> str:

@@ -3,7 +3,8 @@
 Environment variables win over the file so a container can override one value. Names:
 CLINICDESK_DATABASE_URL, CLINICDESK_MONGODB_URL, CLINICDESK_MONGODB_DB, CLINICDESK_HOST,
 CLINICDESK_PORT, CLINICDESK_TLS_CERT, CLINICDESK_TLS_KEY, CLINICDESK_JWT_SECRET,
-CLINICDESK_ACCESS_TTL_SECONDS, CLINICDESK_REFRESH_TTL_SECONDS. The file uses the same names in lower
+CLINICDESK_ACCESS_TTL_SECONDS, CLINICDESK_REFRESH_TTL_SECONDS, CLINICDESK_POOL_SIZE,
+CLINICDESK_THREADS. The file uses the same names in lower
 case without the prefix (``database_url = "postgresql://..."``).
 """
 
@@ -34,6 +35,8 @@ class Settings:
     access_ttl_seconds: int = 900
     refresh_ttl_seconds: int = 30 * 24 * 3600
     pool_size: int = 10
+    #: Worker threads for the (blocking) request handlers; AnyIO's default is 40.
+    threads: int = 40
 
     def check(self) -> Settings:
         missing = [n for n in ("database_url", "mongodb_url", "jwt_secret") if not getattr(self, n)]

@@ -108,3 +108,14 @@ push_inflight = Table(
     Column("first_usn", BigInteger, primary_key=True),
     Column("xid", BigInteger, nullable=False),
 )
+
+#: Failed sign-ins per username (lower-cased), whether or not the account exists, so a lockout says
+#: nothing about which usernames are real. Cleared by a successful sign-in.
+login_failures = Table(
+    "login_failures",
+    server_metadata,
+    Column("username", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", DateTime(timezone=True), nullable=False),
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+)

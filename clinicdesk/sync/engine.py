@@ -11,6 +11,7 @@ The UI calls :meth:`SyncEngine.sync_once` ("sync now", off the GUI thread) and :
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 import uuid
@@ -22,13 +23,13 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from clinicdesk.errors import SyncError
-from clinicdesk.models import OutboxEntry, SyncConflict
+from clinicdesk.errors import PermissionDeniedError, SyncError
+from clinicdesk.models import OutboxEntry, Recording, SyncConflict, SyncState
 from clinicdesk.models.enums import ConflictStatus, OutboxStatus
 from clinicdesk.models.local import REMOTE_APPLY
 from clinicdesk.models.registry import SYNCED_MODELS
 from clinicdesk.sync.backoff import Backoff
-from clinicdesk.sync.errors import SyncOffline
+from clinicdesk.sync.errors import ProtocolTooOld, SyncOffline
 from clinicdesk.sync.local import (
     apply_records,
     begin_remote,
@@ -63,6 +64,8 @@ LAST_SUCCESS = "last_success_at"
 LAST_ERROR = "last_error"
 ONLINE = "online"
 SERVER_URL = "server_url"
+#: SyncState key prefix: ``audio:<recording id>`` = sha256 of the audio bytes the server has.
+AUDIO_PREFIX = "audio:"
 
 #: The schedule window downloaded at first sign-in, in days around today.
 DEFAULT_WINDOW = (1, 14)
@@ -162,6 +165,7 @@ class SyncEngine:
         try:
             self._bootstrap_if_new(report)
             self._push_all(report)
+            self._upload_recordings(report)
             self._pull_all(report)
         except SyncOffline as exc:
             report.errors.append(exc.message)
@@ -364,6 +368,57 @@ class SyncEngine:
                     moves,
                 )
         return stale
+
+    # --- recordings -----------------------------------------------------------------------------
+
+    def _recordings_to_upload(self) -> list[uuid.UUID]:
+        """Recordings with audio here whose row the server has (a version) and whose audio was not
+        uploaded yet. Pulled recordings have no audio here and are never candidates. A recording's
+        audio is written once, when it is recorded, so the marker is enough (no re-hashing on every
+        sync, which would make a sync with nothing to do cost a pass over every recording)."""
+        with self.sessions() as session:
+            done = set(
+                session.execute(
+                    select(SyncState.key).where(SyncState.key.startswith(AUDIO_PREFIX, autoescape=True))
+                ).scalars()
+            )
+            ids = session.execute(
+                select(Recording.id)
+                .where(Recording.version.is_not(None), Recording.audio.is_not(None))
+                .order_by(Recording.created_at)
+            ).scalars()
+            return [rid for rid in ids if AUDIO_PREFIX + str(rid) not in done]
+
+    def _audio(self, recording_id: uuid.UUID) -> bytes | None:
+        with self.sessions() as session:
+            audio: bytes | None = session.execute(
+                select(Recording.audio).where(Recording.id == recording_id)
+            ).scalar()
+        return audio
+
+    def _upload_recordings(self, report: SyncReport) -> None:
+        """Upload each pushed recording's audio exactly as stored: the AES-GCM ciphertext (nonce +
+        ciphertext), never decrypted here, so the server keeps only what it cannot read. One at a
+        time, so memory holds one recording. Idempotent: the server stores the same bytes once, and
+        a crash before the local marker is written just uploads the same bytes again."""
+        for recording_id in self._recordings_to_upload():
+            data = self._audio(recording_id)
+            if not data:
+                continue
+            digest = hashlib.sha256(data).hexdigest()
+            try:
+                stored = self.transport.put_recording_audio(recording_id, data)
+            except (SyncOffline, ProtocolTooOld):
+                raise
+            except (SyncError, PermissionDeniedError) as exc:
+                # Refused (a role that may not store audio, a row the server rejected): not a reason
+                # to fail the sync; it is tried again next time.
+                log.warning("recording %s audio not uploaded: %s", recording_id, exc.message)
+                continue
+            if stored.sha256 != digest or stored.size_bytes != len(data):
+                raise SyncOffline("the sync server stored a recording differently; it will be sent again")
+            self._write_state(**{AUDIO_PREFIX + str(recording_id): digest})
+            report.uploaded += 1
 
     def _pull_all(self, report: SyncReport) -> None:
         while True:

@@ -24,6 +24,8 @@ class SyncReport:
     conflicts: int = 0
     rejected: int = 0
     pulled: int = 0
+    #: recordings whose audio was uploaded in this run
+    uploaded: int = 0
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
 

@@ -30,6 +30,7 @@ from clinicdesk.sync.protocol import (
     PullResponse,
     PushRequest,
     PushResponse,
+    RecordingStored,
     RecordOut,
     RecordRef,
     RefreshRequest,
@@ -68,11 +69,21 @@ class HttpTransport:
     # --- low level --------------------------------------------------------------------------
 
     def _send(
-        self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        content: bytes | None = None,
     ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.access_token}"} if self.access_token else {}
+        if content is not None:
+            headers["Content-Type"] = "application/octet-stream"
         try:
-            response = self._client.request(method, path, json=json, params=params, headers=headers)
+            response = self._client.request(
+                method, path, json=json, params=params, content=content, headers=headers
+            )
             response.read()
         except httpx.TransportError as exc:
             raise SyncOffline(f"cannot reach the sync server ({type(exc).__name__})") from None
@@ -86,12 +97,13 @@ class HttpTransport:
         *,
         json: Any = None,
         params: dict[str, Any] | None = None,
+        content: bytes | None = None,
         auth: bool = True,
     ) -> M:
-        response = self._send(method, path, json=json, params=params)
+        response = self._send(method, path, json=json, params=params, content=content)
         if response.status_code == 401 and auth and self.refresh_token:
             self._refresh()
-            response = self._send(method, path, json=json, params=params)
+            response = self._send(method, path, json=json, params=params, content=content)
         self._raise_for(response)
         try:
             return model.model_validate_json(response.content)
@@ -179,3 +191,17 @@ class HttpTransport:
         self.ensure_access()
         body = FetchRequest(refs=list(refs)).model_dump(mode="json")
         return self._call("POST", "/sync/fetch", FetchResponse, json=body).records
+
+    def put_recording_audio(self, recording_id: uuid.UUID, data: bytes) -> RecordingStored:
+        """Store a recording's audio exactly as given (the client's ciphertext); repeating is harmless."""
+        self.ensure_access()
+        return self._call("PUT", f"/recordings/{recording_id}/audio", RecordingStored, content=data)
+
+    def get_recording_audio(self, recording_id: uuid.UUID) -> bytes:
+        self.ensure_access()
+        response = self._send("GET", f"/recordings/{recording_id}/audio")
+        if response.status_code == 401 and self.refresh_token:
+            self._refresh()
+            response = self._send("GET", f"/recordings/{recording_id}/audio")
+        self._raise_for(response)
+        return response.content

@@ -11,8 +11,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources" / "ui"
@@ -24,6 +24,9 @@ def application(argv: list[str] | None = None) -> QApplication:
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
+    # Worker threads (speech, sync, database) hand the GIL back sooner, so the GUI thread never waits
+    # long for it between events; 1 ms costs the workers little and keeps input and painting smooth.
+    sys.setswitchinterval(0.001)
     app = QApplication(argv if argv is not None else [sys.argv[0]])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
@@ -38,6 +41,43 @@ def apply_style(app: QApplication) -> None:
     if style:
         app.setStyle(style)
     app.setStyleSheet((RESOURCES / "style.qss").read_text(encoding="utf-8"))
+    apply_theme(app)
+    app.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_theme(app))
+
+
+THEME_ENV = "CLINICDESK_THEME"
+
+
+def dark_mode(app: QApplication) -> bool:
+    """The system's choice (Qt 6.5+ reads it on Windows, macOS and GNOME/KDE); CLINICDESK_THEME=dark
+    or light overrides it for screenshots and for users whose desktop does not report one."""
+    forced = os.environ.get(THEME_ENV, "").lower()
+    if forced in ("dark", "light"):
+        return forced == "dark"
+    return app.styleHints().colorScheme() == Qt.ColorScheme.Dark
+
+
+def dark_palette() -> QPalette:
+    p = QPalette()
+    roles = QPalette.ColorRole
+    for role, colour in (
+        (roles.Window, "#1f2227"), (roles.WindowText, "#e6e6e6"), (roles.Base, "#16181c"),
+        (roles.AlternateBase, "#23262c"), (roles.Text, "#e6e6e6"), (roles.Button, "#2a2e35"),
+        (roles.ButtonText, "#e6e6e6"), (roles.ToolTipBase, "#2a2e35"), (roles.ToolTipText, "#e6e6e6"),
+        (roles.Highlight, "#2b6cb0"), (roles.HighlightedText, "#ffffff"), (roles.Link, "#63b3ed"),
+        (roles.PlaceholderText, "#9aa0a6"), (roles.Mid, "#3a3f47"), (roles.Midlight, "#34383f"),
+    ):  # fmt: skip
+        p.setColor(role, QColor(colour))
+    p.setColor(QPalette.ColorGroup.Disabled, roles.Text, QColor("#777777"))
+    p.setColor(QPalette.ColorGroup.Disabled, roles.ButtonText, QColor("#777777"))
+    p.setColor(QPalette.ColorGroup.Disabled, roles.WindowText, QColor("#777777"))
+    return p
+
+
+def apply_theme(app: QApplication) -> None:
+    dark = dark_mode(app)
+    app.setProperty("clinicdeskDark", dark)
+    app.setPalette(dark_palette() if dark else app.style().standardPalette())
 
 
 _icons: dict[str, QIcon] = {}

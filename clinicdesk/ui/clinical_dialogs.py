@@ -129,7 +129,12 @@ def diff_html(old: dict[str, Any], new: dict[str, Any]) -> str:
     changes = diff_sections(old, new)
     if not changes:
         return "<p style='color:gray'>No text changes in this version.</p>"
-    colours = {"equal": ("", ""), "replace": ("#fde8e8", "#e3f6e8"), "delete": ("#fde8e8", ""), "insert": ("", "#e3f6e8")}
+    colours = {
+        "equal": ("", ""),
+        "replace": ("#fde8e8", "#e3f6e8"),
+        "delete": ("#fde8e8", ""),
+        "insert": ("", "#e3f6e8"),
+    }
     parts = []
     for section in SECTIONS:
         rows = changes.get(section)
@@ -239,7 +244,9 @@ class VitalsDialog(_Dialog):
         if not values:
             return "enter at least one vital sign"
         bp = values.get("blood_pressure")
-        if bp is not None and not (isinstance(bp, str) and "/" in bp and all(p.strip().isdigit() for p in bp.split("/"))):
+        if bp is not None and not (
+            isinstance(bp, str) and "/" in bp and all(p.strip().isdigit() for p in bp.split("/"))
+        ):
             return "blood pressure looks like 120/80"
         for key, value in values.items():
             if key != "blood_pressure" and not isinstance(value, int | float):
@@ -276,10 +283,14 @@ class _ItemsTable(QTableWidget):
             self.setItem(row, column, item)
         item.setText(text)
 
+    def _text(self, row: int, column: int) -> str:
+        item = self.item(row, column)
+        return item.text().strip() if item is not None else ""
+
     def rows(self) -> list[list[str]]:
         out = []
         for row in range(self.rowCount()):
-            values = [(self.item(row, c).text().strip() if self.item(row, c) else "") for c in range(self.columnCount())]  # type: ignore[union-attr]
+            values = [self._text(row, c) for c in range(self.columnCount())]
             if any(values):
                 out.append(values)
         return out
@@ -288,13 +299,25 @@ class _ItemsTable(QTableWidget):
 class PrescriptionDialog(_Dialog):
     """Medication, dose, frequency, duration, quantity, refills; saved as a draft until signed."""
 
-    def __init__(self, suggestions: list[dict[str, Any]] | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, suggestions: list[dict[str, Any]] | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__("New prescription", "&Save draft prescription", parent)
         self.resize(860, 360)
         self.table = _ItemsTable(RX_COLUMNS, "Prescription items")
         for med in suggestions or []:
             dose = " ".join(str(med.get(k) or "") for k in ("dose", "unit")).strip()
-            self.table.add([str(med.get("name") or ""), dose, str(med.get("frequency") or ""), str(med.get("duration") or ""), "", "0", ""])
+            self.table.add(
+                [
+                    str(med.get("name") or ""),
+                    dose,
+                    str(med.get("frequency") or ""),
+                    str(med.get("duration") or ""),
+                    "",
+                    "0",
+                    "",
+                ]
+            )
         if not self.table.rowCount():
             self.table.add(["", "", "", "", "", "0", ""])
         add = QPushButton("&Add medication")
@@ -379,7 +402,10 @@ class OrderDialog(_Dialog):
         self.type_box.setCurrentIndex(self.type_box.findData(kind.value))
 
     def items(self) -> list[OrderItemInput]:
-        return [OrderItemInput(name=name, code=code or None, instructions=ins or None) for code, name, ins in self.table.rows()]
+        return [
+            OrderItemInput(name=name, code=code or None, instructions=ins or None)
+            for code, name, ins in self.table.rows()
+        ]
 
     def problem(self) -> str | None:
         rows = self.table.rows()

@@ -128,7 +128,11 @@ class GuiSession:
         assert isinstance(workspace, Workspace)
         self._remember(workspace)
         window = MainWindow(
-            workspace, runner=self.runner, idle_lock_minutes=self.settings.idle_lock_minutes, day=self.day
+            workspace,
+            runner=self.runner,
+            idle_lock_minutes=self.settings.idle_lock_minutes,
+            day=self.day,
+            settings=self.settings,
         )
         if self.exit_after_paint:
             window.schedule.first_drawn.connect(self._first_paint)

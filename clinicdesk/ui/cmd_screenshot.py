@@ -1,9 +1,13 @@
-"""``clinicdesk screenshot --profile DIR --password PW --view schedule|chart --out FILE.png``
+"""``clinicdesk screenshot --profile DIR --password PW --view VIEW --out FILE.png``
+
+VIEW is schedule, chart, note, tasks, alerts or settings.
 
 Renders the real main window (not a mock-up) with QWidget.grab() once the requested view has its
 data, for documentation and visual checks. Works under Xvfb or, with no display at all, on Qt's
 offscreen platform. ``chart`` shows the patient found by ``--patient`` (name, MRN or date of birth),
-or else the first patient on the day's schedule.
+or else the first patient on the day's schedule. ``note`` opens the encounter of the day's first
+open appointment (checking the patient in, as a doctor would) and, with ``--wav``, dictates that
+recording into the note through the configured speech engine first.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any
 
 from clinicdesk.errors import ClinicDeskError, NotFoundError, UsageError
 
-VIEWS = ("schedule", "chart")
+VIEWS = ("schedule", "chart", "note", "tasks", "alerts", "settings")
 TIMEOUT_MS = 120_000
 
 
@@ -32,6 +36,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--date", type=date.fromisoformat, default=None, help="schedule day (YYYY-MM-DD)")
     parser.add_argument("--patient", default=None, help="chart view: search text for the patient")
     parser.add_argument("--size", default="1280x800", help="window size, WIDTHxHEIGHT (default 1280x800)")
+    parser.add_argument(
+        "--wav", type=Path, default=None, help="note view: dictate this WAV into the note first"
+    )
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -104,7 +111,9 @@ def run(args: argparse.Namespace) -> int:
             on_error=unlocked.fail,
         )
     )
-    window = MainWindow(workspace, runner=runner, day=args.date)
+    from clinicdesk.app.settings import Settings
+
+    window = MainWindow(workspace, runner=runner, day=args.date, settings=Settings.load())
     try:
         window.resize(width, height)
         loaded = _Waiter()
@@ -114,6 +123,21 @@ def run(args: argparse.Namespace) -> int:
         schedule = loaded.wait()
         if args.view == "chart":
             _open_chart(window, schedule, args.patient)
+        elif args.view == "note":
+            _open_note(window, schedule, args.wav)
+        elif args.view in ("tasks", "alerts"):
+            view = window.tasks if args.view == "tasks" else window.alerts
+            shown = _Waiter()
+            view.loaded.connect(shown.done)
+            view.failed.connect(shown.fail)
+            shown.wait(lambda: window.show_page(3 if args.view == "tasks" else 4))
+            if view.table.model().rowCount():
+                view.table.selectRow(0)
+        elif args.view == "settings":
+            window.show_page(5)
+            checked = _Waiter()
+            window.settings_view.model_checked.connect(checked.done)
+            checked.wait(window.settings_view.check_model)
         for _ in range(3):  # let layouts and the first paint settle
             app.processEvents()
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -144,3 +168,29 @@ def _open_chart(window: Any, schedule: Any, patient_text: str | None) -> None:
     shown = _Waiter()
     patients.chart_shown.connect(shown.done)
     shown.wait(lambda: patients.table.selectRow(0))
+
+
+def _open_note(window: Any, schedule: Any, wav: Path | None) -> None:
+    from clinicdesk.models.enums import AppointmentStatus as S
+
+    entry = next(
+        (
+            e
+            for e in schedule.entries
+            if e.kind == "appointment" and e.status in (S.SCHEDULED, S.CONFIRMED, S.CHECKED_IN, S.IN_PROGRESS)
+        ),
+        None,
+    )
+    if entry is None:
+        raise NotFoundError("the day has no open appointment to open an encounter for; choose --date")
+    opened = _Waiter()
+    window.encounter.opened.connect(opened.done)
+    window.encounter.failed.connect(opened.fail)
+    window.schedule.select_appointment(entry.appointment_id)
+    opened.wait(window.open_encounter)
+    if wav is not None:
+        dictated = _Waiter()
+        window.encounter.dictation_finished.connect(dictated.done)
+        window.encounter.failed.connect(dictated.fail)
+        dictated.wait(lambda: window.encounter.dictate_file(wav))
+        window.encounter.editor.structured.setCurrentIndex(2)

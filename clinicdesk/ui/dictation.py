@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal, Slot
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -38,6 +39,7 @@ from clinicdesk.ui.worker import Runner
 log = logging.getLogger(__name__)
 
 CHUNK = 1600  # 0.1 s at 16 kHz
+LEVEL_INTERVAL = 0.05
 IDLE, LOADING, RECORDING, PAUSED, FINISHING = "idle", "loading", "recording", "paused", "finishing"
 
 _engines: dict[tuple[str, str, str], Any] = {}
@@ -121,10 +123,10 @@ def wav_chunks(path: Path, *, realtime: bool = False) -> Iterator[Any]:
 
 
 class DictationController(QObject):
-    """``event(ev, snapshot)`` for each session event (snapshot None for level/partial events);
+    """``session_event(ev, snapshot)`` for each session event (snapshot None for level/partial events);
     ``finished(DictationResult)`` once the audio thread is done; ``state_changed(str)``."""
 
-    event = Signal(object, object)
+    session_event = Signal(object, object)
     finished = Signal(object)
     failed = Signal(object)
     state_changed = Signal(str)
@@ -141,6 +143,7 @@ class DictationController(QObject):
         self._stop = threading.Event()
         self._running = threading.Event()  # set = feeding, clear = paused
         self._pending_start: Callable[[], None] | None = None
+        self._last_level = 0.0
 
     # -- engine -----------------------------------------------------------------------------------
 
@@ -223,9 +226,15 @@ class DictationController(QObject):
                 yield from mic.chunks(timeout=0.2)
 
     def _from_audio(self, event: object, session: Any) -> None:
-        """Called on the audio thread for each session event."""
+        """Called on the audio thread for each session event. Level readings are thinned to what a
+        meter can show (20 a second), so a file fed faster than real time cannot flood the GUI."""
         from clinicdesk.audio.session import LevelEvent, PartialEvent
 
+        if isinstance(event, LevelEvent):
+            now = time.monotonic()
+            if now - self._last_level < LEVEL_INTERVAL:
+                return
+            self._last_level = now
         snapshot = None if isinstance(event, (LevelEvent, PartialEvent)) else _snapshot(session)
         self._bridge.raw.emit(("event", event, snapshot))
 
@@ -245,6 +254,7 @@ class DictationController(QObject):
                     if self._stop.is_set():
                         break
                 session.feed(chunk)
+                time.sleep(0)  # let the GUI thread take the GIL between chunks
             self._bridge.raw.emit(("state", FINISHING, None))
             session.finish()
         except ClinicDeskError as exc:
@@ -267,9 +277,9 @@ class DictationController(QObject):
         self._bridge.raw.emit(("done", result, None))
 
     def _deliver(self, item: object) -> None:
-        kind, payload, snapshot = item  # type: ignore[misc]
+        kind, payload, snapshot = cast(tuple[str, Any, Any], item)
         if kind == "event":
-            self.event.emit(payload, snapshot)
+            self.session_event.emit(payload, snapshot)
         elif kind == "state":
             self._set_state(str(payload))
         else:
@@ -332,7 +342,7 @@ class DictationPanel(QFrame):
         self.pause_button.setCheckable(True)
         set_accessible(self.pause_button, "Pause dictation", "Pause or resume (F7)")
         self.pause_button.setToolTip("Pause or resume dictation (F7)")
-        self.file_button = QPushButton("From file… (Ctrl+Shift+D)")
+        self.file_button = QPushButton("From file…")
         set_accessible(self.file_button, "Dictate from file", "Dictate from a WAV recording (Ctrl+Shift+D)")
         self.level = QProgressBar()
         self.level.setRange(0, 100)
@@ -343,6 +353,7 @@ class DictationPanel(QFrame):
         self.status = QLabel("Dictation ready")
         self.status.setObjectName("dictationStatus")
         self.status.setAccessibleName("Dictation status")
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.live = QLabel("")
         self.live.setObjectName("liveWords")
         self.live.setWordWrap(True)
@@ -359,7 +370,9 @@ class DictationPanel(QFrame):
         self.problem.setWordWrap(True)
         self.problem.setAccessibleName("Speech model problem")
         self.import_button = QPushButton("Import model… (Ctrl+Shift+M)")
-        set_accessible(self.import_button, "Import speech model", "Import a model folder or zip (Ctrl+Shift+M)")
+        set_accessible(
+            self.import_button, "Import speech model", "Import a model folder or zip (Ctrl+Shift+M)"
+        )
         problem_row = QHBoxLayout()
         problem_row.addWidget(self.problem, 1)
         problem_row.addWidget(self.import_button)

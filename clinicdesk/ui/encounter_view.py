@@ -1,3 +1,4 @@
+# mypy: disable-error-code="func-returns-value"
 """The encounter: the visit opened from today's schedule, with the note (SOAP sections, structured
 fields, dictation) on the left and the patient's chart alongside, plus the visit's prescriptions and
 orders.
@@ -98,7 +99,9 @@ def load_encounter(workspace: Workspace, entry: ScheduleEntry) -> EncounterBundl
             note_id = uuid.UUID(str(signed["id"]))
             history = workspace.call(notes.note_history, note_id)
             last = history[-1]
-            note = NoteState(note_id, NoteStatus(str(signed["status"])), dict(last.content), last.version_number)
+            note = NoteState(
+                note_id, NoteStatus(str(signed["status"])), dict(last.content), last.version_number
+            )
         else:
             note = _state(workspace.call(notes.create_note, encounter.id))
     prescriptions, order_list = workspace.call(orders.encounter_orders, encounter.id)
@@ -152,7 +155,7 @@ class EncounterPage(QWidget):
         self.dictation = DictationController(runner, settings, self)
         self.panel = DictationPanel()
         self.dictation.state_changed.connect(self._dictation_state)
-        self.dictation.event.connect(self._dictation_event)
+        self.dictation.session_event.connect(self._dictation_event)
         self.dictation.finished.connect(self._dictation_done)
         self.dictation.failed.connect(self._dictation_failed)
         self.panel.record_button.clicked.connect(lambda _c=False: self.toggle_recording())
@@ -236,7 +239,11 @@ class EncounterPage(QWidget):
         complaint = result.encounter.chief_complaint or "no reason given"
         self.info.setText(
             f"{result.entry.start:%H:%M} {result.encounter.status.value.replace('_', ' ')} — {complaint}"
-            + ("" if self.is_doctor else ". Record vitals with Ctrl+Shift+V; the doctor's note picks them up.")
+            + (
+                ""
+                if self.is_doctor
+                else ". Record vitals with Ctrl+Shift+V; the doctor's note picks them up."
+            )
         )
         self.chart_view.setHtml(
             chart_html(result.chart, today=self._workspace.today(), tz=self._workspace.practice_tz)
@@ -263,7 +270,8 @@ class EncounterPage(QWidget):
         elif self.note.status is NoteStatus.DRAFT:
             text = "Draft — unsaved changes" if self.dirty else "Draft — saved"
         else:
-            text = f"{self.note.status.value.capitalize()} (version {self.note.version}) — read-only; amend with Ctrl+Shift+A"
+            status = self.note.status.value.capitalize()
+            text = f"{status} (version {self.note.version}) — read-only; amend with Ctrl+Shift+A"
         self.note_status.setText(text)
 
     def _changed(self) -> None:
@@ -345,7 +353,9 @@ class EncounterPage(QWidget):
         def show(result: object) -> None:
             assert isinstance(result, list)
             if not result:
-                self.info.setText("This note has no versions yet: a draft gets its first version when signed.")
+                self.info.setText(
+                    "This note has no versions yet: a draft gets its first version when signed."
+                )
                 return
             dialog = HistoryDialog(result, tz=self._workspace.practice_tz, parent=self)
             dialog.finished.connect(dialog.deleteLater)
@@ -409,14 +419,17 @@ class EncounterPage(QWidget):
         self.orders_list.clear()
         for rx in prescriptions:
             meds = ", ".join(
-                f"{i['medication']} {i.get('dosage') or ''} {i.get('frequency') or ''}".strip() for i in rx.items
+                f"{i['medication']} {i.get('dosage') or ''} {i.get('frequency') or ''}".strip()
+                for i in rx.items
             )
             item = QListWidgetItem(f"℞ {rx.status.value.upper()}: {meds}")
             item.setData(Qt.ItemDataRole.UserRole, ("rx", rx.id))
             self.orders_list.addItem(item)
         for order in order_list:
             names = ", ".join(str(i["name"]) for i in order.items)
-            item = QListWidgetItem(f"{order.order_type.value.capitalize()} order {order.status.value.upper()}: {names}")
+            item = QListWidgetItem(
+                f"{order.order_type.value.capitalize()} order {order.status.value.upper()}: {names}"
+            )
             item.setData(Qt.ItemDataRole.UserRole, ("order", order.id))
             self.orders_list.addItem(item)
         if not prescriptions and not order_list:
@@ -429,7 +442,7 @@ class EncounterPage(QWidget):
         self._runner.run(
             lambda: self._workspace.call(orders.encounter_orders, encounter_id),
             label="loading orders",
-            on_done=lambda r: (self._show_orders(*r), self.orders_changed.emit()),  # type: ignore[misc]
+            on_done=lambda r: (self._show_orders(*r), self.orders_changed.emit()),
             on_error=self._fail,
         )
 
@@ -462,7 +475,9 @@ class EncounterPage(QWidget):
         def submit(d: Any) -> None:
             kind, items, priority = d.order_type(), d.items(), d.priority.currentText()
             self._runner.run(
-                lambda: self._workspace.call(orders.create_order, encounter_id, kind, items, priority=priority),
+                lambda: self._workspace.call(
+                    orders.create_order, encounter_id, kind, items, priority=priority
+                ),
                 label="saving the order",
                 on_done=lambda r: (d.done_ok(), self.reload_orders()),
                 on_error=d.show_error,
@@ -635,7 +650,7 @@ class EncounterPage(QWidget):
             self.dictation_finished.emit(result)
             return
         note_id, content = self.note.id, self.editor.content()
-        extra = {
+        extra: dict[str, Any] = {
             "raw_transcription": soap.get("raw_transcription") or None,
             "utterances": soap.get("utterances") or [],
             "recording_seconds": result.seconds,

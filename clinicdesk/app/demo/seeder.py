@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 
 from clinicdesk.app.demo import clinical, people, schedule
 from clinicdesk.app.demo.calendar import PRACTICE_TIMEZONE, holidays_between
 from clinicdesk.app.store import Store, create_store
+from clinicdesk.app.store.engine import checkpoint
 from clinicdesk.app.store.keys import KdfParams
 from clinicdesk.app.store.profile import write_meta
 from clinicdesk.errors import StoreError, ValidationError
@@ -150,7 +151,7 @@ class _Seeder:
         with self.store.engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
             conn.commit()
-            conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        checkpoint(self.store.engine)
         meta = self.store.meta
         meta.extra.update(
             username=roster.owner.username,

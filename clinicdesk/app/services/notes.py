@@ -359,3 +359,16 @@ def complete_encounter(session: Session, encounter_id: uuid.UUID) -> EncounterVi
     )
     session.flush()
     return encounter_view(enc)
+
+
+def encounter_notes(session: Session, encounter_id: uuid.UUID) -> list[NoteView]:
+    """The encounter's notes, newest first, so reopening a visit shows its note as it stands."""
+    _encounter(session, encounter_id)
+    rows = session.scalars(
+        select(ClinicalNote)
+        .where(ClinicalNote.encounter_id == encounter_id, ClinicalNote.deleted_at.is_(None))
+        .order_by(ClinicalNote.created_at.desc())
+    ).all()
+    for note in rows:
+        audit.record(session, action="read", resource_type="clinical_notes", resource_id=note.id)
+    return [note_view(n) for n in rows]

@@ -31,3 +31,13 @@ def clinicians(session: Session) -> list[UserSummary]:
         .order_by(User.full_name)
     ).all()
     return [user_summary(u) for u in users]
+
+
+def staff(session: Session) -> list[UserSummary]:
+    """Every active colleague, for assigning tasks and messages."""
+    users = session.scalars(
+        select(User)
+        .where(User.active.is_(True), User.deleted_at.is_(None))
+        .order_by(User.role, User.full_name)
+    ).all()
+    return [user_summary(u) for u in users]

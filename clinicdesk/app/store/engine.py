@@ -78,6 +78,18 @@ def make_engine(path: Path, key: bytes | None) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front: nearly every unit of work writes (an audit event
+        # at least), and a deferred transaction that reads, then writes while another connection
+        # committed, fails at once with SQLITE_BUSY instead of waiting for busy_timeout.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def checkpoint(engine: Engine) -> None:
+    """Fold the WAL back into the main file (after a bulk load), outside any transaction."""
+    raw = engine.raw_connection()
+    try:
+        raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        raw.close()

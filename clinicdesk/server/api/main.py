@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
@@ -24,7 +27,15 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
             engine=make_engine(settings.database_url, pool_size=settings.pool_size),
             docs=DocumentStore(settings.mongodb_url, settings.mongodb_db),
         )
-    app = FastAPI(title="ClinicDesk sync service", version=__version__, responses=COMMON_RESPONSES)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        yield
+
+    app = FastAPI(
+        title="ClinicDesk sync service", version=__version__, responses=COMMON_RESPONSES, lifespan=lifespan
+    )
     app.state.services = services
     install_error_handlers(app)
     for module in (health, auth, sync, notes, recordings):

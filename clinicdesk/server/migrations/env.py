@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from alembic import context
 from sqlalchemy import Connection
 
-from clinicdesk.server.db import ALL_METADATA, in_server_schema, make_engine
+from clinicdesk.server.db import ALL_METADATA, include_object, make_engine
 
 config = context.config
 target_metadata = list(ALL_METADATA)
-
-
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    """Leave the workstation-only tables (and their indexes) out of the server's schema."""
-    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
-    return table is None or in_server_schema(str(table))
 
 
 def run(connection: Connection) -> None:

@@ -3,11 +3,13 @@ its refresh token and every access token it holds useless at the next request.""
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, case, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from clinicdesk.errors import AuthenticationError, PermissionDeniedError, ValidationError
 from clinicdesk.models import User, new_id
@@ -16,10 +18,24 @@ from clinicdesk.server import security
 from clinicdesk.server.permissions import Principal
 from clinicdesk.server.services.audit import audit_row, write_audit
 from clinicdesk.server.settings import Settings
-from clinicdesk.server.tables import change_log, credentials, devices, refresh_tokens, usn_counter
+from clinicdesk.server.tables import (
+    change_log,
+    credentials,
+    devices,
+    login_failures,
+    refresh_tokens,
+    usn_counter,
+)
 from clinicdesk.sync.protocol import DevicePublic, TokenPair, UserCreate, UserPublic
 
 SIGN_IN_FAILED = "wrong username or password"
+#: Failed sign-ins in a row that cost nothing; from the next one on, the username is locked for
+#: LOCK_BASE_SECONDS, doubling with each further failure up to LOCK_MAX_SECONDS.
+FREE_ATTEMPTS = 5
+LOCK_BASE_SECONDS = 30
+LOCK_MAX_SECONDS = 15 * 60
+#: A failure this old no longer counts towards a lock.
+FAILURE_MEMORY_SECONDS = 24 * 3600
 #: How long a client may retry a refresh whose answer it never received.
 REFRESH_RETRY_GRACE_SECONDS = 300
 
@@ -79,6 +95,66 @@ def _issue_with_id(
     return pair, token_id
 
 
+def _lock_message(until: datetime, now: datetime) -> str:
+    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+    unit = "minute" if minutes == 1 else "minutes"
+    return f"too many failed sign-ins for this username; try again in {minutes} {unit}"
+
+
+def lockout_seconds(failures: int) -> int:
+    """How long a username stays locked after ``failures`` failed sign-ins in a row: nothing for the
+    first few (typos), then a delay that doubles with each further failure, up to a cap."""
+    if failures < FREE_ATTEMPTS:
+        return 0
+    return int(min(LOCK_BASE_SECONDS * 2 ** (failures - FREE_ATTEMPTS), LOCK_MAX_SECONDS))
+
+
+def _check_not_locked(engine: Engine, key: str, now: datetime) -> None:
+    with engine.connect() as conn:
+        until = conn.execute(
+            select(login_failures.c.locked_until).where(login_failures.c.username == key)
+        ).scalar()
+    if until is not None and until > now:
+        raise AuthenticationError(_lock_message(until, now))
+
+
+def _record_failure(engine: Engine, key: str, account: Account | None, now: datetime) -> None:
+    """Count a failed sign-in in a transaction of its own: the refusal that follows must not roll
+    the count (or the audit event) back."""
+    stale = now - timedelta(seconds=FAILURE_MEMORY_SECONDS)
+    with engine.begin() as conn:
+        base = pg_insert(login_failures).values(username=key, failures=1, last_failure_at=now)
+        stmt = base.on_conflict_do_update(
+            index_elements=[login_failures.c.username],
+            set_={
+                "failures": case(
+                    (login_failures.c.last_failure_at < stale, 1), else_=login_failures.c.failures + 1
+                ),
+                "last_failure_at": now,
+            },
+        ).returning(login_failures.c.failures)
+        failures = int(conn.execute(stmt).scalar_one())
+        seconds = lockout_seconds(failures)
+        if seconds:
+            conn.execute(
+                update(login_failures)
+                .where(login_failures.c.username == key)
+                .values(locked_until=now + timedelta(seconds=seconds))
+            )
+        if account is not None:
+            rows = [audit_row(user_id=account.id, action="login_failed", resource_type="session")]
+            if seconds:
+                rows.append(
+                    audit_row(
+                        user_id=account.id,
+                        action="login_locked",
+                        resource_type="session",
+                        new_values={"failures": failures, "seconds": seconds},
+                    )
+                )
+            write_audit(conn, rows)
+
+
 def login(
     engine: Engine,
     settings: Settings,
@@ -88,21 +164,24 @@ def login(
     device_id: uuid.UUID,
     device_name: str,
 ) -> TokenPair:
-    with engine.begin() as conn:
+    key = username.lower()[:64]
+    now = datetime.now(UTC)
+    # Checked before the password is even looked at: a locked username costs no argon2 work, and
+    # guessing on during the lock learns nothing.
+    _check_not_locked(engine, key, now)
+    with engine.connect() as conn:
         account = _account(conn, username=username)
         stored = None
         if account is not None:
             stored = conn.execute(
                 select(credentials.c.password_hash).where(credentials.c.user_id == account.id)
             ).scalar_one_or_none()
-        if not security.verify_password(stored, password) or account is None or not account.active:
-            if account is not None:
-                write_audit(
-                    conn, [audit_row(user_id=account.id, action="login_failed", resource_type="session")]
-                )
-            raise AuthenticationError(SIGN_IN_FAILED)
+    if not security.verify_password(stored, password) or account is None or not account.active:
+        _record_failure(engine, key, account, now)
+        raise AuthenticationError(SIGN_IN_FAILED)
+    with engine.begin() as conn:
+        conn.execute(delete(login_failures).where(login_failures.c.username == key))
         device = conn.execute(select(devices).where(devices.c.id == device_id)).mappings().first()
-        now = datetime.now(UTC)
         if device is not None and (device["user_id"] != account.id or device["revoked_at"] is not None):
             raise AuthenticationError(
                 "this workstation was signed out by an administrator; ask them to re-enable it"

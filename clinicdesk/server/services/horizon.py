@@ -24,6 +24,7 @@ same record are ordered by the row lock, and the later one reserves its block la
 from __future__ import annotations
 
 import threading
+import uuid
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, create_engine, delete, text
@@ -35,9 +36,18 @@ _lock = threading.Lock()
 
 #: Transaction ids are xid8 (64 bits, never wrap); bigint holds them.
 _XID = text("SELECT pg_current_xact_id()::text::bigint")
-_CLEAR_FINISHED = text(
-    "DELETE FROM push_inflight WHERE pg_visible_in_snapshot(xid::text::xid8, pg_current_snapshot())"
+#: One statement, run in autocommit: reserve the block, register it, and clear rows whose transaction
+#: has finished as this snapshot sees it (those belong to pushes that aborted: a committed push
+#: deletes its own row).
+_RESERVE = text(
+    "WITH block AS (UPDATE usn_counter SET value = value + :n WHERE id = 1 RETURNING value),"
+    " cleared AS (DELETE FROM push_inflight"
+    "  WHERE pg_visible_in_snapshot(xid::text::xid8, pg_current_snapshot()))"
+    " INSERT INTO push_inflight (first_usn, xid) SELECT value - :n + 1, :xid FROM block"
+    " RETURNING first_usn"
 )
+_DEVICE_LOCK_CLASS = 7_401_553  # first key of the per-device advisory lock; any constant
+_LOCK_DEVICE = text("SELECT pg_advisory_xact_lock(:k, hashtext(:d)), pg_current_xact_id()::text::bigint")
 _HORIZON = text(
     "SELECT min(first_usn) FROM push_inflight"
     " WHERE NOT pg_visible_in_snapshot(xid::text::xid8, pg_current_snapshot())"
@@ -51,7 +61,12 @@ def _reserver(engine: Engine) -> Engine:
         found = _reservers.get(engine)
         if found is None:
             found = create_engine(
-                engine.url, hide_parameters=True, pool_size=2, max_overflow=8, pool_pre_ping=True
+                engine.url,
+                hide_parameters=True,
+                pool_size=4,
+                max_overflow=16,
+                pool_pre_ping=True,
+                isolation_level="AUTOCOMMIT",
             )
             _reservers[engine] = found
         return found
@@ -61,18 +76,17 @@ def transaction_id(conn: Connection) -> int:
     return int(conn.execute(_XID).scalar_one())
 
 
+def lock_device(conn: Connection, device_id: uuid.UUID) -> int:
+    """Serialise one device's pushes (a retry racing its own first attempt waits, then finds the
+    answers already given); returns the transaction id, in the same round trip."""
+    row = conn.execute(_LOCK_DEVICE, {"k": _DEVICE_LOCK_CLASS, "d": str(device_id)}).one()
+    return int(row[1])
+
+
 def reserve(engine: Engine, *, xid: int, count: int) -> int:
-    """Reserve ``count`` USNs for the transaction ``xid``; returns the first."""
-    with _reserver(engine).begin() as conn:
-        last = conn.execute(
-            text("UPDATE usn_counter SET value = value + :n WHERE id = 1 RETURNING value"), {"n": count}
-        ).scalar_one()
-        first = int(last) - count + 1
-        # Rows whose transaction has finished (as this snapshot sees it) belong to pushes that
-        # aborted: a committed push deletes its own row.
-        conn.execute(_CLEAR_FINISHED)
-        conn.execute(push_inflight.insert().values(first_usn=first, xid=xid))
-    return first
+    """Reserve ``count`` USNs for the transaction ``xid``; returns the first. Committed at once."""
+    with _reserver(engine).connect() as conn:
+        return int(conn.execute(_RESERVE, {"n": count, "xid": xid}).scalar_one())
 
 
 def release(conn: Connection, first: int) -> None:
@@ -83,7 +97,7 @@ def release(conn: Connection, first: int) -> None:
 def forget(engine: Engine, first: int) -> None:
     """Best-effort cleanup after a push rolled back (its row would be ignored anyway)."""
     try:
-        with _reserver(engine).begin() as conn:
+        with _reserver(engine).connect() as conn:
             release(conn, first)
     except Exception:  # the row is harmless; never mask the push's own error
         pass

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
@@ -36,7 +36,6 @@ Key = tuple[str, uuid.UUID]
 #: that race on a serialisation check; the loser is simply run again.
 RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
 ATTEMPTS = 4
-_DEVICE_LOCK_CLASS = 7_401_553  # first key of the per-device advisory lock; any constant
 
 
 def push(engine: Engine, docs: DocumentStore, who: Principal, changes: Sequence[ChangeIn]) -> PushResponse:
@@ -56,10 +55,7 @@ def _push_once(
     first: int | None = None
     try:
         with engine.begin() as conn:
-            conn.execute(
-                text("SELECT pg_advisory_xact_lock(:k, hashtext(:d))"),
-                {"k": _DEVICE_LOCK_CLASS, "d": str(who.device_id)},
-            )
+            xid = horizon.lock_device(conn, who.device_id)
             prior: dict[uuid.UUID, dict[str, Any]] = {}
             ids = list({c.id for c in changes})
             for start in range(0, len(ids), 1000):
@@ -77,7 +73,6 @@ def _push_once(
                     todo.append(change)
             fresh: dict[uuid.UUID, ChangeResult] = {}
             if todo:
-                xid = horizon.transaction_id(conn)
                 batch = _Batch(conn, docs, who, 0, savepoints=False)
                 batch.prefetch(todo)  # locks the records first: see horizon.py
                 first = horizon.reserve(engine, xid=xid, count=len(todo))

@@ -121,3 +121,18 @@ def test_a_nurse_opening_the_encounter_checks_in_without_starting_the_visit(clin
     with clinic.store.session(actor_id=clinic.doctor.id) as s:
         notes.open_encounter(s, appt)
         assert s.get(Appointment, appt).status is AppointmentStatus.IN_PROGRESS  # type: ignore[union-attr]
+
+
+def test_reopening_an_encounter_finds_its_signed_note(clinic: Clinic) -> None:
+    note = signed_note(clinic)
+    assert note.encounter_id is not None
+    with clinic.store.session(actor_id=clinic.doctor.id) as s:
+        found = notes.encounter_notes(s, note.encounter_id)
+    assert [(n.id, n.status) for n in found] == [(note.id, NoteStatus.SIGNED)]
+
+
+def test_staff_lists_every_active_colleague(clinic: Clinic) -> None:
+    from clinicdesk.app.services.users import staff
+
+    with clinic.store.session() as s:
+        assert {u.username for u in staff(s)} == {"dr.who", "n.joy"}

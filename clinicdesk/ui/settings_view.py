@@ -1,0 +1,307 @@
+# mypy: disable-error-code="func-returns-value"
+"""Settings: the speech engine and model (with the missing-model notice and "Import model…"), the
+microphone, the sync server and sign-in, and the idle lock. Saved to the workstation's settings file
+(never patient data)."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinicdesk.app.model_import import ImportedModel, import_model, model_problem
+from clinicdesk.app.settings import Settings
+from clinicdesk.app.sync_service import SyncService
+from clinicdesk.errors import ClinicDeskError
+from clinicdesk.ui.app import set_accessible
+from clinicdesk.ui.clinical_dialogs import error_label
+from clinicdesk.ui.worker import Runner
+
+ENGINES = (
+    ("Whisper (accurate)", "whisper"),
+    ("Vosk (live words)", "vosk"),
+    ("Two-pass: Vosk live, Whisper final", "two-pass"),
+)
+
+
+class SettingsView(QWidget):
+    saved = Signal(object)  # Settings
+    model_imported = Signal(object)  # ImportedModel
+    model_checked = Signal(object)  # str | None
+    signed_in = Signal()
+    failed = Signal(object)
+    _progress = Signal(int)
+
+    def __init__(
+        self,
+        runner: Runner,
+        settings: Settings,
+        *,
+        sync: SyncService | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self.settings = settings
+        self.sync = sync
+        title = QLabel("Settings")
+        title.setObjectName("viewTitle")
+        self.engine = QComboBox()
+        for text, value in ENGINES:
+            self.engine.addItem(text, value)
+        set_accessible(self.engine, "Speech engine")
+        self.whisper_model = QComboBox()
+        self.whisper_model.setEditable(True)
+        self.whisper_model.addItems(["tiny.en", "base"])
+        set_accessible(self.whisper_model, "Whisper model", "tiny.en, base, or a model folder")
+        self.vosk_path = QLineEdit()
+        self.vosk_path.setPlaceholderText("Folder of a Vosk model (for example vosk-model-small-en-us)")
+        set_accessible(self.vosk_path, "Vosk model folder")
+        browse = QPushButton("Browse…")
+        set_accessible(browse, "Browse for the Vosk model folder")
+        browse.clicked.connect(self._browse_vosk)
+        vosk_row = QHBoxLayout()
+        vosk_row.addWidget(self.vosk_path, 1)
+        vosk_row.addWidget(browse)
+        self.microphone = QComboBox()
+        set_accessible(self.microphone, "Microphone")
+        self.microphone.addItem("System default", None)
+        self.model_state = QLabel("")
+        self.model_state.setWordWrap(True)
+        self.model_state.setObjectName("modelProblem")
+        self.model_state.setAccessibleName("Speech model state")
+        self.check_button = QPushButton("Check model")
+        set_accessible(self.check_button, "Check speech model")
+        self.check_button.clicked.connect(self.check_model)
+        self.import_folder_button = QPushButton("Import model folder…")
+        set_accessible(self.import_folder_button, "Import model folder")
+        self.import_folder_button.clicked.connect(lambda: self.choose_import(folder=True))
+        self.import_zip_button = QPushButton("Import model zip…")
+        set_accessible(self.import_zip_button, "Import model zip")
+        self.import_zip_button.clicked.connect(lambda: self.choose_import(folder=False))
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.setVisible(False)
+        set_accessible(self.progress, "Import progress")
+        self._progress.connect(self.progress.setValue)
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.check_button)
+        model_row.addWidget(self.import_folder_button)
+        model_row.addWidget(self.import_zip_button)
+        model_row.addStretch(1)
+
+        self.server_url = QLineEdit()
+        self.server_url.setPlaceholderText("https://sync.example-clinic:8700")
+        set_accessible(self.server_url, "Sync server address")
+        self.server_user = QLineEdit()
+        set_accessible(self.server_user, "Sync username")
+        self.server_password = QLineEdit()
+        self.server_password.setEchoMode(QLineEdit.EchoMode.Password)
+        set_accessible(self.server_password, "Sync password")
+        self.sign_in_button = QPushButton("Sign in to sync")
+        set_accessible(self.sign_in_button, "Sign in to the sync server")
+        self.sign_in_button.clicked.connect(self.sign_in)
+        self.idle = QDoubleSpinBox()
+        self.idle.setRange(1, 120)
+        self.idle.setSuffix(" min")
+        set_accessible(self.idle, "Lock after idle minutes")
+        self.error = error_label()
+        self.save_button = QPushButton("&Save settings")
+        set_accessible(self.save_button, "Save settings")
+        self.save_button.clicked.connect(self.save)
+
+        form = QFormLayout()
+        form.addRow("Speech &engine:", self.engine)
+        form.addRow("&Whisper model:", self.whisper_model)
+        form.addRow("&Vosk model folder:", vosk_row)
+        form.addRow("Micro&phone:", self.microphone)
+        form.addRow("Model:", self.model_state)
+        form.addRow("", model_row)
+        form.addRow("", self.progress)
+        form.addRow(QLabel("<b>Sync</b>"))
+        form.addRow("Se&rver:", self.server_url)
+        form.addRow("&Username:", self.server_user)
+        form.addRow("Pass&word:", self.server_password)
+        form.addRow("", self.sign_in_button)
+        form.addRow(QLabel("<b>Security</b>"))
+        form.addRow("&Lock after:", self.idle)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+        self.show_settings(settings)
+
+    def show_settings(self, settings: Settings) -> None:
+        self.engine.setCurrentIndex(max(0, self.engine.findData(settings.speech_engine)))
+        self.whisper_model.setCurrentText(settings.whisper_model)
+        self.vosk_path.setText(settings.vosk_model_path)
+        self.server_url.setText(settings.server_url)
+        self.idle.setValue(settings.idle_lock_minutes)
+
+    def load_devices(self) -> None:
+        def devices() -> list[tuple[int, str]]:
+            try:
+                from clinicdesk.audio.microphone import input_devices
+
+                return input_devices()
+            except ClinicDeskError:
+                return []
+
+        self._runner.run(
+            devices, label="listing microphones", on_done=self._set_devices, on_error=lambda _e: None
+        )
+
+    def _set_devices(self, result: object) -> None:
+        current = self.settings.extra.get("microphone")
+        self.microphone.clear()
+        self.microphone.addItem("System default", None)
+        for _index, name in result if isinstance(result, list) else []:
+            self.microphone.addItem(name, name)
+        self.microphone.setCurrentIndex(max(0, self.microphone.findData(current)))
+
+    def apply_to(self, settings: Settings) -> None:
+        settings.speech_engine = str(self.engine.currentData())
+        settings.whisper_model = self.whisper_model.currentText().strip() or "base"
+        settings.vosk_model_path = self.vosk_path.text().strip()
+        settings.server_url = self.server_url.text().strip()
+        settings.idle_lock_minutes = float(self.idle.value())
+        microphone = self.microphone.currentData()
+        if microphone:
+            settings.extra["microphone"] = microphone
+        else:
+            settings.extra.pop("microphone", None)
+
+    def save(self) -> None:
+        self.apply_to(self.settings)
+        try:
+            self.settings.save()
+        except OSError:
+            self.show_error(
+                ClinicDeskError("the settings could not be saved; check the data folder is writable")
+            )
+            return
+        self.error.setVisible(False)
+        self.saved.emit(self.settings)
+        self.check_model()
+
+    def check_model(self) -> None:
+        probe = Settings()
+        self.apply_to(probe)
+        self.model_state.setText("Checking the speech model…")
+        self._runner.run(
+            lambda: model_problem(probe), label="checking the speech model", on_done=self._checked
+        )
+
+    def _checked(self, problem: object) -> None:
+        self.model_state.setText(str(problem) if problem else "The speech model is installed and ready.")
+        self.model_checked.emit(problem)
+
+    def _browse_vosk(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Vosk model folder")
+        if path:
+            self.vosk_path.setText(path)
+
+    def choose_import(self, *, folder: bool) -> None:
+        if folder:
+            path = QFileDialog.getExistingDirectory(self, "Speech model folder")
+        else:
+            path, _ = QFileDialog.getOpenFileName(self, "Speech model archive", "", "Zip archives (*.zip)")
+        if path:
+            self.import_from(Path(path))
+
+    def import_from(self, source: Path) -> None:
+        """Imports on the worker with a progress bar; the settings change only after validation."""
+        self.progress.setValue(0)
+        self.progress.setVisible(True)
+        self.import_folder_button.setEnabled(False)
+        self.import_zip_button.setEnabled(False)
+        settings = self.settings
+
+        def progress(fraction: float) -> None:  # on the worker: the signal queues it to the GUI thread
+            self._progress.emit(int(fraction * 100))
+
+        self._runner.run(
+            lambda: import_model(source, settings=settings, progress=progress),
+            label="importing the speech model",
+            on_done=self._imported,
+            on_error=self._import_failed,
+        )
+
+    def _imported(self, result: object) -> None:
+        assert isinstance(result, ImportedModel)
+        self.progress.setVisible(False)
+        self.import_folder_button.setEnabled(True)
+        self.import_zip_button.setEnabled(True)
+        self.show_settings(self.settings)
+        self.model_state.setText(f"Imported the {result.kind} model “{result.name}”; it is now in use.")
+        self.model_imported.emit(result)
+
+    def _import_failed(self, error: ClinicDeskError) -> None:
+        self.progress.setVisible(False)
+        self.import_folder_button.setEnabled(True)
+        self.import_zip_button.setEnabled(True)
+        self.show_error(error)
+
+    def sign_in(self) -> None:
+        if self.sync is None:
+            return
+        username, password = self.server_user.text().strip(), self.server_password.text()
+        sync = self.sync
+        sync.server_url = self.server_url.text().strip()
+        self._runner.run(
+            lambda: sync.sign_in(
+                username=username, password=password, device_name=socket.gethostname()[:120]
+            ),
+            label="signing in to the sync server",
+            on_done=lambda _r: (self.server_password.clear(), self.signed_in.emit()),
+            on_error=self.show_error,
+        )
+
+    def show_error(self, error: ClinicDeskError) -> None:
+        self.error.setText(error.message[:1].upper() + error.message[1:])
+        self.error.setVisible(True)
+        self.failed.emit(error)
+
+
+def ask_import(parent: QWidget) -> tuple[Path | None, bool]:
+    """Folder or zip? Asked from the dictation panel's Import button."""
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        "Import speech model",
+        "Import a model folder or a zip archive?",
+        parent=parent,
+    )
+    folder = box.addButton("Folder…", QMessageBox.ButtonRole.AcceptRole)
+    archive = box.addButton("Zip archive…", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    clicked: Any = box.clickedButton()
+    if clicked is folder:
+        return Path(p) if (
+            p := QFileDialog.getExistingDirectory(parent, "Speech model folder")
+        ) else None, True
+    if clicked is archive:
+        p, _ = QFileDialog.getOpenFileName(parent, "Speech model archive", "", "Zip archives (*.zip)")
+        return (Path(p) if p else None), False
+    return None, False
