@@ -2,7 +2,7 @@
 # Screenshots of every main view of the real window under Xvfb, for the README and for review:
 #   scripts/screenshot.sh [OUT_DIR]        (default docs/screenshots)
 # Seeds a throw-away demo profile, dictates a short espeak-ng recording into a note through Whisper
-# tiny.en, and renders schedule, chart, note, tasks, alerts and settings (light theme) plus the note
+# base, and renders schedule, chart, note, tasks, alerts and settings (light theme) plus the note
 # in the dark theme. Needs xvfb-run and espeak-ng; nothing touches the user's own profiles.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +13,7 @@ trap 'rm -rf "$WORK"' EXIT
 export CLINICDESK_HOME="$WORK/home" CLINICDESK_PASSWORD="screenshot-password"
 unset QT_QPA_PLATFORM  # the xcb platform on the Xvfb display, like a real desktop
 mkdir -p "$CLINICDESK_HOME" "$OUT"
-printf '{"speech_engine": "whisper", "whisper_model": "tiny.en"}\n' > "$CLINICDESK_HOME/settings.json"
+printf '{"speech_engine": "whisper", "whisper_model": "base"}\n' > "$CLINICDESK_HOME/settings.json"
 "$PY" -m clinicdesk seed --profile "$WORK/profile" --patients 200 --days 14 >/dev/null
 DAY="$("$PY" - "$WORK/profile" <<'PYEOF'
 import sys

@@ -80,6 +80,19 @@ def fix_number_words(text: str) -> str:
 def fix_blood_pressure(text: str) -> str:
     """ "blood pressure 120, 78" (the "over" swallowed) -> "blood pressure 120 over 78"."""
 
+    def hundred_and(m: re.Match[str]) -> str:
+        # "one twenty over eighty" heard as "100 and 20/80": the spoken reading is 120
+        high = int(m.group(2)) * 100 + int(m.group(3))
+        return f"{m.group(1)}{high}{m.group(4)}{m.group(5)}" if high > int(m.group(5)) else m.group(0)
+
+    text = re.sub(
+        r"(\b(?:blood pressure|BP)\b[,:]?\s+(?:is\s+|of\s+)?)([12])00 and (\d{1,2})"
+        r"(\s*(?:/|over)\s*)(\d{2,3})\b",
+        hundred_and,
+        text,
+        flags=re.IGNORECASE,
+    )
+
     def join(m: re.Match[str]) -> str:
         high, low = int(m.group(2)), int(m.group(3))
         if 60 <= high <= 260 and 30 <= low <= 160 and high > low:

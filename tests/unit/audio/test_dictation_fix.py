@@ -101,3 +101,11 @@ def test_drug_names_before_a_dose_snap_by_sound_and_spelling() -> None:
 def test_preferred_drugs_win_a_near_tie() -> None:
     snapper = DrugSnapper(["famotidine", "framycetin"], preferred=["famotidine"])
     assert snapper.best(["famicidine"]) == "famotidine"
+
+
+def test_a_systolic_heard_as_hundred_and_tens_is_joined() -> None:
+    assert fix_blood_pressure("Blood pressure 100 and 20/80, heart rate 72.") == (
+        "Blood pressure 120/80, heart rate 72."
+    )
+    assert fix_blood_pressure("BP 100 and 40 over 90") == "BP 140 over 90"
+    assert fix_blood_pressure("blood pressure 100 and 20 over 130") == "blood pressure 100 and 20 over 130"
