@@ -181,16 +181,24 @@ def concurrent(bench: Bench, sizes: str = "") -> None:
         latencies: list[float] = []
         errors = 0
 
-        def one(pair: tuple[LocalStore, SyncEngine], phase: str = phase) -> tuple[float, bool]:
+        problems: list[str] = []
+
+        def one(
+            pair: tuple[LocalStore, SyncEngine], phase: str = phase, problems: list[str] = problems
+        ) -> tuple[float, bool]:
             t0 = time.perf_counter()
             if phase == "push":
                 report = SyncReport()
                 try:
                     pair[1]._push_all(report)
-                except SyncError:
+                except SyncError as exc:
+                    problems.append(exc.message)
                     return time.perf_counter() - t0, False
-                return time.perf_counter() - t0, report.applied == 20
-            report = pair[1].sync_once()
+            else:
+                report = pair[1].sync_once()
+                problems.extend(report.errors)
+            if report.applied != 20:
+                problems.append(f"applied {report.applied} of 20")
             return time.perf_counter() - t0, report.ok and report.applied == 20
 
         started = time.perf_counter()
@@ -207,6 +215,11 @@ def concurrent(bench: Bench, sizes: str = "") -> None:
             f"throughput={50 / wall:.1f} {phase}es/s ({1000 / wall:.0f} changes/s) "
             f"(command: {COMMAND} --only concurrent{sizes})".replace("synces", "syncs")
         )
+        if problems:
+            print(f"  {phase} problems: {sorted(set(problems))}", file=sys.stderr)
+            log = bench.workdir / "server.log"
+            if log.exists():
+                print(log.read_text(errors="replace")[-4000:], file=sys.stderr)
     for store, engine in clients:
         engine.close()
         store.close()

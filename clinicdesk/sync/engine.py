@@ -6,6 +6,10 @@ page are each applied in one local transaction together with the state they adva
 statuses, the cursor). A crash anywhere leaves either the old state, which simply repeats the work
 (pushes are idempotent on the server, pulled records are idempotent locally), or the new one.
 
+After the push, each pushed recording's audio is uploaded as stored (still encrypted) and marked
+done in the store; the marker is written after the server confirmed the bytes, so a crash in between
+only repeats an idempotent upload.
+
 The UI calls :meth:`SyncEngine.sync_once` ("sync now", off the GUI thread) and :meth:`status`.
 """
 

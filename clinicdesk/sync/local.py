@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -153,9 +153,15 @@ def apply_records(
             for obj in session.execute(select(model).where(model.id.in_(ids[start : start + 500]))).scalars():
                 existing[obj.id] = obj
         known = _columns(entity)
+        # Rows new to this store go in with one executemany per entity (ORM bulk INSERT) instead of
+        # an object each: a first pull of thousands of records is mostly new rows.
+        fresh: dict[uuid.UUID, dict[str, Any]] = {}
         for record in batch:
             obj = existing.get(record.record_id)
-            local_version = getattr(obj, "version", None) if obj is not None else None
+            if obj is None and record.record_id in fresh:
+                local_version = fresh[record.record_id]["version"]
+            else:
+                local_version = getattr(obj, "version", None) if obj is not None else None
             if local_version is not None and (
                 local_version > record.version or (local_version == record.version and not same_version)
             ):
@@ -165,14 +171,15 @@ def apply_records(
             values = dict_to_values(model, wire)
             values["id"] = record.record_id
             if obj is None:
-                obj = model(**values)
-                session.add(obj)
-                existing[record.record_id] = obj
+                values["version"] = record.version
+                fresh[record.record_id] = values  # a later copy in the same batch replaces it
             else:
                 for key, value in values.items():
                     if getattr(obj, key) != value:
                         setattr(obj, key, value)
                 keep_updated_at(obj)
-            obj.version = record.version
+                obj.version = record.version
             changed += 1
+        if fresh:
+            session.execute(insert(model), list(fresh.values()))
     return changed

@@ -39,6 +39,7 @@ from clinicdesk.sync.protocol import (
 
 M = TypeVar("M", bound=pydantic.BaseModel)
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+KEEPALIVE_SECONDS = 2.0
 
 
 class HttpTransport:
@@ -56,6 +57,9 @@ class HttpTransport:
             transport=transport,
             timeout=timeout,
             verify=verify,
+            # Below the server's keep-alive timeout (uvicorn: 5 s), so an idle connection is dropped
+            # here before the server closes it under a request sent on it (a spurious ReadError).
+            limits=httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS),
             headers={PROTOCOL_HEADER: str(PROTOCOL_VERSION)},
         )
         self.access_token: str | None = None

@@ -337,7 +337,9 @@ class _Batch:
                 if constraint:
                     return f"violates constraint {constraint}"
                 return f"missing or invalid required field of {change.entity}"
-            except StatementError:
+            except StatementError as exc:
+                if _retryable(exc):
+                    raise  # a deadlock says nothing about the record: the whole push runs again
                 return f"invalid value for a field of {change.entity}"
         self.usn = usn
         old = current or {}
