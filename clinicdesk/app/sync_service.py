@@ -18,16 +18,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinicdesk.app.services import notes
 from clinicdesk.app.store import Store
 from clinicdesk.errors import ClinicDeskError, NotFoundError, SyncError, ValidationError
-from clinicdesk.models import ClinicalNote, OutboxEntry, SyncConflict, utcnow
-from clinicdesk.models.enums import ConflictStatus, NoteStatus, OutboxStatus
+from clinicdesk.models import ClinicalNote, SyncConflict, utcnow
+from clinicdesk.models.enums import ConflictStatus, NoteStatus
 from clinicdesk.models.registry import SYNCED_MODELS
-from clinicdesk.sync.engine import SyncEngine
+from clinicdesk.sync.engine import SyncEngine, read_status
 from clinicdesk.sync.status import SyncReport, SyncStatus
 from clinicdesk.sync.transport import HttpTransport
 
@@ -160,24 +160,7 @@ class SyncService:
         if self.configured:
             return self._sync_engine().status()
         with self.store.sessionmaker() as session:
-            pending = session.execute(
-                select(func.count())
-                .select_from(OutboxEntry)
-                .where(OutboxEntry.status == OutboxStatus.PENDING)
-            ).scalar_one()
-            conflicts = session.execute(
-                select(func.count())
-                .select_from(SyncConflict)
-                .where(SyncConflict.status == ConflictStatus.OPEN)
-            ).scalar_one()
-        return SyncStatus(
-            online=False,
-            last_success_at=None,
-            pending_changes=int(pending),
-            open_conflicts=int(conflicts),
-            last_error=None,
-            signed_in_as=None,
-        )
+            return read_status(session)
 
     def state(self, *, syncing: bool = False) -> SyncState:
         return SyncState(self.configured, self.status(), syncing=syncing, last_report=self.last_report)

@@ -139,25 +139,7 @@ class SyncEngine:
 
     def status(self) -> SyncStatus:
         with self.sessions() as session:
-            pending = session.execute(
-                select(func.count())
-                .select_from(OutboxEntry)
-                .where(OutboxEntry.status == OutboxStatus.PENDING)
-            ).scalar_one()
-            conflicts = session.execute(
-                select(func.count())
-                .select_from(SyncConflict)
-                .where(SyncConflict.status == ConflictStatus.OPEN)
-            ).scalar_one()
-            last = get_state(session, LAST_SUCCESS)
-            return SyncStatus(
-                online=get_state(session, ONLINE) == "1",
-                last_success_at=datetime.fromisoformat(last) if last else None,
-                pending_changes=int(pending),
-                open_conflicts=int(conflicts),
-                last_error=get_state(session, LAST_ERROR),
-                signed_in_as=get_state(session, USERNAME) if get_state(session, REFRESH_TOKEN) else None,
-            )
+            return read_status(session)
 
     # --- one sync ------------------------------------------------------------------------------
 
@@ -452,3 +434,22 @@ class SyncEngine:
             changed = apply_records(session, records)
             set_state(session, CURSOR, str(cursor))
         return changed
+
+
+def read_status(session: Session) -> SyncStatus:
+    """What the status bar shows, read from the local store alone: it needs no server or sign-in."""
+    pending = session.execute(
+        select(func.count()).select_from(OutboxEntry).where(OutboxEntry.status == OutboxStatus.PENDING)
+    ).scalar_one()
+    conflicts = session.execute(
+        select(func.count()).select_from(SyncConflict).where(SyncConflict.status == ConflictStatus.OPEN)
+    ).scalar_one()
+    last = get_state(session, LAST_SUCCESS)
+    return SyncStatus(
+        online=get_state(session, ONLINE) == "1",
+        last_success_at=datetime.fromisoformat(last) if last else None,
+        pending_changes=int(pending),
+        open_conflicts=int(conflicts),
+        last_error=get_state(session, LAST_ERROR),
+        signed_in_as=get_state(session, USERNAME) if get_state(session, REFRESH_TOKEN) else None,
+    )

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 
 from clinicdesk.app.services import work
 from clinicdesk.app.services.views import UserSummary
-from clinicdesk.app.services.work import AlertView, TaskScope, TaskView
+from clinicdesk.app.services.work import PRIORITY_RANK, AlertView, TaskScope, TaskView
 from clinicdesk.app.workspace import Workspace
 from clinicdesk.errors import ClinicDeskError
 from clinicdesk.models.enums import AlertSeverity, TaskPriority, TaskStatus, TaskType
@@ -48,13 +48,6 @@ from clinicdesk.ui.app import set_accessible
 from clinicdesk.ui.clinical_dialogs import ReasonDialog, _Dialog
 from clinicdesk.ui.worker import Runner
 
-PRIORITY_ORDER = {TaskPriority.URGENT: 0, TaskPriority.HIGH: 1, TaskPriority.MEDIUM: 2, TaskPriority.LOW: 3}
-SEVERITY_ORDER = {
-    AlertSeverity.CRITICAL: 0,
-    AlertSeverity.HIGH: 1,
-    AlertSeverity.MEDIUM: 2,
-    AlertSeverity.LOW: 3,
-}
 SEVERITY_COLOURS = {
     AlertSeverity.CRITICAL: ("#fde8e8", "#9b1c1c"),
     AlertSeverity.HIGH: ("#fdeedc", "#8a4a0b"),
@@ -111,7 +104,7 @@ class TaskModel(QAbstractTableModel):
             )[column]  # fmt: skip
         if role == SORT_ROLE:
             if column == 0:
-                return PRIORITY_ORDER.get(t.priority, 9)
+                return PRIORITY_RANK.get(t.priority, 9)
             if column == 1:
                 return t.due_at.timestamp() if t.due_at else float("inf")
             return str(self.data(index)).lower()
