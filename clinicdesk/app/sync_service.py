@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,9 +27,11 @@ from clinicdesk.errors import ClinicDeskError, NotFoundError, SyncError, Validat
 from clinicdesk.models import ClinicalNote, SyncConflict, utcnow
 from clinicdesk.models.enums import ConflictStatus, NoteStatus
 from clinicdesk.models.registry import SYNCED_MODELS
-from clinicdesk.sync.engine import SyncEngine, read_status
 from clinicdesk.sync.status import SyncReport, SyncStatus
-from clinicdesk.sync.transport import HttpTransport
+
+if TYPE_CHECKING:  # the engine and httpx load on first sync, off the app's start-up path
+    from clinicdesk.sync.engine import SyncEngine
+    from clinicdesk.sync.transport import HttpTransport
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +39,7 @@ NOTE_ENTITY = "clinical_notes"
 RECONCILED_REASON = "Reconciled a sync conflict"
 DEFAULT_INTERVAL_SECONDS = 60.0
 
-TransportFactory = Callable[[str], HttpTransport]
+TransportFactory = Callable[[str], "HttpTransport"]
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,7 @@ class SyncService:
         self.store = store
         self.server_url = server_url.strip()
         self.user_id = user_id
-        self._factory: TransportFactory = transport_factory or HttpTransport
+        self._factory: TransportFactory | None = transport_factory
         self._engine: SyncEngine | None = None
         self._lock = threading.Lock()  # one sync at a time; status reads do not wait for it
         self.last_report: SyncReport | None = None
@@ -137,7 +139,11 @@ class SyncService:
         if self._engine is None:
             if not self.server_url.startswith(("http://", "https://")):
                 raise SyncError("the sync server address must start with http:// or https://")
-            self._engine = SyncEngine(self.store.sessionmaker, self._factory(self.server_url))
+            from clinicdesk.sync.engine import SyncEngine
+            from clinicdesk.sync.transport import HttpTransport
+
+            factory = self._factory or HttpTransport
+            self._engine = SyncEngine(self.store.sessionmaker, factory(self.server_url))
         return self._engine
 
     def sign_in(self, *, username: str, password: str, device_name: str = "workstation") -> None:
@@ -160,6 +166,8 @@ class SyncService:
         if self.configured:
             return self._sync_engine().status()
         with self.store.sessionmaker() as session:
+            from clinicdesk.sync.status import read_status
+
             return read_status(session)
 
     def state(self, *, syncing: bool = False) -> SyncState:

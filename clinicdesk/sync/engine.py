@@ -22,14 +22,14 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from clinicdesk.errors import PermissionDeniedError, SyncError
 from clinicdesk.models import OutboxEntry, Recording, SyncConflict, SyncState
-from clinicdesk.models.enums import ConflictStatus, OutboxStatus
+from clinicdesk.models.enums import OutboxStatus
 from clinicdesk.models.local import REMOTE_APPLY
 from clinicdesk.models.registry import SYNCED_MODELS
 from clinicdesk.sync.backoff import Backoff
@@ -53,20 +53,26 @@ from clinicdesk.sync.protocol import (
     ResultStatus,
     TokenPair,
 )
-from clinicdesk.sync.status import SyncReport, SyncStatus
-from clinicdesk.sync.transport import HttpTransport
+from clinicdesk.sync.status import (
+    LAST_ERROR,
+    LAST_SUCCESS,
+    ONLINE,
+    REFRESH_TOKEN,
+    USERNAME,
+    SyncReport,
+    SyncStatus,
+    read_status,
+)
+
+if TYPE_CHECKING:  # httpx loads with the transport, on the first real sync, not with the app
+    from clinicdesk.sync.transport import HttpTransport
 
 log = logging.getLogger(__name__)
 
 # SyncState keys
 CURSOR = "cursor"
 DEVICE_ID = "device_id"
-REFRESH_TOKEN = "refresh_token"
-USERNAME = "username"
 USER_ID = "user_id"
-LAST_SUCCESS = "last_success_at"
-LAST_ERROR = "last_error"
-ONLINE = "online"
 SERVER_URL = "server_url"
 #: SyncState key prefix: ``audio:<recording id>`` = sha256 of the audio bytes the server has.
 AUDIO_PREFIX = "audio:"
@@ -434,22 +440,3 @@ class SyncEngine:
             changed = apply_records(session, records)
             set_state(session, CURSOR, str(cursor))
         return changed
-
-
-def read_status(session: Session) -> SyncStatus:
-    """What the status bar shows, read from the local store alone: it needs no server or sign-in."""
-    pending = session.execute(
-        select(func.count()).select_from(OutboxEntry).where(OutboxEntry.status == OutboxStatus.PENDING)
-    ).scalar_one()
-    conflicts = session.execute(
-        select(func.count()).select_from(SyncConflict).where(SyncConflict.status == ConflictStatus.OPEN)
-    ).scalar_one()
-    last = get_state(session, LAST_SUCCESS)
-    return SyncStatus(
-        online=get_state(session, ONLINE) == "1",
-        last_success_at=datetime.fromisoformat(last) if last else None,
-        pending_changes=int(pending),
-        open_conflicts=int(conflicts),
-        last_error=get_state(session, LAST_ERROR),
-        signed_in_as=get_state(session, USERNAME) if get_state(session, REFRESH_TOKEN) else None,
-    )

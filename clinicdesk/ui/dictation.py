@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QFrame,
@@ -262,6 +261,8 @@ class DictationController(QObject):
         except Exception as exc:  # a bug: keep the window alive; the type only, never audio or text
             log.error("dictation failed with %s", type(exc).__name__)
             error = ClinicDeskError(f"dictation stopped because of an internal error ({type(exc).__name__})")
+        import numpy as np  # only once a dictation ran: start-up never pays for numpy
+
         from clinicdesk.audio.wavfile import SAMPLE_RATE, encode_wav
 
         audio = np.concatenate(session.recording) if session.recording else np.zeros(0, dtype=np.float32)
