@@ -11,6 +11,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from clinicdesk.audio.wavfile import FloatArray
+from clinicdesk.errors import SpeechError
 
 
 @dataclass(frozen=True)
@@ -71,4 +72,7 @@ class Transcriber(ABC):
         """Text of one finished utterance (16 kHz mono)."""
 
     def stream(self) -> Stream:
-        raise NotImplementedError(f"the {self.engine} engine does not stream")
+        """Live recognition; callers check ``streaming`` first (Whisper only hears finished utterances)."""
+        raise SpeechError(
+            f"The {self.engine} engine has no live text; choose Vosk or two-pass to see words as spoken."
+        )
