@@ -14,9 +14,7 @@ from html import escape
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
-    QObject,
     QPersistentModelIndex,
     Qt,
     QTimer,
@@ -39,39 +37,25 @@ from clinicdesk.app.workspace import Workspace
 from clinicdesk.errors import ClinicDeskError
 from clinicdesk.ui.app import icon, set_accessible
 from clinicdesk.ui.schedule_view import status_label, type_label
+from clinicdesk.ui.table_model import ListTableModel
 from clinicdesk.ui.worker import Runner
 
 SEARCH_DELAY_MS = 250
 MIN_SEARCH_CHARS = 2
 
 
-class PatientListModel(QAbstractTableModel):
+class PatientListModel(ListTableModel):
     COLUMNS = ("Name", "MRN", "Date of birth", "Phone")
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.patients: list[PatientSummary] = []
+    @property
+    def patients(self) -> list[PatientSummary]:
+        return self.rows
 
     def set_patients(self, patients: list[PatientSummary]) -> None:
-        self.beginResetModel()
-        self.patients = list(patients)
-        self.endResetModel()
+        self.replace_rows(patients)
 
     def patient(self, row: int) -> PatientSummary | None:
-        return self.patients[row] if 0 <= row < len(self.patients) else None
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.patients)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
+        return self.row_item(row)
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
@@ -140,7 +124,7 @@ class PatientsView(QWidget):
         self.chart_view.setObjectName("chart")
         self.chart_view.setAccessibleName("Patient chart")
         self.chart_view.setOpenLinks(False)
-        self.chart_view.setHtml(_placeholder("Choose a patient to see their chart."))
+        self.chart_view.setHtml(_empty_state("Choose a patient to see their chart."))
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -212,7 +196,7 @@ class PatientsView(QWidget):
         self._requested = patient_id
         self._chart_generation += 1
         generation = self._chart_generation
-        self.chart_view.setHtml(_placeholder("Opening the chart…"))
+        self.chart_view.setHtml(_empty_state("Opening the chart…"))
         self._runner.run(
             lambda: self._workspace.patient_chart(patient_id),
             label="opening the chart",
@@ -236,11 +220,11 @@ class PatientsView(QWidget):
             self.info.setText(error.message)
         if chart_generation is not None and chart_generation == self._chart_generation:
             self._requested = None  # let the user retry
-            self.chart_view.setHtml(_placeholder(error.message))
+            self.chart_view.setHtml(_empty_state(error.message))
         self.failed.emit(error)
 
 
-def _placeholder(text: str) -> str:
+def _empty_state(text: str) -> str:
     return f"<p style='color:#777; margin:24px'>{escape(text)}</p>"
 
 

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QDate,
     QEvent,
     QModelIndex,
@@ -41,6 +40,7 @@ from clinicdesk.app.workspace import Workspace
 from clinicdesk.errors import ClinicDeskError
 from clinicdesk.models.enums import AppointmentStatus
 from clinicdesk.ui.app import icon, set_accessible
+from clinicdesk.ui.table_model import ListTableModel
 from clinicdesk.ui.worker import Runner
 
 S = AppointmentStatus
@@ -76,33 +76,18 @@ def block_label(entry: ScheduleEntry) -> str:
     return f"Blocked — {what}"
 
 
-class ScheduleModel(QAbstractTableModel):
+class ScheduleModel(ListTableModel):
     COLUMNS = ("Time", "Patient", "Type", "Status", "Reason")
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.entries: list[ScheduleEntry] = []
+    @property
+    def entries(self) -> list[ScheduleEntry]:
+        return self.rows
 
     def set_entries(self, entries: list[ScheduleEntry]) -> None:
-        self.beginResetModel()
-        self.entries = list(entries)
-        self.endResetModel()
+        self.replace_rows(entries)
 
     def entry(self, row: int) -> ScheduleEntry | None:
-        return self.entries[row] if 0 <= row < len(self.entries) else None
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.entries)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
+        return self.row_item(row)
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole

@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QDate,
     QModelIndex,
     QObject,
@@ -46,6 +45,7 @@ from clinicdesk.errors import ClinicDeskError
 from clinicdesk.models.enums import AlertSeverity, TaskPriority, TaskStatus, TaskType
 from clinicdesk.ui.app import set_accessible
 from clinicdesk.ui.clinical_dialogs import ReasonDialog, _Dialog
+from clinicdesk.ui.table_model import ListTableModel
 from clinicdesk.ui.worker import Runner
 
 SEVERITY_COLOURS = {
@@ -61,31 +61,19 @@ def _label(value: Any) -> str:
     return str(getattr(value, "value", value) or "").replace("_", " ").capitalize()
 
 
-class TaskModel(QAbstractTableModel):
+class TaskModel(ListTableModel):
     COLUMNS = ("Priority", "Due", "Title", "Patient", "Assignee", "Status", "Type")
 
     def __init__(self, tz: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.tz = tz
-        self.tasks: list[TaskView] = []
+
+    @property
+    def tasks(self) -> list[TaskView]:
+        return self.rows
 
     def set_tasks(self, tasks: list[TaskView]) -> None:
-        self.beginResetModel()
-        self.tasks = list(tasks)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.tasks)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
+        self.replace_rows(tasks)
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
@@ -359,31 +347,19 @@ class TasksView(QWidget):
         self.changed.emit()
 
 
-class AlertModel(QAbstractTableModel):
+class AlertModel(ListTableModel):
     COLUMNS = ("Severity", "Title", "Message", "Type", "When")
 
     def __init__(self, tz: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.tz = tz
-        self.alerts: list[AlertView] = []
+
+    @property
+    def alerts(self) -> list[AlertView]:
+        return self.rows
 
     def set_alerts(self, alerts: list[AlertView]) -> None:
-        self.beginResetModel()
-        self.alerts = list(alerts)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.alerts)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
+        self.replace_rows(alerts)
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
