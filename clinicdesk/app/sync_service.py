@@ -1,6 +1,12 @@
 """The app's side of sync: which server (Settings), signing in, a periodic background sync, the
-status the window shows, and reconciling conflicts. Qt-free: the UI runs these calls on its worker
-threads and hands the callbacks of :class:`PeriodicSync` to the GUI thread itself.
+status the window shows, reconciling conflicts, and setting up a new workstation from the server.
+Qt-free: the UI runs these calls on its worker threads and hands the callbacks of
+:class:`PeriodicSync` to the GUI thread itself.
+
+A practice's workstation starts from the server's data, not from a seed: :func:`setup_workstation`
+makes an empty encrypted profile, signs in, downloads the user's schedule window, patients, staff
+and practice (reporting progress), and records the account as the profile's user, so the profile
+then unlocks like any other. A setup that fails part-way leaves no half-made profile behind.
 
 Nothing is ever dropped when a conflict is resolved (DESIGN.md): the losing text stays in the
 SyncConflict row, which is marked resolved with who resolved it and how; a reconciled clinical note
@@ -11,26 +17,37 @@ reason) and a draft a normal save, both of which sync as ordinary changes.
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clinicdesk.app.services import notes
-from clinicdesk.app.store import Store
-from clinicdesk.errors import ClinicDeskError, NotFoundError, SyncError, ValidationError
+from clinicdesk.app.services import notes, practice, users
+from clinicdesk.app.store import Store, create_store
+from clinicdesk.errors import (
+    AuthenticationError,
+    ClinicDeskError,
+    NotFoundError,
+    StoreError,
+    SyncError,
+    ValidationError,
+)
 from clinicdesk.models import ClinicalNote, SyncConflict, utcnow
 from clinicdesk.models.enums import ConflictStatus, NoteStatus
 from clinicdesk.models.registry import SYNCED_MODELS
 from clinicdesk.sync.status import SyncReport, SyncStatus
 
 if TYPE_CHECKING:  # the engine and httpx load on first sync, off the app's start-up path
+    from clinicdesk.app.store.keys import KdfParams
     from clinicdesk.sync.engine import SyncEngine
+    from clinicdesk.sync.protocol import BootstrapResponse, PullResponse
     from clinicdesk.sync.transport import HttpTransport
 
 log = logging.getLogger(__name__)
@@ -40,6 +57,27 @@ RECONCILED_REASON = "Reconciled a sync conflict"
 DEFAULT_INTERVAL_SECONDS = 60.0
 
 TransportFactory = Callable[[str], "HttpTransport"]
+SIGN_IN_AGAIN = "Sync: sign in again (Settings)"
+#: Fields that are bookkeeping, not anybody's work: a conflict on these alone is settled silently.
+BOOKKEEPING: dict[str, frozenset[str]] = {"users": frozenset({"last_login_at"})}
+
+
+def counting_transport(server_url: str, on_received: Callable[[int], None]) -> HttpTransport:
+    """An HttpTransport that reports the size of each download, for the first sync's progress."""
+    from clinicdesk.sync.transport import HttpTransport
+
+    class CountingTransport(HttpTransport):
+        def bootstrap(self, *, start: date, end: date) -> BootstrapResponse:
+            snapshot = super().bootstrap(start=start, end=end)
+            on_received(len(snapshot.records))
+            return snapshot
+
+        def pull(self, *, cursor: int, limit: int) -> PullResponse:
+            page = super().pull(cursor=cursor, limit=limit)
+            on_received(len(page.records))
+            return page
+
+    return CountingTransport(server_url)
 
 
 @dataclass(frozen=True)
@@ -77,6 +115,8 @@ class SyncState:
     status: SyncStatus
     syncing: bool = False
     last_report: SyncReport | None = field(default=None)
+    #: why the server refused the last sync's sign-in (expired, signed out); cleared by signing in
+    problem: str | None = None
 
     @property
     def summary(self) -> str:
@@ -85,6 +125,8 @@ class SyncState:
             text = "Sync: no server set"
         elif self.syncing:
             text = "Syncing…"
+        elif self.problem is not None:
+            text = SIGN_IN_AGAIN
         elif s.signed_in_as is None:
             text = "Sync: not signed in"
         else:
@@ -120,45 +162,79 @@ class SyncService:
         *,
         user_id: uuid.UUID | None = None,
         transport_factory: TransportFactory | None = None,
+        on_received: Callable[[int], None] | None = None,
     ) -> None:
         self.store = store
         self.server_url = server_url.strip()
         self.user_id = user_id
         self._factory: TransportFactory | None = transport_factory
+        self._on_received = on_received
         self._engine: SyncEngine | None = None
         self._lock = threading.Lock()  # one sync at a time; status reads do not wait for it
+        self._engine_lock = threading.Lock()  # the sync thread and the worker may both ask first
         self.last_report: SyncReport | None = None
+        self.problem: str | None = None
 
     @property
     def configured(self) -> bool:
         return bool(self.server_url)
 
+    def set_server(self, server_url: str) -> None:
+        """A new address takes effect at once: the engine made for the old one is dropped, so a
+        corrected typo is not answered by the connection to the wrong server."""
+        url = server_url.strip()
+        with self._engine_lock:
+            if url == self.server_url:
+                return
+            old, self._engine = self._engine, None
+            self.server_url = url
+            self.problem = None
+        if old is not None:
+            old.close()
+
     def _sync_engine(self) -> SyncEngine:
         if not self.configured:
             raise SyncError("no sync server is set; enter the server's address in Settings")
-        if self._engine is None:
-            if not self.server_url.startswith(("http://", "https://")):
-                raise SyncError("the sync server address must start with http:// or https://")
-            from clinicdesk.sync.engine import SyncEngine
-            from clinicdesk.sync.transport import HttpTransport
+        with self._engine_lock:
+            if self._engine is None:
+                if not self.server_url.startswith(("http://", "https://")):
+                    raise SyncError("the sync server address must start with http:// or https://")
+                from clinicdesk.sync.engine import SyncEngine
+                from clinicdesk.sync.transport import HttpTransport
 
-            factory = self._factory or HttpTransport
-            self._engine = SyncEngine(self.store.sessionmaker, factory(self.server_url))
-        return self._engine
+                if self._factory is not None:
+                    transport = self._factory(self.server_url)
+                elif self._on_received is not None:
+                    transport = counting_transport(self.server_url, self._on_received)
+                else:
+                    transport = HttpTransport(self.server_url)
+                self._engine = SyncEngine(self.store.sessionmaker, transport)
+            return self._engine
 
     def sign_in(self, *, username: str, password: str, device_name: str = "workstation") -> None:
-        self._sync_engine().sign_in(username=username, password=password, device_name=device_name)
+        if not username.strip() or not password:
+            raise ValidationError("enter the sync username and password")
+        self._sync_engine().sign_in(username=username.strip(), password=password, device_name=device_name)
+        self.problem = None
 
     def signed_in_as(self) -> str | None:
         return self._sync_engine().signed_in_as() if self.configured else None
 
     def sync_now(self) -> SyncReport:
-        """One push and pull; network trouble comes back in the report, not as an exception."""
+        """One push and pull; network trouble comes back in the report, not as an exception. A
+        sign-in the server no longer accepts is raised and remembered, so the status bar asks the
+        user to sign in again instead of still saying "Online"."""
         engine = self._sync_engine()
         if engine.signed_in_as() is None:
             raise SyncError("sign in to the sync server first (Settings, then Sync now)")
         with self._lock:
-            report = engine.sync_once()
+            try:
+                report = engine.sync_once()
+            except AuthenticationError as exc:
+                self.problem = exc.message
+                raise
+            report.conflicts = max(0, report.conflicts - self.settle_bookkeeping())
+        self.problem = None
         self.last_report = report
         return report
 
@@ -171,7 +247,28 @@ class SyncService:
             return read_status(session)
 
     def state(self, *, syncing: bool = False) -> SyncState:
-        return SyncState(self.configured, self.status(), syncing=syncing, last_report=self.last_report)
+        return SyncState(
+            self.configured,
+            self.status(),
+            syncing=syncing,
+            last_report=self.last_report,
+            problem=self.problem if self.configured else None,
+        )
+
+    def note_changed(self, note_id: uuid.UUID, *, content: dict[str, Any], version: int) -> bool:
+        """Whether a sync or a reconcile changed the note since the window showed it: a draft's
+        text, or a signed note's version (an amendment). Compares without displaying anything."""
+        with self.store.sessionmaker() as session:
+            row = session.execute(
+                select(ClinicalNote.status, ClinicalNote.content, ClinicalNote.current_version).where(
+                    ClinicalNote.id == note_id
+                )
+            ).first()
+        if row is None:
+            return False
+        if row.status is NoteStatus.DRAFT:
+            return dict(row.content or {}) != dict(content)
+        return bool(row.current_version != version)
 
     # -- conflicts ------------------------------------------------------------------------------
 
@@ -181,6 +278,23 @@ class SyncService:
             if not include_resolved:
                 query = query.where(SyncConflict.status == ConflictStatus.OPEN)
             return [_conflict_view(c) for c in session.scalars(query)]
+
+    def settle_bookkeeping(self) -> int:
+        """Closes conflicts on bookkeeping alone (a sign-in time written by every unlock, so one
+        user on two workstations always collides on it): the server's value stays, both stay
+        readable in the conflict row, and nobody is asked about it. Returns how many."""
+        settled = 0
+        with self.store.session(actor_id=self.user_id) as session:
+            query = select(SyncConflict).where(
+                SyncConflict.status == ConflictStatus.OPEN,
+                SyncConflict.entity.in_(list(BOOKKEEPING)),
+                SyncConflict.resolution.is_(None),
+            )
+            for conflict in session.scalars(query):
+                if conflict.fields and set(conflict.fields) <= BOOKKEEPING[conflict.entity]:
+                    self._close(conflict, "kept the server's value: bookkeeping, not clinical data")
+                    settled += 1
+        return settled
 
     def _open_conflict(self, session: Session, conflict_id: uuid.UUID) -> SyncConflict:
         conflict = session.get(SyncConflict, conflict_id)
@@ -322,3 +436,105 @@ class PeriodicSync:
         if self.on_report is not None:
             self.on_report(report)
         return report
+
+
+# -- a new workstation ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetupProgress:
+    """What the first sync is doing (for the user) and how many records have arrived so far."""
+
+    step: str
+    received: int = 0
+
+
+@dataclass(frozen=True)
+class WorkstationSetup:
+    profile_dir: Path
+    username: str
+    full_name: str
+    received: int
+
+
+def setup_workstation(
+    profile_dir: Path,
+    *,
+    profile_password: str,
+    server_url: str,
+    username: str,
+    server_password: str,
+    device_name: str = "workstation",
+    progress: Callable[[SetupProgress], None] | None = None,
+    kdf: KdfParams | None = None,
+) -> WorkstationSetup:
+    """Makes a profile from the server: an empty encrypted store, signed in as ``username``, filled
+    by a first sync, then owned by that account so it unlocks with ``profile_password``.
+
+    Runs on a worker (argon2 and the download take seconds). Any failure removes what was made, so
+    the user can simply try again; an existing profile is never touched."""
+    url = server_url.strip()
+    if not url.startswith(("http://", "https://")):
+        raise SyncError("the sync server address must start with http:// or https://")
+    if not username.strip() or not server_password:
+        raise ValidationError("enter the sync username and password")
+    if profile_dir.exists() and (not profile_dir.is_dir() or any(profile_dir.iterdir())):
+        raise StoreError(f"{profile_dir.name} already holds a profile; unlock it instead of setting it up")
+    received = 0
+
+    def tell(step: str) -> None:
+        if progress is not None:
+            progress(SetupProgress(step, received))
+
+    def count(n: int) -> None:
+        nonlocal received
+        received += n
+        tell("Downloading the practice's records…")
+
+    existed = profile_dir.exists()
+    tell("Creating the encrypted profile…")
+    store = create_store(profile_dir, profile_password, display_name=username.strip(), kdf=kdf)
+    service = SyncService(store, url, on_received=count)
+    done = False
+    try:
+        tell("Signing in to the sync server…")
+        service.sign_in(username=username, password=server_password, device_name=device_name)
+        account = service.signed_in_as() or username.strip()
+        tell("Downloading the practice's records…")
+        report = service.sync_now()
+        if report.errors:
+            raise SyncError(
+                f"the first sync did not finish ({report.errors[0]}); nothing was kept, try again"
+            )
+        with store.session() as session:
+            try:
+                user = users.by_username(session, account)
+                practice.get_practice(session)
+            except NotFoundError:
+                raise SyncError(
+                    "the sync server has no practice set up for this account yet; "
+                    "ask your administrator to set it up, then try again"
+                ) from None
+            full_name = user.full_name
+        store.meta.display_name = full_name
+        store.set_owner(account)
+        tell("Done")
+        done = True
+        return WorkstationSetup(profile_dir, account, full_name, received)
+    finally:
+        service.close()
+        store.close()
+        if not done:
+            _discard(profile_dir, keep_folder=existed)
+
+
+def _discard(profile_dir: Path, *, keep_folder: bool) -> None:
+    """Removes a half-made profile (only ever one this module just created)."""
+    if not keep_folder:
+        shutil.rmtree(profile_dir, ignore_errors=True)
+        return
+    for child in profile_dir.iterdir():
+        if child.is_dir():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)

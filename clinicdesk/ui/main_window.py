@@ -185,6 +185,8 @@ class MainWindow(QMainWindow):
         self.alerts.critical.connect(self._notify_critical)
         self.alerts.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
         self.sync.state_changed.connect(self._show_sync_state)
+        for changed in (self.status_changed, self.booked):  # the count of changes waiting moves
+            changed.connect(lambda _a: self.sync.refresh())
         self.sync.synced.connect(self._synced)
         self.sync.failed.connect(lambda e: self.statusBar().showMessage(e.message, 8000))
         self.sync_label.clicked.connect(self.show_conflicts)
@@ -696,14 +698,39 @@ class MainWindow(QMainWindow):
                 8000,
             )
         self.schedule.refresh()
+        if report.pulled or report.conflicts:
+            self._reload_open_note()
         if report.conflicts:
             self.show_conflicts()
+
+    def _reload_open_note(self) -> None:
+        """A sync or a reconciled conflict may have changed the note on screen: if it did, show it
+        as it now stands, so a later save does not write the old text back over it. Not while the
+        user is typing or dictating into it."""
+        page, service = self.encounter, self.sync_service
+        note = page.note
+        if self.locked or page.bundle is None or note is None or page.dirty or page.dictation.active:
+            return
+        entry = page.bundle.entry
+
+        def reload(changed: object) -> None:
+            current = page.note
+            same = current is not None and current.id == note.id and page.bundle is not None
+            if changed and same and not page.dirty and not page.dictation.active and not self.locked:
+                page.open_entry(entry)
+
+        self.runner.run(
+            lambda: service.note_changed(note.id, content=note.content, version=note.version),
+            label="checking the open note",
+            on_done=reload,
+            on_error=lambda _e: None,
+        )
 
     def show_conflicts(self) -> None:
         if self.locked:
             return
         dialog = ConflictDialog(self.runner, self.sync_service, self)
-        dialog.resolved.connect(lambda _c: self.sync.refresh())
+        dialog.resolved.connect(lambda _c: (self.sync.refresh(), self._reload_open_note()))
         dialog.finished.connect(dialog.deleteLater)
         self.conflict_dialog = dialog
         dialog.open()

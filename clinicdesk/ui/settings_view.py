@@ -1,10 +1,15 @@
 # mypy: disable-error-code="func-returns-value"
 """Settings: the speech engine and model (with the missing-model notice and "Import model…"), the
 microphone, the sync server and sign-in, and the idle lock. Saved to the workstation's settings file
-(never patient data)."""
+(never patient data).
+
+Also the first start of a practice's workstation (:class:`WorkstationSetupDialog`): the profile is
+made from the sync server, whose first download shows its progress."""
 
 from __future__ import annotations
 
+import contextlib
+import re
 import socket
 from pathlib import Path
 from typing import Any
@@ -12,6 +17,8 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
@@ -26,8 +33,9 @@ from PySide6.QtWidgets import (
 )
 
 from clinicdesk.app.model_import import ImportedModel, import_model, model_problem
-from clinicdesk.app.settings import Settings
-from clinicdesk.app.sync_service import SyncService
+from clinicdesk.app.settings import Settings, profiles_root
+from clinicdesk.app.store import MIN_PASSWORD_LENGTH
+from clinicdesk.app.sync_service import SetupProgress, SyncService, WorkstationSetup, setup_workstation
 from clinicdesk.errors import ClinicDeskError
 from clinicdesk.ui.app import set_accessible
 from clinicdesk.ui.clinical_dialogs import error_label
@@ -117,6 +125,9 @@ class SettingsView(QWidget):
         self.sign_in_button = QPushButton("Sign in to sync")
         set_accessible(self.sign_in_button, "Sign in to the sync server")
         self.sign_in_button.clicked.connect(self.sign_in)
+        self.sign_in_state = QLabel("")
+        self.sign_in_state.setWordWrap(True)
+        self.sign_in_state.setAccessibleName("Sync sign-in state")
         self.idle = QDoubleSpinBox()
         self.idle.setRange(1, 120)
         self.idle.setSuffix(" min")
@@ -139,6 +150,7 @@ class SettingsView(QWidget):
         form.addRow("&Username:", self.server_user)
         form.addRow("Pass&word:", self.server_password)
         form.addRow("", self.sign_in_button)
+        form.addRow("", self.sign_in_state)
         form.addRow(QLabel("<b>Security</b>"))
         form.addRow("&Lock after:", self.idle)
         layout = QVBoxLayout(self)
@@ -264,24 +276,210 @@ class SettingsView(QWidget):
         self.show_error(error)
 
     def sign_in(self) -> None:
+        """Signs in on the worker; the address in effect is the one typed (an engine made for a
+        previous address is dropped), and it is saved once the server has accepted the sign-in."""
         if self.sync is None:
             return
+        url = self.server_url.text().strip()
         username, password = self.server_user.text().strip(), self.server_password.text()
+        if not url or not username or not password:
+            self.show_error(ClinicDeskError("enter the sync server's address, your username and password"))
+            return
         sync = self.sync
-        sync.server_url = self.server_url.text().strip()
+
+        def sign_in() -> str | None:
+            sync.set_server(url)
+            sync.sign_in(username=username, password=password, device_name=socket.gethostname()[:120])
+            return sync.signed_in_as()
+
+        self.sign_in_button.setEnabled(False)
+        self.sign_in_state.setText("Signing in to the sync server…")
         self._runner.run(
-            lambda: sync.sign_in(
-                username=username, password=password, device_name=socket.gethostname()[:120]
-            ),
+            sign_in,
             label="signing in to the sync server",
-            on_done=lambda _r: (self.server_password.clear(), self.signed_in.emit()),
-            on_error=self.show_error,
+            on_done=lambda account: self._signed_in(url, account),
+            on_error=self._sign_in_failed,
         )
+
+    def _signed_in(self, url: str, account: object) -> None:
+        self.server_password.clear()
+        self.sign_in_button.setEnabled(True)
+        self.error.setVisible(False)
+        self.sign_in_state.setText(f"Signed in to the sync server as {account}.")
+        self.settings.server_url = url
+        try:
+            self.settings.save()
+        except OSError:
+            self.show_error(ClinicDeskError("the server address could not be saved; check the data folder"))
+        self.signed_in.emit()
+
+    def _sign_in_failed(self, error: ClinicDeskError) -> None:
+        self.sign_in_button.setEnabled(True)
+        self.sign_in_state.setText("Not signed in.")
+        self.show_error(error)
 
     def show_error(self, error: ClinicDeskError) -> None:
         self.error.setText(error.message[:1].upper() + error.message[1:])
         self.error.setVisible(True)
         self.failed.emit(error)
+
+
+class WorkstationSetupDialog(QDialog):
+    """A new workstation starts from the server's data: the server's address and the user's account
+    make a new encrypted profile (with its own password), filled by a first sync whose progress is
+    shown. On success ``setup`` holds the result; the profile then unlocks like any other."""
+
+    progressed = Signal(object)  # SetupProgress, on the GUI thread
+    _progress = Signal(object)  # SetupProgress, emitted on the worker and queued to the GUI thread
+
+    def __init__(
+        self, runner: Runner, settings: Settings, *, root: Path | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Set up this workstation")
+        self.setMinimumWidth(520)
+        self._runner = runner
+        self.settings = settings
+        self._root = root
+        self.setup: WorkstationSetup | None = None
+        self.busy = False
+        title = QLabel("Set up this workstation from the sync server")
+        title.setObjectName("viewTitle")
+        intro = QLabel(
+            "Enter the practice's sync server and your account. ClinicDesk makes an encrypted profile "
+            "on this computer and downloads your schedule, patients and staff into it."
+        )
+        intro.setWordWrap(True)
+        self.server_url = QLineEdit(settings.server_url)
+        self.server_url.setPlaceholderText("https://sync.example-clinic:8700")
+        set_accessible(self.server_url, "Sync server address")
+        self.username = QLineEdit()
+        set_accessible(self.username, "Sync username")
+        self.server_password = QLineEdit()
+        self.server_password.setEchoMode(QLineEdit.EchoMode.Password)
+        set_accessible(self.server_password, "Sync password")
+        self.profile_password = QLineEdit()
+        self.profile_password.setEchoMode(QLineEdit.EchoMode.Password)
+        set_accessible(
+            self.profile_password, "Profile password", "Unlocks this workstation's encrypted profile"
+        )
+        self.profile_password_again = QLineEdit()
+        self.profile_password_again.setEchoMode(QLineEdit.EchoMode.Password)
+        set_accessible(self.profile_password_again, "Profile password again")
+        self.inputs = [
+            self.server_url,
+            self.username,
+            self.server_password,
+            self.profile_password,
+            self.profile_password_again,
+        ]
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)  # how much the server holds is not known until it has arrived
+        self.progress.setVisible(False)
+        set_accessible(self.progress, "First sync progress")
+        self.progress_text = QLabel("")
+        self.progress_text.setAccessibleName("First sync progress text")
+        self.error = error_label()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.set_up_button = self.buttons.addButton("&Set up", QDialogButtonBox.ButtonRole.AcceptRole)
+        set_accessible(self.set_up_button, "Set up the workstation", "Make the profile and download (Enter)")
+        self.set_up_button.setDefault(True)
+        self.buttons.accepted.connect(self.set_up)
+        self.buttons.rejected.connect(self.reject)
+        self._progress.connect(self._show_progress)
+
+        form = QFormLayout()
+        form.addRow("Se&rver:", self.server_url)
+        form.addRow("&Username:", self.username)
+        form.addRow("Server pass&word:", self.server_password)
+        form.addRow("&Profile password:", self.profile_password)
+        form.addRow("Profile password &again:", self.profile_password_again)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.progress_text)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        (self.username if settings.server_url else self.server_url).setFocus()
+
+    def profile_dir(self) -> Path:
+        """One profile per account on a workstation, in the usual profiles folder."""
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", self.username.text().strip()) or "profile"
+        return (self._root or profiles_root()) / name
+
+    def set_up(self) -> None:
+        if self.busy:
+            return
+        url, username = self.server_url.text().strip(), self.username.text().strip()
+        server_password, password = self.server_password.text(), self.profile_password.text()
+        if not url or not username or not server_password:
+            self._fail(ClinicDeskError("enter the sync server's address, your username and password"))
+            return
+        if len(password) < MIN_PASSWORD_LENGTH:
+            self._fail(
+                ClinicDeskError(f"choose a profile password of at least {MIN_PASSWORD_LENGTH} characters")
+            )
+            return
+        if password != self.profile_password_again.text():
+            self._fail(ClinicDeskError("the two profile passwords differ; type the same one twice"))
+            return
+        profile_dir = self.profile_dir()
+        self._set_busy(True)
+        self.error.setVisible(False)
+        self._runner.run(
+            lambda: setup_workstation(
+                profile_dir,
+                profile_password=password,
+                server_url=url,
+                username=username,
+                server_password=server_password,
+                device_name=socket.gethostname()[:120],
+                progress=self._progress.emit,
+            ),
+            label="setting up the workstation",
+            on_done=lambda result: self._done(url, result),
+            on_error=self._fail,
+        )
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        for widget in self.inputs:
+            widget.setEnabled(not busy)
+        self.set_up_button.setEnabled(not busy)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setEnabled(not busy)
+        self.progress.setVisible(busy)
+        if busy:
+            self.progress_text.setText("Starting…")
+
+    def _show_progress(self, progress: object) -> None:
+        if isinstance(progress, SetupProgress):
+            received = f" {progress.received:,} records received." if progress.received else ""
+            self.progress_text.setText(f"{progress.step}{received}")
+            self.progressed.emit(progress)
+
+    def _done(self, url: str, result: object) -> None:
+        assert isinstance(result, WorkstationSetup)
+        self._set_busy(False)
+        self.setup = result
+        self.progress_text.setText(f"Ready: {result.received:,} records downloaded for {result.full_name}.")
+        self.settings.server_url = url
+        self.settings.last_profile = str(result.profile_dir)
+        with contextlib.suppress(OSError):  # the profile is made; Settings asks for the address again
+            self.settings.save()
+        for widget in (self.server_password, self.profile_password, self.profile_password_again):
+            widget.clear()
+        self.accept()
+
+    def _fail(self, error: ClinicDeskError) -> None:
+        self._set_busy(False)
+        self.error.setText(error.message[:1].upper() + error.message[1:])
+        self.error.setVisible(True)
+
+    def reject(self) -> None:
+        if not self.busy:  # a download under way finishes first; it cleans up after itself if it fails
+            super().reject()
 
 
 def ask_import(parent: QWidget) -> tuple[Path | None, bool]:

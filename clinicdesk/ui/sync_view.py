@@ -33,6 +33,7 @@ from clinicdesk.ui.note_editor import SECTIONS
 from clinicdesk.ui.worker import Runner
 
 STATUS_REFRESH_MS = 15_000
+HELP = "Sync state: online or offline, last sync, changes waiting, conflicts (Ctrl+Shift+Y syncs now)"
 
 
 class SyncController(QObject):
@@ -121,22 +122,21 @@ class SyncStatusLabel(QLabel):
         super().__init__("Sync: …", parent)
         self.setObjectName("syncStatus")
         self.setAccessibleName("Sync status")
-        self.setToolTip(
-            "Sync state: online or offline, last sync, changes waiting, conflicts (Ctrl+Shift+Y syncs now)"
-        )
+        self.setToolTip(HELP)
 
     def show_state(self, state: SyncState) -> None:
         self.setText(state.summary)
-        kind = (
-            "syncConflict"
-            if state.status.open_conflicts
-            else ("syncOnline" if state.status.online else "syncOffline")
-        )
+        if state.status.open_conflicts:
+            kind = "syncConflict"
+        elif state.status.online and state.problem is None:
+            kind = "syncOnline"
+        else:
+            kind = "syncOffline"
         self.setProperty("kind", kind)
         self.style().unpolish(self)
         self.style().polish(self)
-        if state.status.last_error:
-            self.setToolTip(f"{state.summary}\nLast problem: {state.status.last_error}")
+        problem = state.problem or state.status.last_error
+        self.setToolTip(f"{state.summary}\nLast problem: {problem}" if problem else HELP)
 
     def mousePressEvent(self, event: Any) -> None:
         self.clicked.emit()

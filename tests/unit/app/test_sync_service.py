@@ -145,3 +145,96 @@ def test_background_sync_reports_errors_through_its_callback_and_keeps_running(w
     )
     assert periodic.run_once() is None
     assert [e.message for e in errors] == ["the server is unreachable"]
+
+
+def test_a_corrected_server_address_is_used_at_once_not_the_connection_to_the_old_one(
+    workspace: Workspace,
+) -> None:
+    service = SyncService(workspace.store, "http://127.0.0.1:9", user_id=workspace.user.id)
+    assert service.signed_in_as() is None  # an engine now exists for the first address
+    service.set_server(" http://127.0.0.1:10 ")
+    assert service.server_url == "http://127.0.0.1:10"
+    assert service._sync_engine().transport.base_url == "http://127.0.0.1:10"
+    service.close()
+
+
+def test_a_sign_in_the_server_refused_makes_the_status_ask_to_sign_in_again(workspace: Workspace) -> None:
+    service = SyncService(workspace.store, "http://127.0.0.1:9", user_id=workspace.user.id)
+    service.problem = "sync sign-in failed: session expired; sign in again"
+    assert service.state().summary.startswith("Sync: sign in again (Settings)")
+    service.set_server("http://127.0.0.1:10")  # another server: another sign-in, no old problem
+    assert service.state().problem is None
+    service.close()
+
+
+def test_a_sign_in_time_written_on_two_workstations_is_settled_without_asking_but_a_note_is_not(
+    workspace: Workspace,
+) -> None:
+    note_id = _note(workspace, sign=False)
+    note_conflict = _conflict(workspace, note_id, mine="mine", theirs="theirs")
+    with workspace.store.session() as session:
+        login = SyncConflict(
+            entity="users",
+            record_id=workspace.user.id,
+            fields=["last_login_at"],
+            local_values={"last_login_at": "2025-03-02T08:00:00+00:00"},
+            server_values={"last_login_at": "2025-03-02T07:55:00+00:00"},
+        )
+        session.add(login)
+        session.flush()
+        login_id = login.id
+    service = SyncService(workspace.store, "", user_id=workspace.user.id)
+    assert service.settle_bookkeeping() == 1
+    assert [c.id for c in service.conflicts()] == [note_conflict]  # the note still asks the author
+    (settled,) = [c for c in service.conflicts(include_resolved=True) if c.id == login_id]
+    assert settled.status is ConflictStatus.RESOLVED
+    assert settled.local_values["last_login_at"] == "2025-03-02T08:00:00+00:00"  # both values kept
+
+
+def test_setting_up_a_workstation_never_touches_an_existing_profile_and_leaves_nothing_when_it_fails(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    from clinicdesk.app.store.keys import KdfParams
+    from clinicdesk.app.sync_service import SetupProgress, setup_workstation
+    from clinicdesk.errors import StoreError
+
+    steps: list[SetupProgress] = []
+
+    def set_up(folder: Path, server_url: str) -> None:
+        setup_workstation(
+            folder,
+            profile_password="long enough pw",
+            server_url=server_url,
+            username="dr.who",
+            server_password="pw",
+            progress=steps.append,
+            kdf=KdfParams(time_cost=1, memory_kib=8192, parallelism=1),
+        )
+
+    before = sorted(p.name for p in workspace.profile_dir.iterdir())
+    with pytest.raises(StoreError, match="already holds a profile"):
+        set_up(workspace.profile_dir, "http://127.0.0.1:9")
+    assert sorted(p.name for p in workspace.profile_dir.iterdir()) == before
+    with pytest.raises(SyncError, match="http:// or https://"):
+        set_up(tmp_path / "new", "sync.clinic:8700")
+    assert not (tmp_path / "new").exists() and steps == []  # refused before anything was made
+
+    with pytest.raises(SyncError, match="cannot reach the sync server"):
+        set_up(tmp_path / "new", "http://127.0.0.1:9")
+    assert not (tmp_path / "new").exists()  # no half-made profile to trip over on the next try
+    assert [s.step for s in steps] == ["Creating the encrypted profile…", "Signing in to the sync server…"]
+
+
+def test_the_window_can_tell_whether_a_sync_changed_the_note_it_shows(workspace: Workspace) -> None:
+    note_id = _note(workspace, sign=False)
+    service = SyncService(workspace.store, "", user_id=workspace.user.id)
+    with workspace.store.session() as session:
+        from clinicdesk.models import ClinicalNote
+
+        note = session.get(ClinicalNote, note_id)
+        assert note is not None
+        shown, version = dict(note.content), note.current_version
+    assert not service.note_changed(note_id, content=shown, version=version)
+    workspace.call(notes.save_draft, note_id, {"plan": "rest, fluids"})  # as a pulled change would
+    assert service.note_changed(note_id, content=shown, version=version)
+    assert not service.note_changed(uuid.uuid4(), content=shown, version=version)
