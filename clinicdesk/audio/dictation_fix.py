@@ -62,6 +62,21 @@ def fix_number_words(text: str) -> str:
         return NUMBER_SOUNDALIKES[m.group(1).lower()] + m.group(2)
 
     text = re.sub(rf"\b({alts})(,?\s+(?:{_UNIT_RE})\b)", before_unit, text, flags=re.IGNORECASE)
+    tens_only_ages = "|".join(re.escape(k) for k, v in NUMBER_SOUNDALIKES.items() if v.endswith("ty"))
+
+    def before_age(m: re.Match[str]) -> str:
+        word = NUMBER_SOUNDALIKES[m.group(1).lower()]
+        return (word.capitalize() if m.group(1)[:1].isupper() else word) + m.group(2)
+
+    # "For the year-old man": an age is the only thing said right before "year-old"
+    text = re.sub(rf"\b({tens_only_ages})([ -]years?[ -]old\b)", before_age, text, flags=re.IGNORECASE)
+    # "hemoglobin at one seed": the A1c test, however it was heard
+    text = re.sub(
+        r"\b(hemoglobin|glycated hemoglobin)\s+(?:a|at|eh|8)[\s-]*(?:one|1)[\s-]*(?:c|see|sea|seed|seat)\b",
+        r"\1 A1c",
+        text,
+        flags=re.IGNORECASE,
+    )
     tens_only = "|".join(re.escape(k) for k, v in NUMBER_SOUNDALIKES.items() if v.endswith("ty"))
 
     def after_vital(m: re.Match[str]) -> str:
@@ -130,20 +145,27 @@ def _key_of(words: Iterable[str]) -> str:
     return phonetic_key(" ".join(words))
 
 
-def fix_units(text: str) -> str:
-    """A misheard unit right after a number ("20 milli drembs") -> the unit it sounds like."""
+def fix_units(text: str, protected: frozenset[str] = frozenset()) -> str:
+    """A misheard unit right after a number ("20 milli drembs") -> the unit it sounds like.
+
+    Not after a number that names a kind ("type 2 diabetes", "stage 3", "grade 1"), and never over a
+    word of ``protected`` (the medical vocabulary): "diabetes" sounds a little like "tablets"."""
     known = {u.lower() for u in DOSE_UNITS} | _ORDINARY_FOLLOWERS
 
     def repl(m: re.Match[str]) -> str:
-        number, words = m.group(1), m.group(2)
+        if m.group(1):
+            return m.group(0)
+        number, words = m.group(2), m.group(3)
         parts = words.split()
         for n in (2, 1):
             if len(parts) < n:
                 continue
             span = parts[:n]
             plain = [re.sub(r"[^a-z]", "", p.lower()) for p in span]
-            if plain[0] in known:
+            if plain[0] in known or plain[0] in protected:
                 return m.group(0)
+            if n == 2 and (plain[1] in known or plain[1] in protected or plain[1] in _RX_VERBS):
+                continue
             key = _key_of(plain)
             best = max(_UNIT_TARGETS, key=lambda u: similarity(key, phonetic_key(u)))
             if similarity(key, phonetic_key(best)) >= UNIT_CUTOFF and key[:1] == phonetic_key(best)[:1]:
@@ -151,7 +173,16 @@ def fix_units(text: str) -> str:
                 return f"{number} {best}" + (f" {tail}" if tail else "")
         return m.group(0)
 
-    return re.sub(r"\b(\d+(?:\.\d+)?) ((?:[A-Za-z][A-Za-z'-]*)(?: [A-Za-z][A-Za-z'-]*)?)", repl, text)
+    return re.sub(
+        rf"(\b(?:{_KIND_WORDS})\s+)?\b(\d+(?:\.\d+)?) ((?:[A-Za-z][A-Za-z'-]*)(?: [A-Za-z][A-Za-z'-]*)?)",
+        repl,
+        text,
+        flags=re.IGNORECASE,
+    )
+
+
+#: words before a number that make it a name, not an amount ("type 2", "stage 3", "grade 1")
+_KIND_WORDS = r"type|stage|grade|class|level|phase|step|part|number|no|gravida|para"
 
 
 #: ordinary words that follow a number in dictation and must never become a unit
@@ -161,6 +192,41 @@ _ORDINARY_FOLLOWERS = {
     "by", "at", "in", "for", "with", "mmhg", "pounds", "pound", "inches", "feet", "centimeters", "drops",
     "sprays", "refills", "doses", "dose", "am", "pm", "o'clock", "year-old", "millimeters", "liters",
 }  # fmt: skip
+
+
+#: inhaler doses: what the route after them may be heard as ("2 puffs in hail")
+_INHALED_AFTER = r"puffs?|inhalations?|sprays?"
+#: "at ___ time" after a route is bedtime, except for these ordinary times of day
+_NOT_BEDTIME = {"dinner", "lunch", "breakfast", "supper", "meal", "tea", "the", "same", "each", "any", "one"}
+
+
+def fix_routes(text: str) -> str:
+    """ "2 puffs in hail" -> "2 puffs inhaled": right after an inhaler dose, a word or two that sound
+    like "inhaled" can only be the route."""
+    target = phonetic_key("inhaled")
+
+    def repl(m: re.Match[str]) -> str:
+        span = m.group(2)
+        key = phonetic_key(span)
+        if span.lower() in ("inhaled", "inhale") or (key[:1] == "a" and similarity(key, target) >= 0.6):
+            return f"{m.group(1)}inhaled"
+        return m.group(0)
+
+    return re.sub(
+        rf"(\b(?:{_INHALED_AFTER})\s+)((?:in|and|an|un)\s+[a-z]+|inhale)\b", repl, text, flags=re.IGNORECASE
+    )
+
+
+def fix_bedtime(text: str) -> str:
+    """ "by mouth at third time" -> "by mouth at bedtime": after a route, "at ___ time" names bedtime
+    unless it is an ordinary time of day ("at dinner time")."""
+
+    def repl(m: re.Match[str]) -> str:
+        word = m.group(2).lower()
+        return m.group(0) if word in _NOT_BEDTIME else f"{m.group(1)}at bedtime"
+
+    text = re.sub(r"\bbed time\b", "bedtime", text, flags=re.IGNORECASE)
+    return re.sub(rf"(\b(?:{_ROUTES}),?\s+)at ([a-z]+) time\b", repl, text, flags=re.IGNORECASE)
 
 
 def fix_frequencies(text: str) -> str:
@@ -299,11 +365,15 @@ def _rejoin(original: str, tokens: list[str], out: list[str]) -> str:
     return re.sub(r" {2,}", " ", "".join(pieces))
 
 
-def fix_dictation(text: str, snapper: DrugSnapper | None = None) -> str:
+def fix_dictation(
+    text: str, snapper: DrugSnapper | None = None, *, protected: frozenset[str] = frozenset()
+) -> str:
     """All context fixes, in the order that lets each one see the others' results."""
     text = fix_number_words(text)
     text = fix_blood_pressure(text)
-    text = fix_units(text)
+    text = fix_units(text, protected)
+    text = fix_routes(text)
+    text = fix_bedtime(text)
     text = fix_frequencies(text)
     if snapper is not None:
         text = snapper.fix(text)

@@ -16,6 +16,7 @@ from clinicdesk.audio.medvocab import MedicalCorrector
 from clinicdesk.audio.transcriber import Recognition, Transcriber, Utterance
 from clinicdesk.audio.vad import VadConfig, split_utterances
 from clinicdesk.audio.wavfile import SAMPLE_RATE, FloatArray, read_wav
+from clinicdesk.audio.whisper_engine import WhisperTranscriber
 from clinicdesk.errors import SpeechError
 
 ENGINES = ("vosk", "whisper", "two-pass")
@@ -47,7 +48,23 @@ class SpeechEngine:
             raise SpeechError("No speech engine is loaded.")
         if self.corrector is not None and result.text:
             result = Recognition(self.corrector.correct(result.text), result.confidence)
+            if isinstance(self.accurate, WhisperTranscriber):
+                result = Recognition(
+                    self._recover_drugs(audio, result.text, self.accurate), result.confidence
+                )
         return result
+
+    def _recover_drugs(self, audio: FloatArray, text: str, whisper: WhisperTranscriber) -> str:
+        from clinicdesk.audio.drug_rescore import recover_drugs
+
+        assert self.corrector is not None
+        return recover_drugs(
+            text,
+            score=lambda texts: whisper.score_texts(audio, texts),
+            decode_with_hint=lambda hint: whisper.transcribe_with_hint(audio, hint),
+            known=self.corrector.snapper.names,
+            near_miss=self.corrector.near_miss,
+        )
 
 
 def open_engine(

@@ -51,6 +51,9 @@ COMMON_DRUGS = (
 )  # fmt: skip
 HOTWORDS = "Medications: " + ", ".join(COMMON_DRUGS) + "."
 
+#: sentences scored per forced-alignment call
+SCORE_BATCH = 32
+
 
 def _threads() -> int:
     return max(1, min(4, os.cpu_count() or 1))
@@ -121,3 +124,44 @@ class WhisperTranscriber(Transcriber):
             return Recognition("", 0.0)
         mean_lp = sum(w * lp for w, lp in zip(weights, logprobs, strict=True)) / sum(weights)
         return Recognition(" ".join(texts), min(1.0, math.exp(mean_lp)))
+
+    def score_texts(self, audio: FloatArray, texts: list[str]) -> list[float]:
+        """Log-probability of each text given the audio (Whisper's forced alignment), for choosing
+        between readings of one utterance; comparable between texts, not between utterances."""
+        if not texts:
+            return []
+        import ctranslate2
+        from faster_whisper.tokenizer import Tokenizer
+
+        model = self._model
+        tokenizer = Tokenizer(
+            model.hf_tokenizer,
+            self._multilingual,
+            task="transcribe",
+            language="en" if self._multilingual else None,
+        )
+        features = model.feature_extractor(np.ascontiguousarray(audio, dtype=np.float32))
+        frames = int(features.shape[-1])
+        encoded = np.asarray(model.encode(features))
+        scores: list[float] = []
+        for i in range(0, len(texts), SCORE_BATCH):
+            batch = [tokenizer.encode(" " + t.strip()) for t in texts[i : i + SCORE_BATCH]]
+            view = ctranslate2.StorageView.from_array(np.repeat(encoded, len(batch), axis=0))
+            results = model.model.align(view, tokenizer.sot_sequence, batch, [frames] * len(batch))
+            for result in results:
+                probs = np.maximum(np.asarray(result.text_token_probs, dtype=np.float64), 1e-12)
+                scores.append(float(np.log(probs).sum()))
+        return scores
+
+    def transcribe_with_hint(self, audio: FloatArray, hint: str) -> str:
+        """The utterance decoded again with one word primed (the confirmation step of drug recovery)."""
+        segments, _ = self._model.transcribe(
+            np.ascontiguousarray(audio, dtype=np.float32),
+            language="en" if self._multilingual else None,
+            beam_size=self.beam_size,
+            initial_prompt=f"Start {hint} 10 milligrams by mouth once daily.",
+            condition_on_previous_text=False,
+            vad_filter=False,
+            temperature=0.0,
+        )
+        return " ".join(seg.text.strip() for seg in segments)

@@ -103,7 +103,9 @@ def match_header(text: str) -> HeaderMatch | None:
         if phrase not in HEADERS:
             continue
         alone = n == len(words)
-        if not alone and (phrase not in LEADING_OK or not _separated(text, n)):
+        if not alone and (
+            phrase not in LEADING_OK or not (_separated(text, n) or _names_a_vital_next(phrase, words[n:]))
+        ):
             continue
         section, label = HEADERS[phrase]
         rest = _after_words(text, n) if not alone else ""
@@ -111,6 +113,21 @@ def match_header(text: str) -> HeaderMatch | None:
             continue
         return HeaderMatch(section, label, rest)
     return None
+
+
+#: what a list of vital signs starts with: "Vitals blood pressure 142/88" needs no colon to be read
+_VITAL_STARTS = (
+    "blood pressure", "bp", "heart rate", "pulse", "respiratory rate", "respirations", "temperature", "temp",
+    "oxygen saturation", "saturation", "spo2", "o2 sat", "weight", "height", "bmi",
+)  # fmt: skip
+
+
+def _names_a_vital_next(phrase: str, rest: list[str]) -> bool:
+    """ "Vitals blood pressure ...": the vital signs header followed straight by a vital sign's name."""
+    following = " ".join(rest[:2])
+    return phrase in ("vitals", "vital signs") and any(
+        following == v or following.startswith(v + " ") for v in _VITAL_STARTS
+    )
 
 
 def _separated(text: str, n: int) -> bool:

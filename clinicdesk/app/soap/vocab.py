@@ -13,7 +13,9 @@ def vocab_path(name: str) -> Path:
 
 @lru_cache(maxsize=1)
 def drug_names() -> frozenset[str]:
-    return frozenset(_lines("drugs.txt"))
+    """The MedWER drug names plus the commonly prescribed generics (common_drugs.txt), some of which
+    the MedWER list lacks (benzonatate, cefdinir, meclizine, ...)."""
+    return frozenset(_lines("drugs.txt")) | frozenset(_lines("common_drugs.txt"))
 
 
 @lru_cache(maxsize=1)

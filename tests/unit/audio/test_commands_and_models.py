@@ -78,3 +78,12 @@ def test_whisper_base_is_assembled_once_into_the_cache(
     mtime = (info.path / "model.bin").stat().st_mtime_ns
     assert locate_whisper("base").path == info.path
     assert (info.path / "model.bin").stat().st_mtime_ns == mtime
+
+
+def test_a_lone_word_that_sounds_like_a_header_is_that_header() -> None:
+    from clinicdesk.audio.medvocab import lone_header
+
+    assert lone_header("Assignment.") == "Assessment."
+    assert lone_header("Plant.") == "Plan."
+    assert lone_header("Payment.") is None
+    assert lone_header("Assignment is due.") is None

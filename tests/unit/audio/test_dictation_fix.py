@@ -109,3 +109,27 @@ def test_a_systolic_heard_as_hundred_and_tens_is_joined() -> None:
     )
     assert fix_blood_pressure("BP 100 and 40 over 90") == "BP 140 over 90"
     assert fix_blood_pressure("blood pressure 100 and 20 over 130") == "blood pressure 100 and 20 over 130"
+
+
+def test_type_2_diabetes_is_never_taken_for_a_dose_of_tablets() -> None:
+    assert fix_units("Type 2 diabetes with hyperglycemia.") == "Type 2 diabetes with hyperglycemia."
+    assert fix_units("stage 3 kidney disease") == "stage 3 kidney disease"
+    assert fix_units("2 diabetes", frozenset({"diabetes"})) == "2 diabetes"
+
+
+def test_inhaler_routes_and_bedtime_are_recovered_only_in_their_slot() -> None:
+    assert (
+        fix_dictation("Albuterol 2 puffs in tail every 4 hours.")
+        == "Albuterol 2 puffs inhaled every 4 hours."
+    )
+    assert fix_dictation("300 milligrams by mouth at third time.") == "300 milligrams by mouth at bedtime."
+    assert fix_dictation("20 milligrams by mouth at dinner time.") == "20 milligrams by mouth at dinner time."
+    assert fix_dictation("She came in at third time of asking.") == "She came in at third time of asking."
+
+
+def test_an_age_and_the_a1c_test_are_read_the_clinical_way() -> None:
+    assert fix_number_words("For the year-old man") == "Forty year-old man"
+    assert (
+        fix_number_words("Recheck hemoglobin at one seed in 3 months.")
+        == "Recheck hemoglobin A1c in 3 months."
+    )

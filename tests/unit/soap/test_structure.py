@@ -113,3 +113,12 @@ def test_the_note_keeps_raw_text_and_confidence() -> None:
         "medications",
         "diagnoses",
     }
+
+
+def test_vitals_followed_by_a_vital_sign_is_a_header_even_without_a_colon() -> None:
+    from clinicdesk.app.soap.headers import match_header
+
+    match = match_header("Vitals blood pressure 142 over 88, heart rate 72.")
+    assert match is not None and match.section == "objective"
+    assert match.rest.startswith("blood pressure")
+    assert match_header("Vitals are stable, reviewed.") is None

@@ -1,0 +1,77 @@
+"""Recovering a misheard drug name before a dose: finding the slot, choosing by score, confirming.
+
+The scorer and the primed decoder are stand-ins here (this is a unit test of the choosing logic); the
+real Whisper path is exercised by the dictation tests and measured by ``bench.speech_dictation``.
+"""
+
+from clinicdesk.audio.drug_rescore import missing_drug_slots, recover_drugs
+
+KNOWN = ["metformin", "aspirin", "apixaban", "lisinopril", "naproxen"]
+
+
+def _slots(text: str) -> list[str]:
+    return [text[s.start : s.end] for s in missing_drug_slots(text, known=KNOWN)]
+
+
+def test_the_words_before_a_dose_that_are_not_a_drug_make_a_slot() -> None:
+    assert _slots("Acre 81 milligrams by mouth once daily.") == ["Acre"]
+    assert _slots("Start a big 5 milligrams by mouth twice daily.") == ["a big"]
+    assert _slots("Approx. 500 milligrams by mouth.") == ["Approx."]
+
+
+def test_a_named_drug_or_a_bare_dose_makes_no_slot() -> None:
+    assert _slots("Start metformin 500 milligrams twice daily.") == []
+    assert _slots("Increase to 1000 milligrams.") == []
+    assert _slots("Give her 20 milligrams.") == []
+    assert _slots("Weight 80 kilograms, walked 2 miles.") == []
+
+
+def _scorer(best: str):  # type: ignore[no-untyped-def]
+    def score(texts: list[str]) -> list[float]:
+        return [0.0 if best in t.lower() else -10.0 for t in texts]
+
+    return score
+
+
+def test_the_drug_whisper_scores_best_and_confirms_fills_the_slot() -> None:
+    hints: list[str] = []
+
+    def decode(hint: str) -> str:
+        hints.append(hint)
+        return f"{hint.capitalize()} 81 milligrams by mouth once daily."
+
+    text = recover_drugs(
+        "Acre 81 milligrams by mouth once daily.",
+        score=_scorer("aspirin"),
+        decode_with_hint=decode,
+        known=KNOWN,
+        candidates=["aspirin", "apixaban", "naproxen"],
+    )
+    assert text == "Aspirin 81 milligrams by mouth once daily."
+    assert hints == ["aspirin"]
+
+
+def test_an_unconfirmed_choice_leaves_what_was_heard() -> None:
+    text = recover_drugs(
+        "Acre 81 milligrams by mouth once daily.",
+        score=_scorer("aspirin"),
+        decode_with_hint=lambda hint: "Acre 81 milligrams by mouth once daily.",
+        known=KNOWN,
+        candidates=["aspirin", "apixaban", "naproxen"],
+    )
+    assert text == "Acre 81 milligrams by mouth once daily."
+
+
+def test_a_near_miss_of_a_common_drug_is_fixed_without_decoding() -> None:
+    def never(_: object) -> list[float]:
+        raise AssertionError("no decoding is needed for a spelling slip")
+
+    text = recover_drugs(
+        "Start metaprol 25 milligrams twice daily.",
+        score=never,  # type: ignore[arg-type]
+        decode_with_hint=never,  # type: ignore[arg-type]
+        known=KNOWN,
+        candidates=["metoprolol", "aspirin"],
+        near_miss=lambda words: "metoprolol" if words == "metaprol" else None,
+    )
+    assert text == "Start metoprolol 25 milligrams twice daily."
