@@ -114,7 +114,9 @@ class GuiSession:
         from clinicdesk.ui.unlock import UnlockDialog
 
         preselect = self.profile or (Path(self.settings.last_profile) if self.settings.last_profile else None)
-        dialog = UnlockDialog(self.runner, list_profiles(), preselect=preselect, message=message)
+        dialog = UnlockDialog(
+            self.runner, list_profiles(), preselect=preselect, message=message, settings=self.settings
+        )
         dialog.accepted.connect(lambda: self.open_window(dialog.workspace))
         dialog.rejected.connect(self.app.quit)
         dialog.finished.connect(dialog.deleteLater)

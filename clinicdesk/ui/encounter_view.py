@@ -6,12 +6,18 @@ orders.
 Every database step runs through the Runner (``ws.call(service, ...)``); dictation runs on its own
 audio thread (dictation.py). The note is saved as a draft after each dictation and on Ctrl+S; a
 signed note is read-only and changes only through "Amend…", which makes a new version.
+
+A save names the note as the editor loaded it (its ``updated_at``): when a sync brought another
+workstation's text meanwhile, the save keeps the editor's text beside it as a sync conflict instead
+of writing over it, and the editor shows the note as it now stands (notes.save_edited_draft).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +36,12 @@ from PySide6.QtWidgets import (
 )
 
 from clinicdesk.app.services import notes, orders, recordings
-from clinicdesk.app.services.notes import EncounterView, NoteView
+from clinicdesk.app.services.notes import EditorSave, EncounterView, NoteView
 from clinicdesk.app.services.orders import OrderView, PrescriptionView
 from clinicdesk.app.services.views import PatientChart, ScheduleEntry
 from clinicdesk.app.settings import Settings
 from clinicdesk.app.workspace import Workspace
-from clinicdesk.errors import ClinicDeskError
+from clinicdesk.errors import ClinicDeskError, SyncError
 from clinicdesk.models.enums import NoteStatus, Role
 from clinicdesk.ui.app import set_accessible
 from clinicdesk.ui.clinical_dialogs import (
@@ -69,6 +75,8 @@ class NoteState:
     status: NoteStatus
     content: dict[str, Any]
     version: int
+    #: the stored note's ``updated_at`` when the editor loaded or last saved it (drafts only)
+    loaded_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,14 @@ class EncounterBundle:
 
 
 def _state(view: NoteView) -> NoteState:
-    return NoteState(view.id, view.status, dict(view.content), view.current_version)
+    return NoteState(view.id, view.status, dict(view.content), view.current_version, view.updated_at)
+
+
+KEPT_ASIDE = (
+    "this note was changed on another workstation while you were editing it. Nothing was lost: the "
+    "note now shows that version, and your text is kept beside it as a sync conflict. Reconcile the "
+    "two in Sync conflicts (Ctrl+Shift+J)."
+)
 
 
 def load_encounter(workspace: Workspace, entry: ScheduleEntry) -> EncounterBundle:
@@ -113,6 +128,7 @@ class EncounterPage(QWidget):
 
     opened = Signal(object)  # EncounterBundle
     saved = Signal(object)  # NoteState
+    kept_aside = Signal(object)  # the conflict id: the editor's text, beside a note changed meanwhile
     signed = Signal(object)
     amended = Signal(object)
     vitals_recorded = Signal(object)  # EncounterView
@@ -285,37 +301,64 @@ class EncounterPage(QWidget):
 
     # -- saving, signing, amending ----------------------------------------------------------------
 
+    def _save_call(self, content: dict[str, Any], **extra: Any) -> Callable[[], EditorSave]:
+        """The save as the worker runs it, naming the note as this editor loaded it."""
+        assert self.note is not None
+        note_id, loaded_at, workspace = self.note.id, self.note.loaded_at, self._workspace
+
+        def save() -> EditorSave:
+            if loaded_at is None:  # not loaded from the store (never for a draft): a plain save
+                return EditorSave(workspace.call(notes.save_draft, note_id, content, **extra))
+            return workspace.call(notes.save_edited_draft, note_id, content, loaded_at=loaded_at, **extra)
+
+        return save
+
     def save_draft(self, *, extra: dict[str, Any] | None = None) -> None:
         if not self.editable or self.note is None:
             return
-        note_id, content = self.note.id, self.editor.content()
-        kwargs = dict(extra or {})
         self._runner.run(
-            lambda: self._workspace.call(notes.save_draft, note_id, content, **kwargs),
+            self._save_call(self.editor.content(), **dict(extra or {})),
             label="saving the note",
             on_done=self._saved,
             on_error=self._fail,
         )
 
     def _saved(self, result: object) -> None:
-        assert isinstance(result, NoteView)
-        self.note = _state(result)
+        assert isinstance(result, EditorSave)
+        if result.conflict_id is not None:
+            self._kept_aside(result)
+            return
+        self.note = _state(result.note)
         self.dirty = False
         self._show_note_status()
         self.saved.emit(self.note)
 
+    def _kept_aside(self, result: EditorSave) -> None:
+        """The editor's text is safe in the conflict; show the note as stored, so that the next save
+        starts from it, and say where both texts are."""
+        self._set_note(_state(result.note))
+        self.note_status.setText("Draft — changed elsewhere; your text is kept as a sync conflict")
+        self.info.setText(KEPT_ASIDE[:1].upper() + KEPT_ASIDE[1:])
+        self.kept_aside.emit(result.conflict_id)
+        self.failed.emit(SyncError(KEPT_ASIDE))
+
     def sign(self) -> None:
         if not self.editable or self.note is None or self.dictation.active:
             return
-        note_id, content = self.note.id, self.editor.content()
+        save, note_id = self._save_call(self.editor.content()), self.note.id
 
-        def save_and_sign() -> NoteView:
-            self._workspace.call(notes.save_draft, note_id, content)
+        def save_and_sign() -> EditorSave | NoteView:
+            saved = save()
+            if saved.conflict_id is not None:  # the note changed meanwhile: nothing is signed unseen
+                return saved
             return self._workspace.call(notes.sign_note, note_id)
 
         self._runner.run(save_and_sign, label="signing the note", on_done=self._signed, on_error=self._fail)
 
     def _signed(self, result: object) -> None:
+        if isinstance(result, EditorSave):
+            self._kept_aside(result)
+            return
         assert isinstance(result, NoteView)
         self._set_note(_state(result))
         self.signed.emit(self.note)
@@ -649,17 +692,18 @@ class EncounterPage(QWidget):
         if self.note is None or not self.editable:
             self.dictation_finished.emit(result)
             return
-        note_id, content = self.note.id, self.editor.content()
-        extra: dict[str, Any] = {
-            "raw_transcription": soap.get("raw_transcription") or None,
-            "utterances": soap.get("utterances") or [],
-            "recording_seconds": result.seconds,
-        }
+        note_id = self.note.id
+        save = self._save_call(
+            self.editor.content(),
+            raw_transcription=soap.get("raw_transcription") or None,
+            utterances=soap.get("utterances") or [],
+            recording_seconds=result.seconds,
+        )
         workspace = self._workspace
 
-        def persist() -> NoteView:
-            view = workspace.call(notes.save_draft, note_id, content, **extra)
-            if result.wav:
+        def persist() -> EditorSave:
+            saved = save()
+            if result.wav:  # the recording is kept either way: it belongs to the note, not its text
                 workspace.call(
                     recordings.keep_recording,
                     note_id,
@@ -669,7 +713,7 @@ class EncounterPage(QWidget):
                     model=result.model,
                     processing_stats=result.stats,
                 )
-            return view
+            return saved
 
         def done(view: object) -> None:
             self._saved(view)

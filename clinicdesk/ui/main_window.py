@@ -164,6 +164,8 @@ class MainWindow(QMainWindow):
 
     def _connect_clinical(self) -> None:
         self.encounter.opened.connect(lambda _b: self._update_actions())
+        # the editor's text, kept beside a note a sync changed meanwhile: straight to the reconcile view
+        self.encounter.kept_aside.connect(lambda _c: (self.sync.refresh(), self.show_conflicts()))
         for signal in (self.encounter.saved, self.encounter.signed, self.encounter.amended):
             signal.connect(lambda _n: (self._update_actions(), self.sync.refresh()))
         self.encounter.signed.connect(

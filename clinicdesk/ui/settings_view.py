@@ -380,7 +380,8 @@ class WorkstationSetupDialog(QDialog):
         self.progress_text = QLabel("")
         self.progress_text.setAccessibleName("First sync progress text")
         self.error = error_label()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        # parented at once: a parentless box lets Qt make Cancel the Enter key's default button
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
         self.set_up_button = self.buttons.addButton("&Set up", QDialogButtonBox.ButtonRole.AcceptRole)
         set_accessible(self.set_up_button, "Set up the workstation", "Make the profile and download (Enter)")
         self.set_up_button.setDefault(True)

@@ -1,13 +1,19 @@
-"""Pick a profile and unlock it.
+"""Pick a profile and unlock it, or set a new workstation's profile up from the sync server.
 
 Unlocking derives the key with argon2id (deliberately ~0.4 s) and may wait out a throttle, so it
 runs on the worker; the dialog stays responsive and shows the store's AuthenticationError or
 StoreError message as it is. The password is never logged and is cleared after each attempt.
+
+A practice's new workstation has no profile yet, and this is the first screen it shows, so the way
+to make one from the server starts here ("Set up from server…", Ctrl+Shift+N): the setup dialog
+(settings_view.WorkstationSetupDialog) makes and fills the profile, which is then selected here,
+ready for its password.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -24,15 +30,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinicdesk.app.settings import ProfileInfo, profiles_root
+from clinicdesk.app.settings import ProfileInfo, Settings, profiles_root
 from clinicdesk.app.workspace import Workspace
 from clinicdesk.errors import ClinicDeskError
-from clinicdesk.ui.app import icon, set_accessible
+from clinicdesk.ui.app import icon, make_action, set_accessible, shortcut_text
 from clinicdesk.ui.worker import Runner
+
+if TYPE_CHECKING:  # the setup dialog loads when asked for, not with the first screen
+    from clinicdesk.app.sync_service import WorkstationSetup
+    from clinicdesk.ui.settings_view import WorkstationSetupDialog
+
+SET_UP_SHORTCUT = "Ctrl+Shift+N"
 
 
 class UnlockDialog(QDialog):
-    """On success ``workspace`` holds the unlocked Workspace and the dialog is accepted."""
+    """On success ``workspace`` holds the unlocked Workspace and the dialog is accepted.
+
+    ``settings`` is what a setup from the server records the server's address and the new profile
+    in (and saves); without it the saved settings are loaded when a setup starts."""
 
     def __init__(
         self,
@@ -41,6 +56,7 @@ class UnlockDialog(QDialog):
         *,
         preselect: Path | None = None,
         message: str = "",
+        settings: Settings | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -48,7 +64,10 @@ class UnlockDialog(QDialog):
         self.setWindowIcon(icon("lock"))
         self.setMinimumWidth(460)
         self._runner = runner
+        self.settings = settings
         self.workspace: Workspace | None = None
+        self.setup_dialog: WorkstationSetupDialog | None = None
+        self.workstation_setup: WorkstationSetup | None = None
 
         title = QLabel("Sign in to your ClinicDesk profile")
         title.setObjectName("viewTitle")
@@ -86,32 +105,54 @@ class UnlockDialog(QDialog):
         form.addRow("Pass&word:", self.password)
         _set_buddies(form, [self.profile_box, self.password])
 
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        # made with its parent, so that setDefault below reaches the dialog: otherwise the dialog
+        # picks the first button in the focus chain (Cancel) and Enter in an empty password quits
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
         self.unlock_button = self.buttons.addButton("&Unlock", QDialogButtonBox.ButtonRole.AcceptRole)
         set_accessible(self.unlock_button, "Unlock", "Open the profile with this password (Enter)")
         self.unlock_button.setDefault(True)
+        self.set_up_action = make_action(
+            self,
+            "Set up from &server…",
+            shortcut=SET_UP_SHORTCUT,
+            slot=self.set_up_from_server,
+            tip="Set up this workstation's profile from the practice's sync server",
+            name="set_up_from_server",
+        )
+        self.addAction(self.set_up_action)  # the shortcut works wherever the focus is in the dialog
+        self.set_up_button = QPushButton(self.set_up_action.text())
+        set_accessible(self.set_up_button, "Set up from server", self.set_up_action.toolTip())
+        self.set_up_button.setToolTip(self.set_up_action.toolTip())
+        self.set_up_button.setAutoDefault(False)  # Enter in the password field still unlocks
+        self.set_up_button.clicked.connect(self.set_up_action.trigger)
+        self.buttons.addButton(self.set_up_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.accepted.connect(self.attempt)
         self.buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
         layout.addWidget(title)
+        self.hint: QLabel | None = None
         if not profiles:
-            hint = QLabel(
-                f"No profiles were found in {profiles_root()}. Create one with "
-                "“clinicdesk demo-profile” or “clinicdesk seed”, or browse to a profile folder."
+            self.hint = QLabel(
+                f"No profiles were found in {profiles_root()}. On a practice's workstation, set one "
+                f"up from the sync server (Set up from server…, {shortcut_text(SET_UP_SHORTCUT)}); "
+                "for a demo, create one with “clinicdesk demo-profile” or “clinicdesk seed”; or "
+                "browse to a profile folder."
             )
-            hint.setWordWrap(True)
-            layout.addWidget(hint)
+            self.hint.setWordWrap(True)
+            self.hint.setAccessibleName("No profiles found")
+            layout.addWidget(self.hint)
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         self.password.setFocus()
 
-    def select_profile(self, path: Path) -> None:
+    def select_profile(self, path: Path, *, label: str | None = None) -> None:
         index = self.profile_box.findData(str(path))
         if index < 0:
-            self.profile_box.addItem(path.name, str(path))
+            self.profile_box.addItem(label or path.name, str(path))
             index = self.profile_box.count() - 1
+            self.profile_box.setItemData(index, str(path), Qt.ItemDataRole.ToolTipRole)
         self.profile_box.setCurrentIndex(index)
 
     def selected_profile(self) -> Path | None:
@@ -159,8 +200,9 @@ class UnlockDialog(QDialog):
         self.show_message(error.message)
 
     def _set_busy(self, busy: bool) -> None:
-        for widget in (self.profile_box, self.password, self.unlock_button):
+        for widget in (self.profile_box, self.password, self.unlock_button, self.set_up_button):
             widget.setEnabled(not busy)
+        self.set_up_action.setEnabled(not busy)
         if busy:
             self.setCursor(Qt.CursorShape.BusyCursor)
         else:
@@ -173,6 +215,42 @@ class UnlockDialog(QDialog):
         if folder:
             self.select_profile(Path(folder))
             self.password.setFocus()
+
+    # -- a new workstation ----------------------------------------------------------------------
+
+    def set_up_from_server(self) -> None:
+        """Opens the setup dialog (window-modal); once it has made the profile, that profile is
+        selected here with the password field focused, ready to unlock."""
+        if not self.unlock_button.isEnabled() or self.setup_dialog is not None:
+            return  # an unlock is running, or the setup dialog is open already
+        from clinicdesk.ui.settings_view import WorkstationSetupDialog
+
+        if self.settings is None:
+            self.settings = Settings.load()
+        dialog = WorkstationSetupDialog(self._runner, self.settings, parent=self)
+        dialog.accepted.connect(lambda: self._set_up(dialog.setup))
+        dialog.finished.connect(lambda _result: self._setup_closed(dialog))
+        self.setup_dialog = dialog
+        dialog.open()
+
+    def _setup_closed(self, dialog: WorkstationSetupDialog) -> None:
+        if self.setup_dialog is dialog:
+            self.setup_dialog = None
+        dialog.deleteLater()
+
+    def _set_up(self, setup: WorkstationSetup | None) -> None:
+        if setup is None:
+            return
+        self.workstation_setup = setup
+        self.select_profile(setup.profile_dir, label=f"{setup.full_name} ({setup.username})")
+        if self.hint is not None:
+            self.hint.setVisible(False)
+        self.show_message(
+            f"The profile for {setup.full_name} is set up from the server ({setup.received:,} records). "
+            "Enter its profile password to unlock it.",
+            error=False,
+        )
+        self.password.setFocus()
 
     def reject(self) -> None:
         if self.unlock_button.isEnabled():  # not while an unlock is running: it would leak the store

@@ -2,10 +2,16 @@
 
 A signed note never changes in place (DESIGN.md): every later change is an amendment with a reason,
 stored as a new NoteVersion, so the history shows who changed what, when and why.
+
+An editor's save names the note as it loaded it (:func:`save_edited_draft`): a sync may have brought
+another workstation's text in the meantime, and writing the editor's copy over it would lose that
+text without anyone seeing a conflict (the pull moved the note's version on, so the server would
+take the save as based on it). Such a save keeps both, as a sync conflict does.
 """
 
 from __future__ import annotations
 
+import copy
 import difflib
 import uuid
 from dataclasses import dataclass
@@ -19,7 +25,15 @@ from clinicdesk.app.services import audit
 from clinicdesk.app.services.appointments import change_status
 from clinicdesk.app.services.roles import current_user, require_role
 from clinicdesk.errors import NotFoundError, PermissionDeniedError, ValidationError
-from clinicdesk.models import Appointment, ClinicalNote, Encounter, NoteVersion, User, utcnow
+from clinicdesk.models import (
+    Appointment,
+    ClinicalNote,
+    Encounter,
+    NoteVersion,
+    SyncConflict,
+    User,
+    utcnow,
+)
 from clinicdesk.models.enums import (
     AppointmentStatus,
     AppointmentType,
@@ -235,6 +249,76 @@ def save_draft(
     audit.record(session, action="update", resource_type="clinical_notes", resource_id=note.id)
     session.flush()
     return note_view(note)
+
+
+@dataclass(frozen=True)
+class EditorSave:
+    """What an editor's save did. ``conflict_id`` is set when the stored note had changed since the
+    editor loaded it: the stored note is then left as it is and the editor's text is kept beside it
+    as an open conflict, to be reconciled like one a sync found."""
+
+    note: NoteView
+    conflict_id: uuid.UUID | None = None
+
+
+def save_edited_draft(
+    session: Session,
+    note_id: uuid.UUID,
+    content: dict[str, Any],
+    *,
+    loaded_at: datetime,
+    raw_transcription: str | None = None,
+    utterances: list[dict[str, Any]] | None = None,
+    recording_seconds: float | None = None,
+) -> EditorSave:
+    """Saves the editor's draft unless the stored note changed after ``loaded_at`` (its
+    ``updated_at`` when the editor loaded or last saved it). A local save moves that marker and a
+    pulled change sets it to the other workstation's, while a push's acknowledgement leaves it alone,
+    so a different marker means someone else's text arrived. Then nothing is overwritten: the
+    editor's text becomes an open conflict beside the stored note (which stays current, as the
+    server's text does in a sync conflict), unless the save would change nothing."""
+    note = _note(session, note_id)
+    if note.updated_at == loaded_at:
+        view = save_draft(
+            session,
+            note_id,
+            content,
+            raw_transcription=raw_transcription,
+            utterances=utterances,
+            recording_seconds=recording_seconds,
+        )
+        return EditorSave(view)
+    user = current_user(session)
+    if note.author_id != user.id and user.role is not Role.ADMIN:
+        raise PermissionDeniedError("only the note's author can edit this draft")
+    mine: dict[str, Any] = {"content": {**note.content, **content}}
+    if raw_transcription is not None:
+        mine["raw_transcription"] = raw_transcription
+    if utterances is not None:
+        mine["utterances"] = utterances
+    stored: dict[str, Any] = {name: copy.deepcopy(getattr(note, name)) for name in mine}
+    differing = sorted(name for name in mine if mine[name] != stored[name])
+    if not differing:
+        return EditorSave(note_view(note))  # the stored note already says what the editor does
+    conflict = SyncConflict(
+        entity=ClinicalNote.__tablename__,
+        record_id=note.id,
+        fields=differing,
+        local_values=mine,
+        server_values=stored,
+    )
+    session.add(conflict)
+    session.flush()
+    audit.record(
+        session,
+        action="conflict",
+        resource_type="clinical_notes",
+        resource_id=note.id,
+        new={"conflict_id": str(conflict.id), "fields": differing},
+        reason="the note changed on another workstation while it was being edited here",
+    )
+    session.flush()
+    return EditorSave(note_view(note), conflict.id)
 
 
 def sign_note(session: Session, note_id: uuid.UUID) -> NoteView:

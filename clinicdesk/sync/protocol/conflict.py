@@ -5,12 +5,17 @@ every pushed change, and the outcome names which of the client's fields are writ
 A field counts as changed concurrently only when *another* device wrote it after the change's base
 version: a device's own earlier edits (pushed in the same batch, or pushed before an acknowledgement
 was lost) are history it already had, not a conflict.
+
+Some fields are a clock, not anybody's work (a user's last sign-in time, written by every unlock on
+every workstation): when two devices wrote one, the later time is the truth, so the newest wins and
+nobody is asked. The older value is named in ``superseded`` rather than dropped unseen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -23,6 +28,8 @@ NOTE_TEXT_FIELDS: Mapping[str, frozenset[str]] = {
 }
 #: Bookkeeping every edit touches; overlapping on it alone is not a conflict.
 NEVER_CONFLICTING = frozenset({"updated_at"})
+#: Timestamps where two devices' writes are settled by the later time, not by a person.
+NEWEST_WINS: Mapping[str, frozenset[str]] = {"users": frozenset({"last_login_at"})}
 TOMBSTONE = "deleted_at"
 
 
@@ -49,6 +56,8 @@ class Decision:
     apply: dict[str, Any] = field(default_factory=dict)
     #: The client's fields that lost; the client keeps their values as a conflict entry.
     lost: tuple[str, ...] = ()
+    #: The client's fields that lost newest-wins to a later server value: not a conflict.
+    superseded: tuple[str, ...] = ()
 
     @property
     def is_conflict(self) -> bool:
@@ -76,10 +85,36 @@ def decide(
         for key in payload
         if key in others and key not in NEVER_CONFLICTING and server.values.get(key) != payload[key]
     }
-    apply = {key: value for key, value in payload.items() if key not in overlap}
+    clocks = overlap & NEWEST_WINS.get(entity, frozenset())
+    newer = {key for key in clocks if _later(payload[key], server.values.get(key))}
+    superseded = tuple(sorted(clocks - newer))
+    overlap -= clocks
+    apply = {key: value for key, value in payload.items() if key not in overlap and key not in superseded}
     if not overlap:
-        return Decision(Outcome.MERGE if others else Outcome.APPLY, apply)
+        return Decision(Outcome.MERGE if others else Outcome.APPLY, apply, superseded=superseded)
     lost = tuple(sorted(overlap))
     if overlap & NOTE_TEXT_FIELDS.get(entity, frozenset()):
-        return Decision(Outcome.KEEP_BOTH, apply, lost)
-    return Decision(Outcome.SERVER_WINS, apply, lost)
+        return Decision(Outcome.KEEP_BOTH, apply, lost, superseded)
+    return Decision(Outcome.SERVER_WINS, apply, lost, superseded)
+
+
+def _instant(value: Any) -> datetime | None:
+    """A wire timestamp (ISO 8601 text) as an aware datetime; None when absent or unreadable."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    else:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _later(ours: Any, theirs: Any) -> bool:
+    """Whether the client's time is the newer one. A time beats none; an unreadable one never wins."""
+    mine, server = _instant(ours), _instant(theirs)
+    if mine is None:
+        return False
+    return server is None or mine > server

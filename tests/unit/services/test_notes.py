@@ -4,12 +4,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from clinicdesk.app.services import notes
 from clinicdesk.errors import PermissionDeniedError, ValidationError
-from clinicdesk.models import Appointment, NoteVersion
-from clinicdesk.models.enums import AppointmentStatus, AppointmentType, NoteStatus
+from clinicdesk.models import Appointment, AuditEvent, ClinicalNote, NoteVersion, SyncConflict
+from clinicdesk.models.enums import AppointmentStatus, AppointmentType, ConflictStatus, NoteStatus
 from tests.unit.services.conftest import Clinic
 
 
@@ -136,3 +136,134 @@ def test_staff_lists_every_active_colleague(clinic: Clinic) -> None:
 
     with clinic.store.session() as s:
         assert {u.username for u in staff(s)} == {"dr.who", "n.joy"}
+
+
+def draft(clinic: Clinic, **sections: str) -> notes.NoteView:
+    appt = todays_appointment(clinic)
+    with clinic.store.session(actor_id=clinic.doctor.id) as s:
+        note = notes.create_note(s, notes.open_encounter(s, appt).id)
+        return notes.save_draft(s, note.id, sections) if sections else note
+
+
+def pull_other_workstations_text(clinic: Clinic, note_id: uuid.UUID, version: int, **sections: str) -> None:
+    """What a pull does with another workstation's save: the sync layer's own apply, with the
+    other workstation's time stamp and the server's next version (this profile's edits were pushed)."""
+    from clinicdesk.sync.local import apply_records, begin_remote
+    from clinicdesk.sync.protocol import RecordOut
+
+    with clinic.store.session() as s:
+        content = dict(s.get(ClinicalNote, note_id).content)  # type: ignore[union-attr]
+        begin_remote(s)
+        stamp = datetime.now(UTC) + timedelta(seconds=1)
+        record = RecordOut(
+            entity="clinical_notes",
+            record_id=note_id,
+            version=version,
+            deleted=False,
+            values={"content": {**content, **sections}, "updated_at": stamp.isoformat()},
+        )
+        assert apply_records(s, [record], pending={}) == 1
+
+
+def test_an_editor_save_over_the_note_it_loaded_is_an_ordinary_save(clinic: Clinic) -> None:
+    loaded = draft(clinic)
+    with clinic.store.session(actor_id=clinic.doctor.id) as s:
+        first = notes.save_edited_draft(s, loaded.id, {"subjective": "Cough."}, loaded_at=loaded.updated_at)
+    with clinic.store.session(actor_id=clinic.doctor.id) as s:  # the saved note is the new base
+        second = notes.save_edited_draft(
+            s, loaded.id, {"subjective": "Cough, worse at night."}, loaded_at=first.note.updated_at
+        )
+        stored = s.get(ClinicalNote, loaded.id)
+        assert stored is not None and stored.content["subjective"] == "Cough, worse at night."
+        assert s.scalars(select(SyncConflict)).all() == []
+    assert first.conflict_id is None and second.conflict_id is None
+
+
+def test_an_acknowledged_push_does_not_count_as_someone_elses_change(clinic: Clinic) -> None:
+    loaded = draft(clinic, subjective="Cough.")
+    notes_table = ClinicalNote.__table__
+    with clinic.store.session() as s:  # the ack stamps the server's version and keeps the time
+        s.execute(
+            update(notes_table)
+            .where(notes_table.c.id == loaded.id)
+            .values(version=7, updated_at=notes_table.c.updated_at)
+        )
+    with clinic.store.session(actor_id=clinic.doctor.id) as s:
+        saved = notes.save_edited_draft(s, loaded.id, {"plan": "Fluids."}, loaded_at=loaded.updated_at)
+    assert saved.conflict_id is None and saved.note.content["plan"] == "Fluids."
+
+
+def test_an_editor_save_over_a_note_a_pull_changed_keeps_both_texts_as_a_conflict(clinic: Clinic) -> None:
+    loaded = draft(clinic, subjective="Cough for three days.")
+    pull_other_workstations_text(clinic, loaded.id, 12, plan="Rest and fluids.")
+    mine = {"subjective": "Cough for three days. Worse at night.", "plan": ""}
+    with clinic.store.session(actor_id=clinic.doctor.id) as s:
+        saved = notes.save_edited_draft(
+            s, loaded.id, mine, loaded_at=loaded.updated_at, raw_transcription="worse at night"
+        )
+    assert saved.conflict_id is not None
+    # the stored note is the pulled one, untouched: nothing of the other workstation's is lost
+    assert saved.note.content["plan"] == "Rest and fluids."
+    assert saved.note.content["subjective"] == "Cough for three days."
+    with clinic.store.session() as s:
+        conflict = s.get(SyncConflict, saved.conflict_id)
+        assert conflict is not None and conflict.status is ConflictStatus.OPEN
+        assert conflict.entity == "clinical_notes" and conflict.record_id == loaded.id
+        assert conflict.fields == ["content", "raw_transcription"]
+        # nothing of the editor's is lost either
+        assert conflict.local_values["content"]["subjective"] == mine["subjective"]
+        assert conflict.local_values["raw_transcription"] == "worse at night"
+        assert conflict.server_values["content"]["plan"] == "Rest and fluids."
+        stored = s.get(ClinicalNote, loaded.id)
+        assert stored is not None and stored.version == 12  # no local change was queued over it
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "conflict")).one()
+        assert event.resource_id == loaded.id and "Worse" not in str(event.new_values)
+
+
+def test_a_kept_aside_editor_text_is_reconciled_like_a_sync_conflict(clinic: Clinic) -> None:
+    from clinicdesk.app.sync_service import SyncService
+
+    loaded = draft(clinic, subjective="Cough for three days.")
+    pull_other_workstations_text(clinic, loaded.id, 12, plan="Rest and fluids.")
+    with clinic.store.session(actor_id=clinic.doctor.id) as s:
+        saved = notes.save_edited_draft(
+            s, loaded.id, {"subjective": "Dry cough for three days."}, loaded_at=loaded.updated_at
+        )
+    assert saved.conflict_id is not None
+    service = SyncService(clinic.store, "", user_id=clinic.doctor.id)
+    (open_conflict,) = service.conflicts()
+    sections = open_conflict.note_sections()
+    assert sections["subjective"] == ("Cough for three days.", "Dry cough for three days.")
+    assert sections["plan"] == ("Rest and fluids.", "Rest and fluids.")
+    service.reconcile_note(
+        saved.conflict_id, {"subjective": "Dry cough for three days.", "plan": "Rest and fluids."}
+    )
+    assert service.conflicts() == []
+    with clinic.store.session() as s:
+        stored = s.get(ClinicalNote, loaded.id)
+        assert stored is not None
+        assert (stored.content["subjective"], stored.content["plan"]) == (
+            "Dry cough for three days.",
+            "Rest and fluids.",
+        )
+
+
+def test_an_editor_save_that_changes_nothing_after_a_pull_records_no_conflict(clinic: Clinic) -> None:
+    loaded = draft(clinic, subjective="Cough.")
+    pull_other_workstations_text(clinic, loaded.id, 12, plan="Rest.")
+    with clinic.store.session(actor_id=clinic.doctor.id) as s:
+        saved = notes.save_edited_draft(
+            s, loaded.id, {"subjective": "Cough.", "plan": "Rest."}, loaded_at=loaded.updated_at
+        )
+        assert s.scalars(select(SyncConflict)).all() == []
+    assert saved.conflict_id is None and saved.note.content["plan"] == "Rest."
+
+
+def test_only_the_author_has_an_editor_text_kept_aside(clinic: Clinic) -> None:
+    loaded = draft(clinic, subjective="Cough.")
+    pull_other_workstations_text(clinic, loaded.id, 12, plan="Rest.")
+    with (
+        clinic.store.session(actor_id=clinic.nurse.id) as s,
+        pytest.raises(PermissionDeniedError, match="author"),
+    ):
+        notes.save_edited_draft(s, loaded.id, {"plan": "Other."}, loaded_at=loaded.updated_at)

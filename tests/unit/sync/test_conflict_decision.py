@@ -9,6 +9,9 @@ from clinicdesk.sync.protocol.conflict import Outcome, ServerState, decide
 
 UP, DEL = Operation.UPSERT, Operation.DELETE
 SERVER = {"title": "old", "status": "pending", "content": {"s": "a"}, "deleted_at": None}
+EARLIER, LATER = "2030-05-01T08:00:00+00:00", "2030-05-01T09:30:00+00:00"
+#: the same instant as LATER, written from a workstation two hours ahead of UTC
+LATER_ELSEWHERE = "2030-05-01T11:30:00+02:00"
 
 
 def state(changed: set[str] = frozenset(), deleted: bool = False, **values: object) -> ServerState:
@@ -121,6 +124,86 @@ TABLE = [
         ("title",),
     ),
     (
+        "a later sign-in time from the client wins without a conflict",
+        "users",
+        UP,
+        {"last_login_at": LATER, "updated_at": "t2"},
+        state({"last_login_at"}, last_login_at=EARLIER),
+        Outcome.MERGE,
+        {"last_login_at", "updated_at"},
+        (),
+    ),
+    (
+        "an earlier sign-in time from the client gives way without a conflict",
+        "users",
+        UP,
+        {"last_login_at": EARLIER, "updated_at": "t2"},
+        state({"last_login_at"}, last_login_at=LATER),
+        Outcome.MERGE,
+        {"updated_at"},
+        (),
+    ),
+    (
+        "a sign-in time against none on the server wins",
+        "users",
+        UP,
+        {"last_login_at": EARLIER},
+        state({"last_login_at"}, last_login_at=None),
+        Outcome.MERGE,
+        {"last_login_at"},
+        (),
+    ),
+    (
+        "no sign-in time against one on the server gives way",
+        "users",
+        UP,
+        {"last_login_at": None},
+        state({"last_login_at"}, last_login_at=LATER),
+        Outcome.MERGE,
+        set(),
+        (),
+    ),
+    (
+        "the same instant in another time zone is not newer",
+        "users",
+        UP,
+        {"last_login_at": LATER_ELSEWHERE},
+        state({"last_login_at"}, last_login_at=LATER),
+        Outcome.MERGE,
+        set(),
+        (),
+    ),
+    (
+        "an unreadable sign-in time never wins",
+        "users",
+        UP,
+        {"last_login_at": "yesterday"},
+        state({"last_login_at"}, last_login_at=EARLIER),
+        Outcome.MERGE,
+        set(),
+        (),
+    ),
+    (
+        "a sign-in time beside a real clash settles only the time",
+        "users",
+        UP,
+        {"last_login_at": LATER, "phone_extension": "204"},
+        state({"last_login_at", "phone_extension"}, last_login_at=EARLIER, phone_extension="310"),
+        Outcome.SERVER_WINS,
+        {"last_login_at"},
+        ("phone_extension",),
+    ),
+    (
+        "a sign-in time on a task is not a clock and still conflicts",
+        "tasks",
+        UP,
+        {"last_login_at": LATER},
+        state({"last_login_at"}, last_login_at=EARLIER),
+        Outcome.SERVER_WINS,
+        set(),
+        ("last_login_at",),
+    ),
+    (
         "undelete by the same device is allowed",
         "tasks",
         UP,
@@ -151,3 +234,18 @@ def test_a_conflict_never_drops_a_field_silently():
     for changed in ({"title"}, {"status"}, {"title", "status"}, set()):
         decision = decide(entity="tasks", operation=UP, payload=payload, server=state(changed))
         assert set(decision.apply) | set(decision.lost) == set(payload)
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "superseded"),
+    [(LATER, EARLIER, ()), (EARLIER, LATER, ("last_login_at",)), (None, LATER, ("last_login_at",))],
+    ids=["client newer", "server newer", "client has none"],
+)
+def test_a_sign_in_time_that_gives_way_is_named_as_superseded_not_dropped(ours, theirs, superseded):
+    payload = {"last_login_at": ours, "preferences": {"theme": "dark"}, "updated_at": "t2"}
+    server = state({"last_login_at"}, last_login_at=theirs)
+    decision = decide(entity="users", operation=UP, payload=payload, server=server)
+    assert not decision.is_conflict and decision.lost == ()
+    assert decision.superseded == superseded
+    assert set(decision.apply) | set(decision.superseded) == set(payload)
+    assert set(decision.apply).isdisjoint(decision.superseded)
