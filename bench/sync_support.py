@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, event
+from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from clinicdesk.app.store.outbox import install_outbox_listener
@@ -162,6 +162,14 @@ class LocalStore:
             cur.execute("PRAGMA journal_mode = WAL")
             cur.execute("PRAGMA synchronous = OFF")
             cur.close()
+            # explicit BEGINs, as the app's own store has: under pysqlite's own transaction
+            # handling the sync engine's "PRAGMA defer_foreign_keys" would run outside the
+            # transaction and a pulled page listing a child before its parent would fail
+            dbapi_conn.isolation_level = None  # type: ignore[attr-defined]
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN")
 
         Base.metadata.create_all(engine)
         self.engine = engine

@@ -75,6 +75,9 @@ class Settings:
     whisper_model: str = "base"
     vosk_model_path: str = ""
     server_url: str = ""
+    #: The practice's CA certificate file last used on this workstation, offered when the next
+    #: profile is set up; each profile keeps its own (app.sync_service.SyncService.ca_file).
+    ca_file: str = ""
     last_profile: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 

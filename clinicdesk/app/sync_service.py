@@ -8,6 +8,13 @@ makes an empty encrypted profile, signs in, downloads the user's schedule window
 and practice (reporting progress), and records the account as the profile's user, so the profile
 then unlocks like any other. A setup that fails part-way leaves no half-made profile behind.
 
+A practice often runs the sync server with a certificate from its own certificate authority, which
+no workstation trusts by default. Each profile keeps that CA certificate's file path (and the
+schedule window its first sync downloads) in its own sync state, beside the sign-in the engine
+keeps there; every connection the service makes verifies the server against it. A file that is
+missing or holds no certificate is refused when it is set (nothing is stored or made), and a server
+whose certificate does not verify is :class:`CertificateNotTrusted`, not "offline".
+
 Nothing is ever dropped when a conflict is resolved (DESIGN.md): the losing text stays in the
 SyncConflict row, which is marked resolved with who resolved it and how; a reconciled clinical note
 is written through the notes service, so a signed note gets an amendment (a new version with a
@@ -16,6 +23,7 @@ reason) and a draft a normal save, both of which sync as ordinary changes.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import threading
@@ -42,6 +50,7 @@ from clinicdesk.errors import (
 from clinicdesk.models import ClinicalNote, SyncConflict, utcnow
 from clinicdesk.models.enums import ConflictStatus, NoteStatus
 from clinicdesk.models.registry import SYNCED_MODELS
+from clinicdesk.sync.errors import BadCaFile, CertificateNotTrusted
 from clinicdesk.sync.status import SyncReport, SyncStatus
 
 if TYPE_CHECKING:  # the engine and httpx load on first sync, off the app's start-up path
@@ -58,11 +67,20 @@ DEFAULT_INTERVAL_SECONDS = 60.0
 
 TransportFactory = Callable[[str], "HttpTransport"]
 SIGN_IN_AGAIN = "Sync: sign in again (Settings)"
+CERTIFICATE_NOT_TRUSTED = "Sync: server certificate not trusted (Settings)"
+CA_FILE_PROBLEM = "Sync: CA certificate file problem (Settings)"
+#: The profile's own connection settings, in its sync state (the engine keeps its keys there too).
+CA_FILE_KEY = "ca_file"
+WINDOW_KEY = "window_days"
+#: The longest schedule window the server sends at a first sign-in (its MAX_WINDOW_DAYS).
+MAX_WINDOW_DAYS = 400
 #: Fields that are bookkeeping, not anybody's work: a conflict on these alone is settled silently.
 BOOKKEEPING: dict[str, frozenset[str]] = {"users": frozenset({"last_login_at"})}
 
 
-def counting_transport(server_url: str, on_received: Callable[[int], None]) -> HttpTransport:
+def counting_transport(
+    server_url: str, on_received: Callable[[int], None], *, ca_file: str | None = None
+) -> HttpTransport:
     """An HttpTransport that reports the size of each download, for the first sync's progress."""
     from clinicdesk.sync.transport import HttpTransport
 
@@ -77,7 +95,30 @@ def counting_transport(server_url: str, on_received: Callable[[int], None]) -> H
             on_received(len(page.records))
             return page
 
-    return CountingTransport(server_url)
+    return CountingTransport(server_url, ca_file=ca_file)
+
+
+def check_window(window_days: tuple[int, int]) -> tuple[int, int]:
+    """Days of schedule before and after today that a first sync downloads: what the server allows."""
+    before, after = (int(d) for d in window_days)
+    if before < 0 or after < 0 or before + after > MAX_WINDOW_DAYS:
+        raise ValidationError(
+            f"the schedule window must be whole days before and after today, at most {MAX_WINDOW_DAYS} in all"
+        )
+    return before, after
+
+
+def check_ca_file(ca_file: str | Path | None) -> str | None:
+    """The CA certificate file as it will be stored (an absolute path, so a profile set up from a
+    command line in another folder still finds it), after checking it holds a certificate; None for
+    no CA file (the usual trusted authorities). Raises BadCaFile naming the file."""
+    if ca_file is None or not str(ca_file).strip():
+        return None
+    from clinicdesk.sync.transport import tls_verify
+
+    path = Path(str(ca_file).strip()).expanduser().absolute()
+    tls_verify(path)
+    return str(path)
 
 
 @dataclass(frozen=True)
@@ -115,8 +156,11 @@ class SyncState:
     status: SyncStatus
     syncing: bool = False
     last_report: SyncReport | None = field(default=None)
-    #: why the server refused the last sync's sign-in (expired, signed out); cleared by signing in
+    #: why the server refused the last sync's sign-in (expired, signed out) or its certificate did
+    #: not verify; cleared by signing in, or by a sync that gets through
     problem: str | None = None
+    #: the status bar's words for ``problem``
+    problem_summary: str = SIGN_IN_AGAIN
 
     @property
     def summary(self) -> str:
@@ -126,7 +170,7 @@ class SyncState:
         elif self.syncing:
             text = "Syncing…"
         elif self.problem is not None:
-            text = SIGN_IN_AGAIN
+            text = self.problem_summary
         elif s.signed_in_as is None:
             text = "Sync: not signed in"
         else:
@@ -174,10 +218,75 @@ class SyncService:
         self._engine_lock = threading.Lock()  # the sync thread and the worker may both ask first
         self.last_report: SyncReport | None = None
         self.problem: str | None = None
+        self.problem_summary = SIGN_IN_AGAIN
+        self._profile_settings: tuple[str | None, tuple[int, int] | None] | None = None
 
     @property
     def configured(self) -> bool:
         return bool(self.server_url)
+
+    # -- the profile's connection settings ------------------------------------------------------
+
+    def _read_profile_settings(self) -> tuple[str | None, tuple[int, int] | None]:
+        """(CA file, schedule window) from the profile's sync state; read once, then kept."""
+        with self._engine_lock:
+            if self._profile_settings is None:
+                from clinicdesk.sync.local import get_state
+
+                with self.store.sessionmaker() as session:
+                    ca_file = get_state(session, CA_FILE_KEY) or None
+                    window = get_state(session, WINDOW_KEY)
+                days: tuple[int, int] | None = None
+                if window is not None:
+                    with contextlib.suppress(ValueError):
+                        before, after = window.split()
+                        days = (int(before), int(after))
+                self._profile_settings = (ca_file, days)
+            return self._profile_settings
+
+    @property
+    def ca_file(self) -> str | None:
+        """The CA certificate file the server's certificate is verified against; None: the usual
+        trusted authorities."""
+        return self._read_profile_settings()[0]
+
+    @property
+    def window_days(self) -> tuple[int, int] | None:
+        """The schedule window a first sync of this profile downloads (None: the engine's default)."""
+        return self._read_profile_settings()[1]
+
+    def _write_profile_setting(self, key: str, value: str | None) -> None:
+        from clinicdesk.sync.local import set_state
+
+        with self.store.sessionmaker() as session, session.begin():
+            set_state(session, key, value)
+
+    def set_ca_file(self, ca_file: str | Path | None) -> str | None:
+        """Checks and keeps the profile's CA certificate file (None or "" for none) and returns the
+        path as stored. A file that is missing or holds no certificate raises BadCaFile and changes
+        nothing. The next connection uses it: an engine made with the old one is dropped."""
+        path = check_ca_file(ca_file)
+        window = self.window_days
+        self._write_profile_setting(CA_FILE_KEY, path)
+        with self._engine_lock:
+            self._profile_settings = (path, window)
+            old, self._engine = self._engine, None
+            if self.problem_summary in (CERTIFICATE_NOT_TRUSTED, CA_FILE_PROBLEM):
+                self.problem = None
+        if old is not None:
+            old.close()
+        return path
+
+    def set_window_days(self, window_days: tuple[int, int] | None) -> None:
+        """Keeps the schedule window (days before, after today) a first sync downloads."""
+        days = check_window(window_days) if window_days is not None else None
+        ca_file = self.ca_file
+        self._write_profile_setting(WINDOW_KEY, f"{days[0]} {days[1]}" if days else None)
+        with self._engine_lock:
+            self._profile_settings = (ca_file, days)
+            old, self._engine = self._engine, None
+        if old is not None:
+            old.close()
 
     def set_server(self, server_url: str) -> None:
         """A new address takes effect at once: the engine made for the old one is dropped, so a
@@ -195,6 +304,7 @@ class SyncService:
     def _sync_engine(self) -> SyncEngine:
         if not self.configured:
             raise SyncError("no sync server is set; enter the server's address in Settings")
+        ca_file, window = self._read_profile_settings()
         with self._engine_lock:
             if self._engine is None:
                 if not self.server_url.startswith(("http://", "https://")):
@@ -202,19 +312,40 @@ class SyncService:
                 from clinicdesk.sync.engine import SyncEngine
                 from clinicdesk.sync.transport import HttpTransport
 
-                if self._factory is not None:
-                    transport = self._factory(self.server_url)
-                elif self._on_received is not None:
-                    transport = counting_transport(self.server_url, self._on_received)
+                try:
+                    if self._factory is not None:
+                        transport = self._factory(self.server_url)
+                    elif self._on_received is not None:
+                        transport = counting_transport(self.server_url, self._on_received, ca_file=ca_file)
+                    else:
+                        transport = HttpTransport(self.server_url, ca_file=ca_file)
+                except BadCaFile as exc:
+                    # The kept CA file is gone or spoilt: the status and sign-in, read from the
+                    # profile, still work (the window and the background loop rely on them), every
+                    # request says what is wrong with the file, and the engine is not kept, so the
+                    # next call reads the file again (a network drive may be back).
+                    from clinicdesk.sync.transport import Refusing
+
+                    refusing = HttpTransport(self.server_url, transport=Refusing(exc))
+                    return SyncEngine(self.store.sessionmaker, refusing)
+                if window is None:
+                    self._engine = SyncEngine(self.store.sessionmaker, transport)
                 else:
-                    transport = HttpTransport(self.server_url)
-                self._engine = SyncEngine(self.store.sessionmaker, transport)
+                    self._engine = SyncEngine(self.store.sessionmaker, transport, window_days=window)
             return self._engine
+
+    def _untrusted(self, exc: CertificateNotTrusted | BadCaFile) -> None:
+        summary = CERTIFICATE_NOT_TRUSTED if isinstance(exc, CertificateNotTrusted) else CA_FILE_PROBLEM
+        self.problem, self.problem_summary = exc.message, summary
 
     def sign_in(self, *, username: str, password: str, device_name: str = "workstation") -> None:
         if not username.strip() or not password:
             raise ValidationError("enter the sync username and password")
-        self._sync_engine().sign_in(username=username.strip(), password=password, device_name=device_name)
+        try:
+            self._sync_engine().sign_in(username=username.strip(), password=password, device_name=device_name)
+        except (CertificateNotTrusted, BadCaFile) as exc:
+            self._untrusted(exc)
+            raise
         self.problem = None
 
     def signed_in_as(self) -> str | None:
@@ -231,7 +362,10 @@ class SyncService:
             try:
                 report = engine.sync_once()
             except AuthenticationError as exc:
-                self.problem = exc.message
+                self.problem, self.problem_summary = exc.message, SIGN_IN_AGAIN
+                raise
+            except (CertificateNotTrusted, BadCaFile) as exc:
+                self._untrusted(exc)
                 raise
             report.conflicts = max(0, report.conflicts - self.settle_bookkeeping())
         self.problem = None
@@ -253,6 +387,7 @@ class SyncService:
             syncing=syncing,
             last_report=self.last_report,
             problem=self.problem if self.configured else None,
+            problem_summary=self.problem_summary,
         )
 
     def note_changed(self, note_id: uuid.UUID, *, content: dict[str, Any], version: int) -> bool:
@@ -455,6 +590,8 @@ class WorkstationSetup:
     username: str
     full_name: str
     received: int
+    #: the CA certificate file the profile verifies the server with (None: the usual authorities)
+    ca_file: str | None = None
 
 
 def setup_workstation(
@@ -467,9 +604,16 @@ def setup_workstation(
     device_name: str = "workstation",
     progress: Callable[[SetupProgress], None] | None = None,
     kdf: KdfParams | None = None,
+    ca_file: str | Path | None = None,
+    window_days: tuple[int, int] | None = None,
 ) -> WorkstationSetup:
     """Makes a profile from the server: an empty encrypted store, signed in as ``username``, filled
     by a first sync, then owned by that account so it unlocks with ``profile_password``.
+
+    ``ca_file`` is the practice's CA certificate when the server's certificate comes from the
+    practice's own authority, and ``window_days`` the days of schedule before and after today to
+    download; both are kept in the profile for its later syncs. A bad CA file is refused before
+    anything is made.
 
     Runs on a worker (argon2 and the download take seconds). Any failure removes what was made, so
     the user can simply try again; an existing profile is never touched."""
@@ -480,6 +624,8 @@ def setup_workstation(
         raise ValidationError("enter the sync username and password")
     if profile_dir.exists() and (not profile_dir.is_dir() or any(profile_dir.iterdir())):
         raise StoreError(f"{profile_dir.name} already holds a profile; unlock it instead of setting it up")
+    window = check_window(window_days) if window_days is not None else None
+    ca_path = check_ca_file(ca_file)
     received = 0
 
     def tell(step: str) -> None:
@@ -497,6 +643,8 @@ def setup_workstation(
     service = SyncService(store, url, on_received=count)
     done = False
     try:
+        service.set_ca_file(ca_path)
+        service.set_window_days(window)
         tell("Signing in to the sync server…")
         service.sign_in(username=username, password=server_password, device_name=device_name)
         account = service.signed_in_as() or username.strip()
@@ -520,7 +668,7 @@ def setup_workstation(
         store.set_owner(account)
         tell("Done")
         done = True
-        return WorkstationSetup(profile_dir, account, full_name, received)
+        return WorkstationSetup(profile_dir, account, full_name, received, ca_path)
     finally:
         service.close()
         store.close()

@@ -4,20 +4,29 @@ Pass ``transport=httpx.MockTransport(handler)`` to test the engine without a ser
 retryable follows httpx's exception tree: every ``httpx.TransportError`` (connect, read, write,
 timeouts, a response cut off mid-body) and every 5xx is :class:`SyncOffline`; a 4xx is a real
 answer and is not retried. An expired access token is refreshed once, transparently.
+
+One transport error is not an outage: a server certificate that does not verify (a practice's own
+certificate authority that this workstation was not told about, a wrong host name, an expired
+certificate) is :class:`CertificateNotTrusted`, which names the CA certificate setting, because
+retrying cannot fix it. :func:`tls_verify` turns that setting (a CA file) into what httpx verifies
+with, and refuses a file that is missing or holds no certificate before anything uses it.
 """
 
 from __future__ import annotations
 
+import os
+import ssl
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 import pydantic
 
 from clinicdesk.errors import AuthenticationError, PermissionDeniedError, SyncError
-from clinicdesk.sync.errors import ProtocolTooOld, SyncOffline
+from clinicdesk.sync.errors import BadCaFile, CertificateNotTrusted, ProtocolTooOld, SyncOffline
 from clinicdesk.sync.protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
@@ -40,6 +49,68 @@ from clinicdesk.sync.protocol import (
 M = TypeVar("M", bound=pydantic.BaseModel)
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 KEEPALIVE_SECONDS = 2.0
+#: Where a person sets the CA certificate, named in the "not trusted" message (app and command line).
+CA_SETTING = "the CA certificate in the sync settings, or --ca-file on the command line"
+
+CaFile = str | os.PathLike[str]
+
+
+def tls_verify(ca_file: CaFile | None) -> ssl.SSLContext | bool:
+    """What the server's certificate is verified against: without a CA file, the usual trusted
+    authorities (True); with one, exactly the certificates in that file (a practice's own CA, as
+    ``curl --cacert`` does), PEM with one or more certificates or a single DER certificate as
+    Windows exports it.
+
+    The file is read here, once, rather than handed to httpx as a path, so that a missing,
+    unreadable or certificate-less file is a :class:`BadCaFile` that names it, raised before a
+    setting is saved or a profile made, and never an OpenSSL traceback later."""
+    if ca_file is None or not str(ca_file).strip():
+        return True
+    path = Path(ca_file)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise BadCaFile(f"the CA certificate file {path} does not exist") from None
+    except IsADirectoryError:
+        raise BadCaFile(f"the CA certificate file {path} is a folder, not a certificate file") from None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise BadCaFile(f"the CA certificate file {path} cannot be read ({reason})") from None
+    if not data.strip():  # (an empty cadata would quietly mean "the usual authorities")
+        raise BadCaFile(f"the CA certificate file {path} is empty; choose the practice's CA certificate")
+    cadata: str | bytes = data.decode("latin-1") if b"-----BEGIN" in data else data
+    try:
+        return ssl.create_default_context(cadata=cadata)
+    except (ssl.SSLError, ValueError):
+        raise BadCaFile(
+            f"the CA certificate file {path} holds no certificate; choose the practice's CA certificate "
+            "(a .pem, .crt or .cer file)"
+        ) from None
+
+
+def certificate_failure(exc: BaseException) -> str | None:
+    """Why the server's certificate was refused, if that is what ``exc`` (an httpx error) comes
+    from; httpx wraps OpenSSL's verdict two levels down (httpx -> httpcore -> ssl)."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            reason = str(cause.verify_message or cause.reason or "verification failed").rstrip(".")
+            return reason[:1].lower() + reason[1:]
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+class Refusing(httpx.BaseTransport):
+    """Answers every request with ``error``: for a transport that cannot be made as configured (a CA
+    file gone missing), so what needs no server still works and each sync says what is wrong."""
+
+    def __init__(self, error: SyncError) -> None:
+        self.error = error
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        raise type(self.error)(self.error.message)
 
 
 class HttpTransport:
@@ -49,9 +120,14 @@ class HttpTransport:
         *,
         transport: httpx.BaseTransport | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-        verify: bool | str = True,
+        verify: bool | ssl.SSLContext = True,
+        ca_file: CaFile | None = None,
     ) -> None:
+        """``ca_file`` (a practice's own CA, see :func:`tls_verify`) takes the place of ``verify``."""
         self.base_url = base_url.rstrip("/")
+        self.ca_file = str(ca_file) if ca_file is not None and str(ca_file).strip() else None
+        if self.ca_file is not None:
+            verify = tls_verify(self.ca_file)
         self._client = httpx.Client(
             base_url=self.base_url,
             transport=transport,
@@ -90,8 +166,28 @@ class HttpTransport:
             )
             response.read()
         except httpx.TransportError as exc:
+            reason = certificate_failure(exc)
+            if reason is not None:
+                raise CertificateNotTrusted(self._untrusted(reason)) from None
             raise SyncOffline(f"cannot reach the sync server ({type(exc).__name__})") from None
         return response
+
+    def _untrusted(self, reason: str) -> str:
+        if reason.startswith("hostname mismatch"):  # trusted, but issued for another name
+            return (
+                f"the sync server's certificate is not for the address {self.base_url} ({reason}); "
+                "enter the server's address with the host name its certificate was issued for"
+            )
+        if self.ca_file is None:
+            return (
+                f"the sync server's certificate is not trusted ({reason}); if the practice uses its own "
+                f"certificate authority, set its CA certificate file ({CA_SETTING})"
+            )
+        return (
+            f"the sync server's certificate is not trusted by the CA certificate file {self.ca_file} "
+            f"({reason}); check that it is the certificate of the authority that issued the server's "
+            f"certificate ({CA_SETTING})"
+        )
 
     def _call(
         self,

@@ -11,8 +11,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPalette
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QColor, QGuiApplication, QIcon, QKeySequence, QPalette, QWindow
 from PySide6.QtWidgets import QApplication, QWidget
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources" / "ui"
@@ -133,3 +133,58 @@ def set_accessible(widget: QWidget, name: str, description: str = "") -> QWidget
     if not widget.objectName():
         widget.setObjectName(name.replace(" ", "_").lower())
     return widget
+
+
+#: What counts as the user doing something (for the idle lock).
+INPUT_EVENTS = frozenset(
+    {
+        QEvent.Type.KeyPress,
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.MouseMove,
+        QEvent.Type.Wheel,
+        QEvent.Type.TouchBegin,
+        QEvent.Type.TabletPress,
+    }
+)
+
+
+class WindowInputWatcher(QObject):
+    """Calls ``on_input`` when the user types, clicks, scrolls or moves the mouse in any of the
+    application's windows, without an application-wide event filter.
+
+    An application-wide filter written in Python is called for every event of every object (timers,
+    queued signals, paints, layout requests: 1000 to 1500 a second while a dictation and a sync run),
+    and each call must first take the GIL, which the worker threads hold much of the time: the GUI
+    thread then queues for the GIL on every event. Input reaches a top-level window (QWindow) before
+    any of its widgets, so a filter on each top-level window sees all of it for a few dozen calls a
+    second. Windows are picked up when the focus moves, which is how a new window or dialog comes in.
+    """
+
+    def __init__(self, on_input: Callable[[], object], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._on_input = on_input
+        self._app = QGuiApplication.instance()
+        if isinstance(self._app, QGuiApplication):
+            self._app.focusWindowChanged.connect(self._focus_moved)
+            self._focus_moved(None)
+
+    def watch(self, window: QWindow | None) -> None:
+        """Also watch ``window`` now (one shown without taking the focus)."""
+        if window is not None:
+            window.installEventFilter(self)  # installing twice keeps a single filter
+
+    def _focus_moved(self, _window: QWindow | None) -> None:
+        for window in QGuiApplication.topLevelWindows():
+            self.watch(window)
+
+    def stop(self) -> None:
+        if isinstance(self._app, QGuiApplication):
+            self._app.focusWindowChanged.disconnect(self._focus_moved)
+            for window in QGuiApplication.topLevelWindows():
+                window.removeEventFilter(self)
+        self._app = None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in INPUT_EVENTS:
+            self._on_input()
+        return False

@@ -261,6 +261,10 @@ class DictationController(QObject):
         except Exception as exc:  # a bug: keep the window alive; the type only, never audio or text
             log.error("dictation failed with %s", type(exc).__name__)
             error = ClinicDeskError(f"dictation stopped because of an internal error ({type(exc).__name__})")
+        # the callback closes over the session: break that cycle, so the session and its engine
+        # stream are freed now (a Vosk recogniser then returns to the warm pool) and not by the
+        # collector, whose full passes hold the GIL
+        session.on_event = None
         import numpy as np  # only once a dictation ran: start-up never pays for numpy
 
         from clinicdesk.audio.wavfile import SAMPLE_RATE, encode_wav

@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -123,6 +123,28 @@ def load_encounter(workspace: Workspace, entry: ScheduleEntry) -> EncounterBundl
     return EncounterBundle(entry, encounter, note, chart, prescriptions, order_list)
 
 
+def structure_dictation(
+    rows: list[tuple[str, float, float | None]], sections: list[str | None]
+) -> dict[str, Any]:
+    """Runs on the worker: the dictation so far (text, start, confidence per utterance) as a note.
+
+    The SOAP code is imported here rather than at the top: its first import loads the classifier
+    weights, the vocabularies and the ICD-10 index, which must never happen on the GUI thread."""
+    from clinicdesk.app.soap import structure_note
+    from clinicdesk.audio.transcriber import Utterance
+
+    utterances = [
+        Utterance(text, start, start, conf if conf is not None else 1.0, "") for text, start, conf in rows
+    ]
+    return structure_note(utterances, sections=sections).to_dict()
+
+
+def prepare_structuring() -> None:
+    """Runs on the worker when a note opens for dictation, so the first utterance is structured
+    without the loading pause (structuring one word loads everything the SOAP code needs)."""
+    structure_dictation([("hypertension", 0.0, 1.0)], [None])
+
+
 class EncounterPage(QWidget):
     """Signals carry the fresh view after each step; tests and the window wait on them."""
 
@@ -150,6 +172,7 @@ class EncounterPage(QWidget):
         self.dirty = False
         self.dialog: QWidget | None = None
         self._structure_generation = 0
+        self._structuring_prepared = False
         self._chosen_section: str | None = None
         self._sections_by_start: dict[float, str] = {}
         self.prescriptions: list[PrescriptionView] = []
@@ -268,6 +291,9 @@ class EncounterPage(QWidget):
         if result.note is None and result.encounter.vitals:
             self.editor.set_content({"vitals": result.encounter.vitals})
         self._show_orders(result.prescriptions, result.orders)
+        if self.editable and not self._structuring_prepared:
+            self._structuring_prepared = True
+            self._runner.run(prepare_structuring, label="preparing the note structuring")
         self.opened.emit(result)
 
     def _set_note(self, note: NoteState | None) -> None:
@@ -367,12 +393,14 @@ class EncounterPage(QWidget):
         if self.note is None or self.note.status is NoteStatus.DRAFT or not self.is_doctor:
             return
         dialog = AmendDialog(self.editor.content(), self)
-        note_id = self.note.id
+        note_id, version = self.note.id, self.note.version
 
         def submit(d: Any) -> None:
             content, reason = d.editor.content(), d.reason_text()
             self._runner.run(
-                lambda: self._workspace.call(notes.amend_note, note_id, content, reason=reason),
+                lambda: self._workspace.call(
+                    notes.amend_note, note_id, content, reason=reason, base_version=version
+                ),
                 label="amending the note",
                 on_done=lambda r: (d.done_ok(), self._amended(r)),
                 on_error=d.show_error,
@@ -650,16 +678,10 @@ class EncounterPage(QWidget):
 
     def _restructure(self, snapshot: Snapshot, *, then: Any = None) -> None:
         """Structures the dictation so far on the worker; a newer utterance supersedes an older run."""
-        from clinicdesk.app.soap import structure_note
-        from clinicdesk.audio.transcriber import Utterance
-
         self._structure_generation += 1
         generation = self._structure_generation
         sections = self._sections(snapshot)
-        utterances = [
-            Utterance(text, start, start, conf if conf is not None else 1.0, "")
-            for text, start, conf in zip(snapshot.texts, snapshot.starts, snapshot.confidences, strict=True)
-        ]
+        rows = list(zip(snapshot.texts, snapshot.starts, snapshot.confidences, strict=True))
 
         def done(result: object) -> None:
             if generation != self._structure_generation:
@@ -671,7 +693,7 @@ class EncounterPage(QWidget):
                 then(result)
 
         self._runner.run(
-            lambda: structure_note(utterances, sections=sections).to_dict(),
+            lambda: structure_dictation(rows, sections),
             label="structuring the note",
             on_done=done,
             on_error=self._fail,
@@ -728,12 +750,12 @@ class EncounterPage(QWidget):
 
     # -- push-to-talk key -------------------------------------------------------------------------
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and self.isVisible():
-            assert isinstance(event, QKeyEvent)
-            if event.key() == PUSH_TO_TALK and not event.isAutoRepeat() and self.editable:
-                self.push_to_talk(event.type() == QEvent.Type.KeyPress)
-                return True
+    def push_to_talk_key(self, event: QKeyEvent) -> bool:
+        """Handles the push-to-talk key wherever the focus is in the window (the main window passes
+        on the key events its children leave unhandled); returns whether it did."""
+        if event.key() == PUSH_TO_TALK and not event.isAutoRepeat() and self.isVisible() and self.editable:
+            self.push_to_talk(event.type() == QEvent.Type.KeyPress)
+            return True
         return False
 
     def shutdown(self) -> None:

@@ -1,6 +1,6 @@
 """Locking: the lock screen that replaces every view, and the idle watcher that triggers it.
 
-The idle watcher is an application-wide event filter: any key, click, wheel or touch restarts one
+The idle watcher sees the input of every window: any key, click, wheel or touch restarts one
 timer; when it fires the window locks (DESIGN.md: lock after an idle period, default 5 minutes).
 Unlocking re-verifies the password through the store's throttled check on the worker thread, so
 the growing delay and the lockout apply here exactly as at sign-in.
@@ -10,27 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from clinicdesk.errors import ClinicDeskError
-from clinicdesk.ui.app import icon, set_accessible
+from clinicdesk.ui.app import WindowInputWatcher, icon, set_accessible
 from clinicdesk.ui.worker import Runner
-
-_INPUT_EVENTS = frozenset(
-    {
-        QEvent.Type.KeyPress,
-        QEvent.Type.MouseButtonPress,
-        QEvent.Type.MouseMove,
-        QEvent.Type.Wheel,
-        QEvent.Type.TouchBegin,
-        QEvent.Type.TabletPress,
-    }
-)
 
 
 class IdleWatcher(QObject):
-    """Emits ``idle`` after ``timeout_ms`` without user input anywhere in the application."""
+    """Emits ``idle`` after ``timeout_ms`` without user input in any of the application's windows.
+
+    Input is seen through a WindowInputWatcher (a filter on each top-level window), not an
+    application-wide event filter, which Python would have to run for every event of every object."""
 
     idle = Signal()
 
@@ -40,9 +32,7 @@ class IdleWatcher(QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.idle)
         self.set_timeout_ms(timeout_ms)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
+        self._input = WindowInputWatcher(self._user_input, self)
 
     def set_timeout_ms(self, timeout_ms: int) -> None:
         self._timer.setInterval(max(1, int(timeout_ms)))
@@ -59,15 +49,12 @@ class IdleWatcher(QObject):
     def stop(self) -> None:
         self._timer.stop()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in _INPUT_EVENTS and self._timer.isActive():
+    def _user_input(self) -> None:
+        if self._timer.isActive():
             self._timer.start()
-        return False
 
     def uninstall(self) -> None:
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
+        self._input.stop()
         self._timer.stop()
 
 

@@ -15,7 +15,7 @@ from datetime import date, time
 from functools import partial
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QStackedWidget,
     QSystemTrayIcon,
-    QToolBar,
     QWidget,
 )
 
@@ -42,6 +41,7 @@ from clinicdesk.ui.app import icon, make_action, set_accessible, shortcut_text
 from clinicdesk.ui.dialogs import BookingDialog, CancelDialog
 from clinicdesk.ui.encounter_view import EncounterPage
 from clinicdesk.ui.lock import IdleWatcher, LockScreen
+from clinicdesk.ui.main_menus import build_menus, build_toolbar
 from clinicdesk.ui.patients_view import PatientsView
 from clinicdesk.ui.schedule_view import ScheduleView, status_label
 from clinicdesk.ui.settings_view import SettingsView, ask_import
@@ -138,7 +138,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.outer)
 
         self._build_actions()
-        self._build_menus_and_toolbar()
+        build_menus(self)
+        self.toolbar = build_toolbar(self)
         self._build_status_bar()
 
         self.schedule.selection_changed.connect(self._update_actions)
@@ -152,9 +153,6 @@ class MainWindow(QMainWindow):
         self.idle = IdleWatcher(int(idle_lock_minutes * 60_000), self)
         self.idle.idle.connect(self.lock)
         self.idle.start()
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self.encounter)  # push-to-talk works wherever the focus is
         self._update_actions()
         self.schedule.load()
         self.alerts.load()
@@ -420,92 +418,6 @@ class MainWindow(QMainWindow):
             *self._clinical_actions(),
         ]  # fmt: skip
 
-    def _build_menus_and_toolbar(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.addActions(
-            [self.sync_action, self.conflicts_action, self.import_model_action, self.settings_action]
-        )
-        file_menu.addSeparator()
-        file_menu.addActions([self.lock_action])
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        view_menu = bar.addMenu("&View")
-        view_menu.addActions(self.page_actions)
-        view_menu.addSeparator()
-        view_menu.addActions([self.previous_action, self.today_action, self.next_action, self.refresh_action])
-        appointment_menu = bar.addMenu("&Appointment")
-        appointment_menu.addAction(self.book_action)
-        appointment_menu.addSeparator()
-        appointment_menu.addActions(list(self.status_actions.values()))
-        appointment_menu.addSeparator()
-        appointment_menu.addActions([self.open_chart_action, self.encounter_action])
-        patient_menu = bar.addMenu("&Patient")
-        patient_menu.addAction(self.find_action)
-        encounter_menu = bar.addMenu("&Encounter")
-        encounter_menu.addActions(
-            [
-                self.vitals_action,
-                self.save_note_action,
-                self.sign_note_action,
-                self.amend_note_action,
-                self.history_action,
-                self.complete_action,
-            ]
-        )
-        encounter_menu.addSeparator()
-        encounter_menu.addActions([self.prescription_action, self.order_action, self.sign_order_action])
-        dictation_menu = bar.addMenu("&Dictation")
-        dictation_menu.addActions(
-            [
-                self.record_action,
-                self.pause_action,
-                self.dictate_file_action,
-                self.accept_code_action,
-                *self.section_actions,
-            ]
-        )
-        work_menu = bar.addMenu("&Work")
-        work_menu.addActions(
-            [
-                self.new_task_action,
-                self.start_task_action,
-                self.complete_task_action,
-                self.cancel_task_action,
-                self.assign_task_action,
-            ]
-        )
-        work_menu.addSeparator()
-        work_menu.addActions([self.mark_read_action, self.open_linked_action])
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self.shortcuts_action)
-        for menu in (
-            file_menu,
-            view_menu,
-            appointment_menu,
-            patient_menu,
-            encounter_menu,
-            dictation_menu,
-            work_menu,
-            help_menu,
-        ):
-            menu.setAccessibleName(menu.title().replace("&", "") + " menu")
-
-        toolbar = QToolBar("Main toolbar")
-        toolbar.setObjectName("mainToolbar")
-        toolbar.setMovable(False)
-        toolbar.setIconSize(QSize(20, 20))
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        toolbar.addActions([self.today_action, self.book_action])
-        toolbar.addSeparator()
-        toolbar.addActions(list(self.status_actions.values()))
-        toolbar.addSeparator()
-        toolbar.addActions([self.encounter_action, self.record_action, self.sign_note_action])
-        toolbar.addSeparator()
-        toolbar.addActions([self.sync_action, self.lock_action])
-        self.addToolBar(toolbar)
-        self.toolbar = toolbar
-
     def _build_status_bar(self) -> None:
         status = self.statusBar()
         user = self.workspace.user
@@ -699,7 +611,8 @@ class MainWindow(QMainWindow):
                 + (f", {report.conflicts} conflict(s) to reconcile" if report.conflicts else ""),
                 8000,
             )
-        self.schedule.refresh()
+        if report.pulled:
+            self.schedule.refresh_when_shown()
         if report.pulled or report.conflicts:
             self._reload_open_note()
         if report.conflicts:
@@ -745,9 +658,7 @@ class MainWindow(QMainWindow):
 
     def _settings_saved(self, settings: object) -> None:
         self.idle.set_timeout_ms(int(self.settings.idle_lock_minutes * 60_000))
-        if self.sync_service.server_url != self.settings.server_url:
-            self.sync_service.close()
-            self.sync_service.server_url = self.settings.server_url
+        self.sync_service.set_server(self.settings.server_url)
         self._model_changed()
         self.sync.refresh()
 
@@ -887,6 +798,18 @@ class MainWindow(QMainWindow):
         self.lock_label.style().polish(self.lock_label)
         set_accessible(self.lock_label, "Lock state")
 
+    # -- push-to-talk -----------------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Key events the focused widget leaves unhandled come up to the window: push-to-talk (F8)
+        works wherever the focus is, without an application-wide event filter."""
+        if self.locked or not self.encounter.push_to_talk_key(event):
+            super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if self.locked or not self.encounter.push_to_talk_key(event):
+            super().keyReleaseEvent(event)
+
     # -- shutdown ---------------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -899,9 +822,6 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self.idle.uninstall()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self.encounter)
         self.encounter.shutdown()
         self.sync.shutdown()
         if self.tray is not None:

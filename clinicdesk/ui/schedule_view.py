@@ -21,7 +21,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -158,6 +158,7 @@ class ScheduleView(QWidget):
         self._generation = 0
         self._populated = False
         self._drawn_reported = False
+        self._stale = False
         self.schedule: DaySchedule | None = None
         self.day: date = day or workspace.today()
         self.clinician_id: uuid.UUID = workspace.user.id
@@ -253,6 +254,22 @@ class ScheduleView(QWidget):
 
     def refresh(self) -> None:
         self.load()
+
+    def refresh_when_shown(self) -> None:
+        """Reloads now if the schedule is on screen, else the next time it is shown: a sync that
+        received records need not redraw a page nobody is looking at (the GUI thread pays for each
+        redraw while a dictation is running)."""
+        if self.isVisible():
+            self._stale = False
+            self.load()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self.load()
 
     def load_clinicians(self) -> None:
         """Fill the clinician chooser; done after the first day is drawn to keep start-up lean."""

@@ -3,6 +3,10 @@
 microphone, the sync server and sign-in, and the idle lock. Saved to the workstation's settings file
 (never patient data).
 
+The sync server's "CA certificate" is for a practice whose server certificate comes from its own
+certificate authority: the profile keeps that file (SyncService.set_ca_file), which is checked on
+the worker before anything is saved, so a wrong file is said at once, naming it.
+
 Also the first start of a practice's workstation (:class:`WorkstationSetupDialog`): the profile is
 made from the sync server, whose first download shows its progress."""
 
@@ -35,7 +39,13 @@ from PySide6.QtWidgets import (
 from clinicdesk.app.model_import import ImportedModel, import_model, model_problem
 from clinicdesk.app.settings import Settings, profiles_root
 from clinicdesk.app.store import MIN_PASSWORD_LENGTH
-from clinicdesk.app.sync_service import SetupProgress, SyncService, WorkstationSetup, setup_workstation
+from clinicdesk.app.sync_service import (
+    SetupProgress,
+    SyncService,
+    WorkstationSetup,
+    check_ca_file,
+    setup_workstation,
+)
 from clinicdesk.errors import ClinicDeskError
 from clinicdesk.ui.app import set_accessible
 from clinicdesk.ui.clinical_dialogs import error_label
@@ -46,6 +56,39 @@ ENGINES = (
     ("Vosk (live words)", "vosk"),
     ("Two-pass: Vosk live, Whisper final", "two-pass"),
 )
+CA_FILES = "Certificates (*.pem *.crt *.cer *.der);;All files (*)"
+CA_HELP = (
+    "Only when the practice's sync server uses a certificate from the practice's own certificate "
+    "authority: that authority's certificate file (PEM or DER). Empty: the usual trusted authorities."
+)
+
+
+def ca_file_field(parent: QWidget) -> tuple[QLineEdit, QPushButton, QHBoxLayout, QLabel]:
+    """The "CA certificate" file field with its Browse… button and a label that is its buddy (the
+    field sits in a row layout, which a form does not give a buddy on its own), for the settings
+    page and the set-up dialog alike."""
+    field = QLineEdit()
+    field.setPlaceholderText("Optional: the practice's CA certificate (.pem, .crt, .cer)")
+    set_accessible(field, "CA certificate file", CA_HELP)
+    field.setToolTip(CA_HELP)
+    browse = QPushButton("Browse…")
+    set_accessible(browse, "Browse for the CA certificate file")
+
+    def choose() -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            parent, "Practice CA certificate", field.text().strip(), CA_FILES
+        )
+        if path:
+            field.setText(path)
+            field.setFocus()
+
+    browse.clicked.connect(choose)
+    row = QHBoxLayout()
+    row.addWidget(field, 1)
+    row.addWidget(browse)
+    label = QLabel("CA cer&tificate:")
+    label.setBuddy(field)
+    return field, browse, row, label
 
 
 class SettingsView(QWidget):
@@ -117,6 +160,9 @@ class SettingsView(QWidget):
         self.server_url = QLineEdit()
         self.server_url.setPlaceholderText("https://sync.example-clinic:8700")
         set_accessible(self.server_url, "Sync server address")
+        self.ca_file, self.ca_browse, ca_row, ca_label = ca_file_field(self)
+        #: the CA file as last shown or saved: a change is checked on the worker before saving
+        self._shown_ca = ""
         self.server_user = QLineEdit()
         set_accessible(self.server_user, "Sync username")
         self.server_password = QLineEdit()
@@ -147,6 +193,7 @@ class SettingsView(QWidget):
         form.addRow("", self.progress)
         form.addRow(QLabel("<b>Sync</b>"))
         form.addRow("Se&rver:", self.server_url)
+        form.addRow(ca_label, ca_row)
         form.addRow("&Username:", self.server_user)
         form.addRow("Pass&word:", self.server_password)
         form.addRow("", self.sign_in_button)
@@ -170,6 +217,18 @@ class SettingsView(QWidget):
         self.vosk_path.setText(settings.vosk_model_path)
         self.server_url.setText(settings.server_url)
         self.idle.setValue(settings.idle_lock_minutes)
+        sync = self.sync
+        if sync is None:
+            self._show_ca(settings.ca_file or "")
+        else:  # the profile's own CA file is read from the store: on the worker, never here
+            self._runner.run(
+                lambda: sync.ca_file or "", label="reading the sync settings", on_done=self._show_ca
+            )
+
+    def _show_ca(self, path: object) -> None:
+        self._shown_ca = str(path)
+        if not self.ca_file.isModified():  # what the user has started typing stays
+            self.ca_file.setText(self._shown_ca)
 
     def load_devices(self) -> None:
         def devices() -> list[tuple[int, str]]:
@@ -197,6 +256,7 @@ class SettingsView(QWidget):
         settings.whisper_model = self.whisper_model.currentText().strip() or "base"
         settings.vosk_model_path = self.vosk_path.text().strip()
         settings.server_url = self.server_url.text().strip()
+        settings.ca_file = self.ca_file.text().strip()
         settings.idle_lock_minutes = float(self.idle.value())
         microphone = self.microphone.currentData()
         if microphone:
@@ -205,6 +265,33 @@ class SettingsView(QWidget):
             settings.extra.pop("microphone", None)
 
     def save(self) -> None:
+        """Saves at once, unless the CA certificate changed: that file is checked (and kept in the
+        profile) on the worker first, and a bad one is an error naming it with nothing saved."""
+        ca = self.ca_file.text().strip()
+        if ca == self._shown_ca:
+            self._save_settings()
+            return
+        sync = self.sync
+
+        def keep_ca() -> str | None:
+            return sync.set_ca_file(ca) if sync is not None else check_ca_file(ca)
+
+        self.save_button.setEnabled(False)
+        self._runner.run(
+            keep_ca, label="checking the CA certificate", on_done=self._ca_kept, on_error=self._ca_refused
+        )
+
+    def _ca_kept(self, path: object) -> None:
+        self.save_button.setEnabled(True)
+        self._shown_ca = str(path or "")
+        self.ca_file.setText(self._shown_ca)
+        self._save_settings()
+
+    def _ca_refused(self, error: ClinicDeskError) -> None:
+        self.save_button.setEnabled(True)
+        self.show_error(error)
+
+    def _save_settings(self) -> None:
         self.apply_to(self.settings)
         try:
             self.settings.save()
@@ -286,8 +373,12 @@ class SettingsView(QWidget):
             self.show_error(ClinicDeskError("enter the sync server's address, your username and password"))
             return
         sync = self.sync
+        ca = self.ca_file.text().strip()
+        ca_changed = ca != self._shown_ca
 
         def sign_in() -> str | None:
+            if ca_changed:  # the typed CA file is the one in effect, as the typed address is
+                sync.set_ca_file(ca)
             sync.set_server(url)
             sync.sign_in(username=username, password=password, device_name=socket.gethostname()[:120])
             return sync.signed_in_as()
@@ -307,6 +398,10 @@ class SettingsView(QWidget):
         self.error.setVisible(False)
         self.sign_in_state.setText(f"Signed in to the sync server as {account}.")
         self.settings.server_url = url
+        if self.sync is not None:
+            self._shown_ca = self.sync.ca_file or ""
+            self.ca_file.setText(self._shown_ca)
+            self.settings.ca_file = self._shown_ca
         try:
             self.settings.save()
         except OSError:
@@ -353,6 +448,8 @@ class WorkstationSetupDialog(QDialog):
         self.server_url = QLineEdit(settings.server_url)
         self.server_url.setPlaceholderText("https://sync.example-clinic:8700")
         set_accessible(self.server_url, "Sync server address")
+        self.ca_file, self.ca_browse, ca_row, ca_label = ca_file_field(self)
+        self.ca_file.setText(settings.ca_file)
         self.username = QLineEdit()
         set_accessible(self.username, "Sync username")
         self.server_password = QLineEdit()
@@ -366,8 +463,10 @@ class WorkstationSetupDialog(QDialog):
         self.profile_password_again = QLineEdit()
         self.profile_password_again.setEchoMode(QLineEdit.EchoMode.Password)
         set_accessible(self.profile_password_again, "Profile password again")
-        self.inputs = [
+        self.inputs: list[QWidget] = [
             self.server_url,
+            self.ca_file,
+            self.ca_browse,
             self.username,
             self.server_password,
             self.profile_password,
@@ -391,6 +490,7 @@ class WorkstationSetupDialog(QDialog):
 
         form = QFormLayout()
         form.addRow("Se&rver:", self.server_url)
+        form.addRow(ca_label, ca_row)
         form.addRow("&Username:", self.username)
         form.addRow("Server pass&word:", self.server_password)
         form.addRow("&Profile password:", self.profile_password)
@@ -427,6 +527,7 @@ class WorkstationSetupDialog(QDialog):
             self._fail(ClinicDeskError("the two profile passwords differ; type the same one twice"))
             return
         profile_dir = self.profile_dir()
+        ca_file = self.ca_file.text().strip() or None
         self._set_busy(True)
         self.error.setVisible(False)
         self._runner.run(
@@ -438,6 +539,7 @@ class WorkstationSetupDialog(QDialog):
                 server_password=server_password,
                 device_name=socket.gethostname()[:120],
                 progress=self._progress.emit,
+                ca_file=ca_file,
             ),
             label="setting up the workstation",
             on_done=lambda result: self._done(url, result),
@@ -466,6 +568,7 @@ class WorkstationSetupDialog(QDialog):
         self.setup = result
         self.progress_text.setText(f"Ready: {result.received:,} records downloaded for {result.full_name}.")
         self.settings.server_url = url
+        self.settings.ca_file = result.ca_file or ""
         self.settings.last_profile = str(result.profile_dir)
         with contextlib.suppress(OSError):  # the profile is made; Settings asks for the address again
             self.settings.save()

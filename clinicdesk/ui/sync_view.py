@@ -132,9 +132,10 @@ class SyncStatusLabel(QLabel):
             kind = "syncOnline"
         else:
             kind = "syncOffline"
-        self.setProperty("kind", kind)
-        self.style().unpolish(self)
-        self.style().polish(self)
+        if self.property("kind") != kind:  # re-polishing restyles the whole label: only on a change
+            self.setProperty("kind", kind)
+            self.style().unpolish(self)
+            self.style().polish(self)
         problem = state.problem or state.status.last_error
         self.setToolTip(f"{state.summary}\nLast problem: {problem}" if problem else HELP)
 

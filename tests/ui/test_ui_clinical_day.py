@@ -126,6 +126,19 @@ def test_a_doctor_dictates_edits_signs_amends_and_prescribes_without_losing_anyt
     assert "Acute bronchitis." in shown and "Acute bronchitis, improving." in shown
     history.reject()
 
+    # an amendment started from version 2 while another desk's version 3 arrived is refused, text kept
+    window.amend_note_action.trigger()
+    stale = page.dialog
+    stale.editor.edits["plan"].setPlainText("Review in two weeks.")
+    qtbot.keyClicks(stale.reason, "changed the review")
+    window.workspace.call(
+        notes.amend_note, bundle.note.id, {"plan": "Review in 3 days."}, reason="elsewhere", base_version=2
+    )
+    qtbot.mouseClick(stale.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "amended elsewhere" in stale.error.text(), timeout=ui.wait_ms)
+    assert stale.isVisible() and stale.editor.section_text("plan") == "Review in two weeks."
+    stale.reject()
+
     # a prescription from the encounter, prefilled from the note's medications, a draft until signed
     window.prescription_action.trigger()
     rx_dialog = page.dialog

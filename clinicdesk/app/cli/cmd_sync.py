@@ -1,6 +1,6 @@
 """``clinicdesk sync``: one sync of a profile with the central server, summary as JSON.
 
-    clinicdesk sync --profile DIR --server URL [--username U]
+    clinicdesk sync --profile DIR --server URL [--username U] [--ca-file CA.pem] [--window BEFORE AFTER]
 
 The profile's password comes from --password, $CLINICDESK_PASSWORD or the first line of standard
 input; the server password from --server-password, $CLINICDESK_SERVER_PASSWORD or (when the first
@@ -13,6 +13,12 @@ folder behind. An existing profile syncs once: its first sync signs in as ``--us
 reuse the stored, encrypted refresh token. Network trouble during such a sync is not an error of the
 command: it is reported in the summary's ``errors`` (exit status 9), and the changes wait in the
 outbox for the next run.
+
+A server whose certificate comes from the practice's own certificate authority needs that CA's
+certificate: ``--ca-file`` is checked first (a missing file or one without a certificate is an error
+naming it, and nothing is made), then kept in the profile, so later syncs, from here or from the
+app, verify the server with it; ``--ca-file ""`` goes back to the usual trusted authorities.
+``--window`` is likewise kept. A certificate that does not verify is an error that says so.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from typing import TYPE_CHECKING
 from clinicdesk.app.cli.common import PASSWORD_ENV, add_profile_args, read_password, stdin_lines
 from clinicdesk.app.store import open_store
 from clinicdesk.errors import AuthenticationError, SyncError, UsageError
-from clinicdesk.sync.errors import SyncOffline
+from clinicdesk.sync.errors import BadCaFile, CertificateNotTrusted, SyncOffline
 
 if TYPE_CHECKING:
     from clinicdesk.app.sync_service import SetupProgress
@@ -53,10 +59,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--window", type=int, nargs=2, metavar=("BEFORE", "AFTER"), default=None,
-        help="days of schedule before and after today to download at first sign-in of an existing "
-        f"profile (default {DEFAULT_WINDOW[0]} {DEFAULT_WINDOW[1]})",
+        help="days of schedule before and after today to download at a profile's first sync "
+        f"(default {DEFAULT_WINDOW[0]} {DEFAULT_WINDOW[1]}); kept in the profile",
     )  # fmt: skip
-    parser.add_argument("--ca-file", help="CA bundle to trust for the server's TLS certificate")
+    parser.add_argument(
+        "--ca-file", metavar="CA.pem",
+        help="the practice's CA certificate (PEM or DER) to verify the server's TLS certificate with, "
+        "instead of the usual trusted authorities; kept in the profile (\"\" removes it)",
+    )  # fmt: skip
 
 
 def server_password(args: argparse.Namespace, profile_password: str) -> str:
@@ -97,11 +107,6 @@ def set_up(args: argparse.Namespace, password: str) -> int:
         raise UsageError(
             f"{args.profile} is not a profile yet; to set it up from the server, give --username"
         )
-    if args.ca_file or args.window is not None:
-        raise UsageError(
-            "--ca-file and --window apply to an existing profile; a new one is set up with the "
-            "system's trusted certificates and the default schedule window"
-        )
     verbose = sys.stderr.isatty()
 
     def progress(step: SetupProgress) -> None:
@@ -118,6 +123,8 @@ def set_up(args: argparse.Namespace, password: str) -> int:
             server_password=server_password(args, password),
             device_name=socket.gethostname()[:120],
             progress=progress,
+            ca_file=args.ca_file or None,
+            window_days=(args.window[0], args.window[1]) if args.window is not None else None,
         )
     except AuthenticationError as exc:
         raise AuthenticationError(
@@ -126,6 +133,8 @@ def set_up(args: argparse.Namespace, password: str) -> int:
         ) from None
     except SyncOffline as exc:
         raise SyncOffline(f"{exc.message}; check --server and the network; no profile was made") from None
+    except (BadCaFile, CertificateNotTrusted) as exc:
+        raise type(exc)(f"{exc.message}; no profile was made") from None
     print(
         json.dumps(
             {
@@ -133,6 +142,7 @@ def set_up(args: argparse.Namespace, password: str) -> int:
                 "profile": str(made.profile_dir),
                 "username": made.username,
                 "received": made.received,
+                "ca_file": made.ca_file,
             }
         )
     )
@@ -140,8 +150,15 @@ def set_up(args: argparse.Namespace, password: str) -> int:
 
 
 def sync_existing(args: argparse.Namespace, password: str) -> int:
+    from clinicdesk.app.sync_service import SyncService, check_ca_file, check_window
     from clinicdesk.sync.engine import SyncEngine
     from clinicdesk.sync.transport import HttpTransport
+
+    # checked before the profile is opened: a bad file or window changes nothing
+    if args.ca_file:
+        check_ca_file(args.ca_file)
+    if args.window is not None:
+        check_window((args.window[0], args.window[1]))
 
     try:
         store = open_store(args.profile, password)
@@ -150,9 +167,17 @@ def sync_existing(args: argparse.Namespace, password: str) -> int:
             f"the profile {args.profile} did not unlock: {exc.message} (the profile's password comes "
             f"from --password, {PASSWORD_ENV} or the first line of standard input)"
         ) from None
-    transport = HttpTransport(args.server, verify=args.ca_file or True)
-    window = tuple(args.window) if args.window is not None else DEFAULT_WINDOW
-    engine = SyncEngine(store.sessionmaker, transport, window_days=(window[0], window[1]))
+    try:
+        service = SyncService(store, args.server)  # the profile's kept CA file and window
+        if args.ca_file is not None:
+            service.set_ca_file(args.ca_file or None)
+        if args.window is not None:
+            service.set_window_days((args.window[0], args.window[1]))
+        transport = HttpTransport(args.server, ca_file=service.ca_file)
+    except BaseException:
+        store.close()
+        raise
+    engine = SyncEngine(store.sessionmaker, transport, window_days=service.window_days or DEFAULT_WINDOW)
     try:
         signed_in = engine.signed_in_as()
         if args.user and signed_in not in (None, args.user):

@@ -348,13 +348,29 @@ def sign_note(session: Session, note_id: uuid.UUID) -> NoteView:
     return note_view(note)
 
 
-def amend_note(session: Session, note_id: uuid.UUID, content: dict[str, Any], *, reason: str) -> NoteView:
+def amend_note(
+    session: Session,
+    note_id: uuid.UUID,
+    content: dict[str, Any],
+    *,
+    reason: str,
+    base_version: int | None = None,
+) -> NoteView:
+    """Makes a new version of a signed note. ``base_version`` is the version the user edited: if
+    the note has moved on since (a sync brought another workstation's amendment), nothing is saved
+    and the error says so, because saving would silently undo that amendment."""
     user = current_user(session)
     note = _note(session, note_id)
     if note.status is NoteStatus.DRAFT:
         raise ValidationError("a draft is edited directly; only a signed note is amended")
     if note.author_id != user.id and user.role is not Role.ADMIN:
         raise PermissionDeniedError("only the note's author or an administrator can amend a signed note")
+    if base_version is not None and note.current_version != base_version:
+        raise ValidationError(
+            f"the note was amended elsewhere while you edited it: it is now version "
+            f"{note.current_version}, and you edited version {base_version}. Nothing was saved and "
+            f"your text is still here; copy what you need, close this, and amend the new version"
+        )
     reason = reason.strip()
     if not reason:
         raise ValidationError("an amendment needs a reason")

@@ -101,6 +101,25 @@ def test_an_amendment_needs_a_reason_and_keeps_every_version(clinic: Clinic) -> 
     assert diff == {"plan": [("replace", "Rest.", "Rest and fluids.")]}
 
 
+def test_an_amendment_of_a_version_that_has_since_moved_on_is_refused_and_saves_nothing(
+    clinic: Clinic,
+) -> None:
+    note = signed_note(clinic)
+    with clinic.store.session(actor_id=clinic.doctor.id) as s:  # as if a sync brought this in
+        notes.amend_note(s, note.id, {"plan": "Rest and fluids."}, reason="other desk", base_version=1)
+    with (
+        clinic.store.session(actor_id=clinic.doctor.id) as s,
+        pytest.raises(ValidationError, match="now version 2, and you edited version 1") as refused,
+    ):
+        notes.amend_note(s, note.id, {"plan": "Rest only."}, reason="typo", base_version=1)
+    assert "Rest" not in refused.value.message  # the message names versions, never the note's text
+    with clinic.store.session(actor_id=clinic.doctor.id) as s:
+        history = notes.note_history(s, note.id)
+        assert [v.content["plan"] for v in history] == ["Rest.", "Rest and fluids."]
+        again = notes.amend_note(s, note.id, {"plan": "Rest only."}, reason="typo", base_version=2)
+    assert again.current_version == 3
+
+
 def test_only_the_author_amends_a_signed_note(clinic: Clinic) -> None:
     note = signed_note(clinic)
     with (
