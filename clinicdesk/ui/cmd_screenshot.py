@@ -138,6 +138,12 @@ def run(args: argparse.Namespace) -> int:
             checked = _Waiter()
             window.settings_view.model_checked.connect(checked.done)
             checked.wait(window.settings_view.check_model)
+        # background work still running (a sync-status read, say) would change the window after
+        # the grab, or between a label's new text and the layout that makes room for it
+        if runner.pending:
+            idle = _Waiter()
+            runner.busy_changed.connect(lambda busy: None if busy else idle.done())
+            idle.wait()
         for _ in range(3):  # let layouts and the first paint settle
             app.processEvents()
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -186,7 +186,9 @@ class SettingsView(QWidget):
         form = QFormLayout()
         form.addRow("Speech &engine:", self.engine)
         form.addRow("&Whisper model:", self.whisper_model)
-        form.addRow("&Vosk model folder:", vosk_row)
+        vosk_label = QLabel("&Vosk model folder:")
+        vosk_label.setBuddy(self.vosk_path)  # a row of two widgets gets no buddy (nor Alt+V) by itself
+        form.addRow(vosk_label, vosk_row)
         form.addRow("Micro&phone:", self.microphone)
         form.addRow("Model:", self.model_state)
         form.addRow("", model_row)

@@ -125,7 +125,6 @@ class SyncStatusLabel(QLabel):
         self.setToolTip(HELP)
 
     def show_state(self, state: SyncState) -> None:
-        self.setText(state.summary)
         if state.status.open_conflicts:
             kind = "syncConflict"
         elif state.status.online and state.problem is None:
@@ -136,6 +135,9 @@ class SyncStatusLabel(QLabel):
             self.setProperty("kind", kind)
             self.style().unpolish(self)
             self.style().polish(self)
+        # the text after the style: its size is then measured in the kind's own font, and the
+        # status bar gives the label room for all of it
+        self.setText(state.summary)
         problem = state.problem or state.status.last_error
         self.setToolTip(f"{state.summary}\nLast problem: {problem}" if problem else HELP)
 

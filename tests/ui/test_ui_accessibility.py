@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QMenu,
     QMenuBar,
@@ -81,3 +82,17 @@ def test_every_control_in_the_window_and_dialogs_has_an_accessible_name(profile:
     window.booking_dialog.reject()
     window.lock()
     assert _unnamed_controls(window.lock_screen) == []
+
+
+def test_every_label_with_an_alt_key_takes_the_focus_to_its_field(profile: Path, open_window) -> None:
+    """A label's "&" is an Alt key only when the label has a buddy; without one the user sees a
+    literal "&" and the key does nothing (a form row whose field is a layout gets no buddy)."""
+    window = open_window(profile)
+    window.book_action.trigger()
+    assert window.booking_dialog is not None
+    labels = [*window.findChildren(QLabel), *window.booking_dialog.findChildren(QLabel)]
+    window.booking_dialog.reject()
+    with_alt_key = [label for label in labels if "&" in label.text() and not label.text().startswith("<")]
+    assert with_alt_key, "no label has an Alt key: the check would prove nothing"
+    stray = [label.text() for label in with_alt_key if label.buddy() is None]
+    assert stray == [], f"labels showing a literal '&': {stray}"
