@@ -25,6 +25,7 @@ from clinicdesk.audio.wavfile import FloatArray, read_wav
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT.parent / "shared" / "corpora"
 DICTATIONS = ROOT / "tests" / "data" / "dictation" / "dictations.json"
+DEV_DICTATIONS = ROOT / "tests" / "data" / "dictation" / "dev_dictations.json"
 
 _ONES = [
     "zero",
@@ -101,8 +102,9 @@ def librivox() -> list[tuple[Path, str]]:
     return [(wav, wav.with_suffix(".txt").read_text().strip()) for wav in sorted(folder.glob("*.wav"))]
 
 
-def load_dictations() -> list[dict[str, object]]:
-    return list(json.loads(DICTATIONS.read_text())["dictations"])
+def load_dictations(path: Path | None = None) -> list[dict[str, object]]:
+    """The benchmark's dictations, or another file of the same shape (the development set)."""
+    return list(json.loads((path or DICTATIONS).read_text())["dictations"])
 
 
 def cache_dir() -> Path:
@@ -116,8 +118,11 @@ def espeak_available() -> bool:
 
 
 def synthesize(utterances: list[str], *, voice: str = "en-us", speed: int = 150, pause: float = 1.0) -> Path:
-    """A 16 kHz mono WAV of the utterances said one after another with pauses; cached by content."""
-    key = hashlib.sha256(json.dumps([utterances, voice, speed, pause]).encode()).hexdigest()[:16]
+    """A 16 kHz mono WAV of the utterances said one after another with pauses; cached by content.
+
+    sox runs without dither (``-D``): its dither is random noise, so every synthesis of the same text
+    gave different samples, and a dictation's figures changed whenever the cache was made afresh."""
+    key = hashlib.sha256(json.dumps([utterances, voice, speed, pause, "no-dither"]).encode()).hexdigest()[:16]
     out = cache_dir() / f"dictation-{key}.wav"
     if out.exists():
         return out
@@ -127,13 +132,25 @@ def synthesize(utterances: list[str], *, voice: str = "en-us", speed: int = 150,
             raw = Path(tmp) / f"{i}.wav"
             subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text], check=True)
             fixed = Path(tmp) / f"{i}-16k.wav"
-            subprocess.run(
-                ["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(fixed), "pad", "0", str(pause)],
-                check=True,
-            )
+            sox = [
+                "sox",
+                "-D",
+                str(raw),
+                "-r",
+                "16000",
+                "-c",
+                "1",
+                "-b",
+                "16",
+                str(fixed),
+                "pad",
+                "0",
+                str(pause),
+            ]
+            subprocess.run(sox, check=True)
             parts.append(str(fixed))
         joined = Path(tmp) / "joined.wav"
-        subprocess.run(["sox", *parts, str(joined), "pad", "0.5", "0.5"], check=True)
+        subprocess.run(["sox", "-D", *parts, str(joined), "pad", "0.5", "0.5"], check=True)
         shutil.move(str(joined), out)
     return out
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from clinicdesk.audio.phonetic import closeness
+
 #: the units that make a number a dose of a named drug
 _DOSE_UNITS = r"milligrams?|micrograms?|grams?|mg|mcg|g|units"
 #: words that start or carry a prescription and are never part of the drug's name
@@ -37,6 +39,13 @@ MAX_SPAN_WORDS = 4
 MARGIN = 3.0
 #: at most this many of them are confirmed by decoding again (each costs one decoding)
 MAX_CONFIRMATIONS = 2
+#: how alike in spelling and sound (``phonetic.closeness``) a drug and the heard words must be for the
+#: drug to be tried at all ("Acre" and aspirin 0.38; "breathing" and lithium 0.29)
+MIN_CLOSENESS = 0.35
+#: the drug closest in sound is tried too when at least this close ("lipidide" and glipizide 0.71) ...
+SOUND_CLOSENESS = 0.6
+#: ... and scored within this many nats of the best drug
+SOUND_TOLERANCE = 12.0
 
 
 @dataclass(frozen=True)
@@ -147,10 +156,22 @@ def recover_drugs(
         spelled = [c[:1].upper() + c[1:] if capital else c for c in pool]
         scores = score([before + name + after for name in spelled])
         ranked = sorted(zip(scores, spelled, strict=True), reverse=True)
-        # the likeliest drugs (within MARGIN of the best) are each confirmed by a primed decoding in turn
-        for best, name in ranked[:MAX_CONFIRMATIONS]:
-            if best < ranked[0][0] - MARGIN:
-                break
+        heard = text[slot.start : slot.end]
+        # the likeliest drugs (within MARGIN of the best) are each confirmed by a primed decoding in turn;
+        # one that sounds nothing like what was heard is not tried: Whisper's score favours short,
+        # common names whatever was said, and primed with one ("lithium") it may just write it
+        tries = [
+            name
+            for value, name in ranked[:MAX_CONFIRMATIONS]
+            if value >= ranked[0][0] - MARGIN and closeness(heard, name) >= MIN_CLOSENESS
+        ]
+        # and the drug that sounds most like what was heard ("pirelectone": spironolactone), if it sounds
+        # close and Whisper does not rule it out, though a common name may outscore it
+        sound, nearest = max((closeness(heard, name), name) for name in spelled)
+        value = scores[spelled.index(nearest)]
+        if sound >= SOUND_CLOSENESS and value >= ranked[0][0] - SOUND_TOLERANCE and nearest not in tries:
+            tries.append(nearest)
+        for name in tries:
             if name.lower() in decode_with_hint(name.lower()).lower():
                 text = before + name + after
                 break

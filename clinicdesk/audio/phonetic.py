@@ -7,6 +7,7 @@ words *sound* (consonant skeletons, voiced and unvoiced pairs merged) finds them
 
 from __future__ import annotations
 
+import difflib
 import re
 
 _RULES: list[tuple[str, str]] = [
@@ -74,3 +75,21 @@ def similarity(a: str, b: str) -> float:
     if not a and not b:
         return 1.0
     return 1.0 - edit_distance(a, b) / max(len(a), len(b))
+
+
+def closeness(heard: str, name: str) -> float:
+    """How alike heard words and a vocabulary phrase are, 0..1: spelling and sound averaged, word breaks
+    ignored ("strip throat" and "strep throat" are close, "pirelectone" and spironolactone fairly close,
+    "breathing" and lithium far apart)."""
+    return letters_closeness(letters(heard), phonetic_key(heard), letters(name), phonetic_key(name))
+
+
+def letters(text: str) -> str:
+    """The text's letters and digits only, lower-cased: what spelling closeness compares."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def letters_closeness(letters_a: str, key_a: str, letters_b: str, key_b: str) -> float:
+    """``closeness`` from precomputed ``letters`` and ``phonetic_key`` values (for long shortlists)."""
+    spelling = difflib.SequenceMatcher(None, letters_a, letters_b).ratio()
+    return (spelling + similarity(key_a, key_b)) / 2

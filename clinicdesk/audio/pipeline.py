@@ -16,7 +16,7 @@ from clinicdesk.audio.medvocab import MedicalCorrector
 from clinicdesk.audio.transcriber import Recognition, Transcriber, Utterance
 from clinicdesk.audio.vad import VadConfig, split_utterances
 from clinicdesk.audio.wavfile import SAMPLE_RATE, FloatArray, read_wav
-from clinicdesk.audio.whisper_engine import WhisperTranscriber
+from clinicdesk.audio.whisper_engine import DIAGNOSIS_HINT, WhisperTranscriber
 from clinicdesk.errors import SpeechError
 
 ENGINES = ("vosk", "whisper", "two-pass")
@@ -30,6 +30,8 @@ class SpeechEngine:
     live: Transcriber | None = None
     accurate: Transcriber | None = None
     corrector: MedicalCorrector | None = None
+    #: whether the dictation is in its assessment now (after "Assessment", before "Plan")
+    in_assessment: bool = False
 
     @property
     def model(self) -> str:
@@ -47,12 +49,38 @@ class SpeechEngine:
         else:  # pragma: no cover - open_engine always sets one
             raise SpeechError("No speech engine is loaded.")
         if self.corrector is not None and result.text:
-            result = Recognition(self.corrector.correct(result.text), result.confidence)
+            text = result.text
             if isinstance(self.accurate, WhisperTranscriber):
-                result = Recognition(
-                    self._recover_drugs(audio, result.text, self.accurate), result.confidence
-                )
+                # Whisper is asked first, before any spelling guess: a guess from the full drug list
+                # ("as it reminds in" -> "betaderm") would fill the slot with a name and hide it from
+                # the recovery, which knows the commonly prescribed drugs and checks against the audio
+                text = self.corrector.correct(text, names=False)
+                text = self._recover_drugs(audio, text, self.accurate)
+            text = self.corrector.correct(text)
+            if isinstance(self.accurate, WhisperTranscriber):
+                text = self._recover_diagnoses(audio, text, self.accurate)
+            result = Recognition(text, result.confidence)
         return result
+
+    def begin(self, section: str | None = None) -> None:
+        """A new dictation starts, in ``section`` if the doctor chose one (else in none yet)."""
+        self.in_assessment = section == "assessment"
+
+    def _recover_diagnoses(self, audio: FloatArray, text: str, whisper: WhisperTranscriber) -> str:
+        """Misheard diagnosis words in the assessment, asked of Whisper (``diagnosis_rescore``); the
+        utterances are followed one by one so that only what is said after an assessment header counts."""
+        from clinicdesk.audio.diagnosis_rescore import follow_sections, recover_diagnoses
+
+        step = follow_sections(text, self.in_assessment)
+        self.in_assessment = step.in_assessment
+        if step.content_start is None:
+            return text
+        return recover_diagnoses(
+            text,
+            score=lambda texts: whisper.score_texts(audio, texts),
+            decode_with_hint=lambda hint: whisper.transcribe_with_hint(audio, hint, template=DIAGNOSIS_HINT),
+            start=step.content_start,
+        )
 
     def _recover_drugs(self, audio: FloatArray, text: str, whisper: WhisperTranscriber) -> str:
         from clinicdesk.audio.drug_rescore import recover_drugs
@@ -131,6 +159,7 @@ def transcribe_audio(
 ) -> Transcript:
     """Recognises every utterance of a finished recording (16 kHz mono)."""
     started = time.perf_counter()
+    engine.begin()
     utterances: list[Utterance] = []
     partials: list[str] = []
     step = SAMPLE_RATE // 10

@@ -59,8 +59,12 @@ class DictationSession:
         *,
         on_event: Callable[[Event], None] | None = None,
         vad: VadConfig | None = None,
+        section: str | None = None,
     ) -> None:
+        """``section``: the SOAP section the dictation starts in, when the doctor chose one before
+        speaking (what is said in the assessment is listened to for diagnoses)."""
         self.engine = engine
+        engine.begin(section)  # nothing of the last dictation's place carries over into this one
         self.on_event = on_event
         self.vad = StreamingVad(vad)
         self.commands = CommandState()

@@ -51,6 +51,15 @@ COMMON_DRUGS = (
 )  # fmt: skip
 HOTWORDS = "Medications: " + ", ".join(COMMON_DRUGS) + "."
 
+#: gzip compression ratio above which a decoded segment is a loop, not speech (faster-whisper's own
+#: threshold for falling back to a higher temperature)
+LOOP_COMPRESSION = 2.4
+
+#: the prompt that primes one drug name (``{}``) for the confirmation decoding of drug recovery
+DRUG_HINT = "Start {} 10 milligrams by mouth once daily."
+#: the prompt that primes one diagnosis for the confirmation decoding of diagnosis recovery
+DIAGNOSIS_HINT = "Assessment. {}."
+
 #: sentences scored per forced-alignment call
 SCORE_BATCH = 32
 
@@ -99,31 +108,56 @@ class WhisperTranscriber(Transcriber):
     def transcribe(self, audio: FloatArray) -> Recognition:
         if len(audio) == 0 or not np.any(audio):
             return Recognition("", 0.0)
+        samples = np.ascontiguousarray(audio, dtype=np.float32)
+        # Every attempt is a beam search at temperature 0 (no sampling), so the same audio always gives
+        # the same text. faster-whisper's own fallback (re-decoding at temperature 0.2, 0.4
+        # when a decoding loops) samples at random, which made the dictation figures differ run to run.
+        # A decoding that loops instead (the prompt can lead Whisper into "Assalamu'alaikum.
+        # Assalamu'alaikum. ..." for a lone "Assessment") is retried with less priming: hot words dropped
+        # first, then the prompt too. The first attempt that does not loop is kept.
+        attempts = [(self.initial_prompt, self.hotwords)]
+        if self.hotwords is not None:
+            attempts.append((self.initial_prompt, None))
+        if self.initial_prompt is not None:
+            attempts.append((None, None))
+        result = Recognition("", 0.0)
+        for prompt, hotwords in attempts:
+            result, looped = self._decode(samples, prompt, hotwords)
+            if not looped:
+                break
+        return result
+
+    def _decode(
+        self, samples: FloatArray, prompt: str | None, hotwords: str | None
+    ) -> tuple[Recognition, bool]:
+        """One deterministic decoding, and whether it looped (a segment too repetitive to be speech)."""
         segments, _ = self._model.transcribe(
-            np.ascontiguousarray(audio, dtype=np.float32),
+            samples,
             language="en" if self._multilingual else None,
             beam_size=self.beam_size,
-            initial_prompt=self.initial_prompt,
-            hotwords=self.hotwords,
+            initial_prompt=prompt,
+            hotwords=hotwords,
             condition_on_previous_text=False,
             vad_filter=False,
-            temperature=(0.0, 0.2, 0.4),
+            temperature=0.0,
         )
         texts: list[str] = []
         weights: list[float] = []
         logprobs: list[float] = []
+        looped = False
         for seg in segments:
             if seg.no_speech_prob > 0.8 and seg.avg_logprob < -1.0:
                 continue  # Whisper's own "this was not speech": drop it rather than invent words
+            looped = looped or seg.compression_ratio > LOOP_COMPRESSION
             text = seg.text.strip()
             if text:
                 texts.append(text)
                 weights.append(max(1.0, seg.end - seg.start))
                 logprobs.append(seg.avg_logprob)
         if not texts:
-            return Recognition("", 0.0)
+            return Recognition("", 0.0), looped
         mean_lp = sum(w * lp for w, lp in zip(weights, logprobs, strict=True)) / sum(weights)
-        return Recognition(" ".join(texts), min(1.0, math.exp(mean_lp)))
+        return Recognition(" ".join(texts), min(1.0, math.exp(mean_lp))), looped
 
     def score_texts(self, audio: FloatArray, texts: list[str]) -> list[float]:
         """Log-probability of each text given the audio (Whisper's forced alignment), for choosing
@@ -153,13 +187,14 @@ class WhisperTranscriber(Transcriber):
                 scores.append(float(np.log(probs).sum()))
         return scores
 
-    def transcribe_with_hint(self, audio: FloatArray, hint: str) -> str:
-        """The utterance decoded again with one word primed (the confirmation step of drug recovery)."""
+    def transcribe_with_hint(self, audio: FloatArray, hint: str, *, template: str = DRUG_HINT) -> str:
+        """The utterance decoded again with one word or phrase primed (the confirmation step of drug and
+        diagnosis recovery): ``template`` with ``{}`` in place of the hint is the prompt."""
         segments, _ = self._model.transcribe(
             np.ascontiguousarray(audio, dtype=np.float32),
             language="en" if self._multilingual else None,
             beam_size=self.beam_size,
-            initial_prompt=f"Start {hint} 10 milligrams by mouth once daily.",
+            initial_prompt=template.format(hint),
             condition_on_previous_text=False,
             vad_filter=False,
             temperature=0.0,

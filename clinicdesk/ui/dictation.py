@@ -136,6 +136,8 @@ class DictationController(QObject):
         self.runner = runner
         self.settings = settings
         self.state = IDLE
+        #: the SOAP section the next dictation starts in (the one the doctor clicked into), if any
+        self.section: str | None = None
         self.engine: Any = None
         self._bridge = _Bridge(self._deliver, self)
         self._thread: threading.Thread | None = None
@@ -210,7 +212,9 @@ class DictationController(QObject):
         else:
             self._running.set()
         engine = self.engine
-        session = DictationSession(engine, on_event=lambda ev: self._from_audio(ev, session))
+        session = DictationSession(
+            engine, on_event=lambda ev: self._from_audio(ev, session), section=self.section
+        )
         self._thread = threading.Thread(
             target=self._pump, args=(session, source, live), name="clinicdesk-dictation", daemon=True
         )

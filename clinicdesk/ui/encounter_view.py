@@ -599,6 +599,7 @@ class EncounterPage(QWidget):
             self.editor.active_section if focus is not None and focus in self.editor.edits.values() else None
         )
         self._sections_by_start = {}
+        self.dictation.section = self._chosen_section
         self.editor.begin_dictation()
         self.panel.reset_words()
         self.panel.show_problem("")

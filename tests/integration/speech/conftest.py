@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -52,16 +51,12 @@ def espeak_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def speak(
     folder: Path, name: str, utterances: list[str], *, voice: str = "en-us", pause: float = 1.0
 ) -> Path:
-    """espeak-ng speech, one utterance after another with pauses, as 16 kHz mono WAV."""
-    parts = []
-    for i, text in enumerate(utterances):
-        raw, fixed = folder / f"{name}-{i}.raw.wav", folder / f"{name}-{i}.wav"
-        subprocess.run(["espeak-ng", "-v", voice, "-s", "140", "-w", str(raw), text], check=True)
-        sox = ["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(fixed), "pad", "0", str(pause)]
-        subprocess.run(sox, check=True, stderr=subprocess.DEVNULL)
-        parts.append(str(fixed))
+    """espeak-ng speech, one utterance after another with pauses, as 16 kHz mono WAV (made as the
+    benchmarks make theirs: without sox's random dither, so the same words give the same audio)."""
+    from bench.speech_common import synthesize
+
     out = folder / f"{name}.wav"
-    subprocess.run(["sox", *parts, str(out), "pad", "0.5", "0.5"], check=True, stderr=subprocess.DEVNULL)
+    shutil.copy(synthesize(utterances, voice=voice, speed=140, pause=pause), out)
     return out
 
 

@@ -8,8 +8,11 @@ import jiwer
 import numpy as np
 import pytest
 
+from clinicdesk.app.soap import structure_note
+from clinicdesk.audio.diagnosis_rescore import recover_diagnoses
 from clinicdesk.audio.pipeline import SpeechEngine, open_engine, transcribe_audio, transcribe_file
 from clinicdesk.audio.session import CommandEvent, DictationSession, LevelEvent, SectionEvent, UtteranceEvent
+from clinicdesk.audio.whisper_engine import DIAGNOSIS_HINT, WhisperTranscriber
 
 from .conftest import ROOT, load, speak
 
@@ -89,7 +92,7 @@ def test_live_session_applies_voice_commands(espeak_dir: Path, tiny: SpeechEngin
         "cough for two days", "go to plan", "drink more water", "stop dictation", "heart rate seventy two",
     ])  # fmt: skip
     audio = load(wav)
-    seen = []
+    seen: list[object] = []
     session = DictationSession(tiny, on_event=seen.append)
     for i in range(0, len(audio), 1600):
         session.feed(audio[i : i + 1600])
@@ -112,3 +115,54 @@ def test_any_common_rate_and_channel_count_is_resampled(
     other = tmp_path / f"rate-{rate}.wav"
     subprocess.run(["sox", str(wav), "-r", str(rate), "-c", "2", str(other)], check=True)
     assert _words(transcribe_file(other, tiny).text) == "he was not an ill disposed young man"
+
+
+@pytest.fixture(scope="module")
+def base() -> SpeechEngine:
+    return open_engine("whisper", model="base")
+
+
+def test_a_misheard_diagnosis_is_recovered_by_whisper_scoring_the_audio(
+    espeak_dir: Path, base: SpeechEngine
+) -> None:
+    """ "Therapy master" is what Whisper base wrote for a synthetic "herpes zoster" in a dictation; given
+    that text and the audio, Whisper's own scoring and primed decoding bring the diagnosis back, while a
+    diagnosis heard right is left as it is."""
+    whisper = base.accurate
+    assert isinstance(whisper, WhisperTranscriber)
+
+    def recover(audio: np.ndarray, heard: str) -> str:
+        return recover_diagnoses(
+            heard,
+            score=lambda texts: whisper.score_texts(audio, texts),
+            decode_with_hint=lambda hint: whisper.transcribe_with_hint(audio, hint, template=DIAGNOSIS_HINT),
+        )
+
+    zoster = load(speak(espeak_dir, "zoster", ["herpes zoster"]))
+    assert recover(zoster, "Therapy master.") == "Herpes zoster."
+    assert recover(zoster, "Herpes zoster.") == "Herpes zoster."
+    bronchitis = load(speak(espeak_dir, "bronchitis", ["acute bronchitis"]))
+    assert recover(bronchitis, "Acute bronchitis.") == "Acute bronchitis."
+    # ordinary words in the assessment are no diagnosis to recover
+    prose = load(speak(espeak_dir, "prose", ["she is doing well and feels much better"]))
+    heard = whisper.transcribe(prose).text
+    assert "doing well" in heard.lower() and recover(prose, heard) == heard
+
+
+def test_a_dictation_through_whisper_base_keeps_its_assessment(espeak_dir: Path, base: SpeechEngine) -> None:
+    """The lone "assessment" header once came out as a loop of "Assalamu'alaikum" (and at random, from
+    faster-whisper's sampling fallback); decoding is now the same every time and the header is kept."""
+    wav = speak(espeak_dir, "assessment", [
+        "subjective", "sore throat and fever for two days", "assessment", "strep throat", "plan",
+        "amoxicillin five hundred milligrams by mouth twice daily",
+    ], pause=1.0)  # fmt: skip
+    audio = load(wav)
+    first = transcribe_audio(audio, base)
+    second = transcribe_audio(audio, base)
+    assert [u.text for u in first.utterances] == [u.text for u in second.utterances]
+    texts = [u.text.lower() for u in first.utterances]
+    assert texts[2].startswith("assessment") and "strep throat" in texts[3]
+    assert base.in_assessment is False  # "plan" ended it
+    note = structure_note(first.utterances)
+    assert "strep throat" in note.section_text("assessment", labels=False).lower()
+    assert [m.name for m in note.medications] == ["amoxicillin"]

@@ -4,6 +4,8 @@ The scorer and the primed decoder are stand-ins here (this is a unit test of the
 real Whisper path is exercised by the dictation tests and measured by ``bench.speech_dictation``.
 """
 
+from collections.abc import Callable
+
 from clinicdesk.audio.drug_rescore import missing_drug_slots, recover_drugs
 
 KNOWN = ["metformin", "aspirin", "apixaban", "lisinopril", "naproxen"]
@@ -68,10 +70,51 @@ def test_a_near_miss_of_a_common_drug_is_fixed_without_decoding() -> None:
 
     text = recover_drugs(
         "Start metaprol 25 milligrams twice daily.",
-        score=never,  # type: ignore[arg-type]
+        score=never,
         decode_with_hint=never,  # type: ignore[arg-type]
         known=KNOWN,
         candidates=["metoprolol", "aspirin"],
         near_miss=lambda words: "metoprolol" if words == "metaprol" else None,
     )
     assert text == "Start metoprolol 25 milligrams twice daily."
+
+
+def _primed(hints: list[str], writes: dict[str, str]) -> Callable[[str], str]:
+    """A primed decoding that records its hints and writes ``writes[hint]`` (nothing for other hints)."""
+
+    def decode(hint: str) -> str:
+        hints.append(hint)
+        return writes.get(hint, "")
+
+    return decode
+
+
+def test_a_drug_that_sounds_nothing_like_what_was_heard_is_not_tried() -> None:
+    # Whisper's score favours short common names ("lithium") whatever was said, and primed with one it
+    # may write it: so the top-scored drug is only tried when it sounds somewhat like the heard words
+    hints: list[str] = []
+    heard = "Start breathing 10 milligrams by mouth once daily."
+    writes = {"lithium": "Start lithium 10 milligrams by mouth once daily."}
+    decode = _primed(hints, writes)
+    text = recover_drugs(
+        heard, score=_scorer("lithium"), decode_with_hint=decode, known=KNOWN, candidates=["lithium"]
+    )
+    assert text == heard and hints == []
+
+
+def test_the_drug_closest_in_sound_is_tried_when_a_common_name_outscores_it() -> None:
+    hints: list[str] = []
+    decode = _primed(hints, {"spironolactone": "Spironolactone 25 milligrams by mouth once daily."})
+
+    def score(texts: list[str]) -> list[float]:  # lithium first, spironolactone 8 nats behind
+        return [-10.0 if "ithium" in t else -18.0 if "pironolactone" in t else -40.0 for t in texts]
+
+    text = recover_drugs(
+        "Pirelectone 25 milligrams by mouth once daily.",
+        score=score,
+        decode_with_hint=decode,
+        known=KNOWN,
+        candidates=["lithium", "spironolactone", "aspirin"],
+    )
+    assert text == "Spironolactone 25 milligrams by mouth once daily."
+    assert hints == ["spironolactone"]  # lithium sounds nothing like it and was not tried
