@@ -255,38 +255,33 @@ class SyncService:
         """The schedule window a first sync of this profile downloads (None: the engine's default)."""
         return self._read_profile_settings()[1]
 
-    def _write_profile_setting(self, key: str, value: str | None) -> None:
+    def _keep_profile_settings(self, ca_file: str | None, window: tuple[int, int] | None) -> None:
+        """Stores both settings in the profile and drops the engine made with the old ones, so the
+        next connection uses them."""
         from clinicdesk.sync.local import set_state
 
         with self.store.sessionmaker() as session, session.begin():
-            set_state(session, key, value)
+            set_state(session, CA_FILE_KEY, ca_file)
+            set_state(session, WINDOW_KEY, f"{window[0]} {window[1]}" if window else None)
+        with self._engine_lock:
+            self._profile_settings = (ca_file, window)
+            old, self._engine = self._engine, None
+        if old is not None:
+            old.close()
 
     def set_ca_file(self, ca_file: str | Path | None) -> str | None:
         """Checks and keeps the profile's CA certificate file (None or "" for none) and returns the
         path as stored. A file that is missing or holds no certificate raises BadCaFile and changes
-        nothing. The next connection uses it: an engine made with the old one is dropped."""
+        nothing."""
         path = check_ca_file(ca_file)
-        window = self.window_days
-        self._write_profile_setting(CA_FILE_KEY, path)
-        with self._engine_lock:
-            self._profile_settings = (path, window)
-            old, self._engine = self._engine, None
-            if self.problem_summary in (CERTIFICATE_NOT_TRUSTED, CA_FILE_PROBLEM):
-                self.problem = None
-        if old is not None:
-            old.close()
+        self._keep_profile_settings(path, self.window_days)
+        if self.problem_summary in (CERTIFICATE_NOT_TRUSTED, CA_FILE_PROBLEM):
+            self.problem = None  # the next sync tells whether the new file is the right one
         return path
 
     def set_window_days(self, window_days: tuple[int, int] | None) -> None:
         """Keeps the schedule window (days before, after today) a first sync downloads."""
-        days = check_window(window_days) if window_days is not None else None
-        ca_file = self.ca_file
-        self._write_profile_setting(WINDOW_KEY, f"{days[0]} {days[1]}" if days else None)
-        with self._engine_lock:
-            self._profile_settings = (ca_file, days)
-            old, self._engine = self._engine, None
-        if old is not None:
-            old.close()
+        self._keep_profile_settings(self.ca_file, check_window(window_days) if window_days else None)
 
     def set_server(self, server_url: str) -> None:
         """A new address takes effect at once: the engine made for the old one is dropped, so a
@@ -309,7 +304,7 @@ class SyncService:
             if self._engine is None:
                 if not self.server_url.startswith(("http://", "https://")):
                     raise SyncError("the sync server address must start with http:// or https://")
-                from clinicdesk.sync.engine import SyncEngine
+                from clinicdesk.sync.engine import DEFAULT_WINDOW, SyncEngine
                 from clinicdesk.sync.transport import HttpTransport
 
                 try:
@@ -328,10 +323,9 @@ class SyncService:
 
                     refusing = HttpTransport(self.server_url, transport=Refusing(exc))
                     return SyncEngine(self.store.sessionmaker, refusing)
-                if window is None:
-                    self._engine = SyncEngine(self.store.sessionmaker, transport)
-                else:
-                    self._engine = SyncEngine(self.store.sessionmaker, transport, window_days=window)
+                self._engine = SyncEngine(
+                    self.store.sessionmaker, transport, window_days=window or DEFAULT_WINDOW
+                )
             return self._engine
 
     def _untrusted(self, exc: CertificateNotTrusted | BadCaFile) -> None:

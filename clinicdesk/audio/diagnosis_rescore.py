@@ -28,10 +28,10 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from clinicdesk.audio.phonetic import letters as _letters
 from clinicdesk.audio.phonetic import letters_closeness, phonetic_key
+from clinicdesk.audio.vocab import vocab_lines
 
 #: scores sentences against the audio: higher is likelier (Whisper's forced alignment)
 Scorer = Callable[[list[str]], list[float]]
@@ -111,20 +111,14 @@ def follow_sections(text: str, in_assessment: bool) -> SectionStep:
     return SectionStep(in_assessment, 0 if in_assessment else None)
 
 
-def _vocab(name: str) -> tuple[str, ...]:
-    path = Path(__file__).resolve().parents[1] / "resources" / "vocab" / name
-    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
-    return tuple(line for line in lines if line and not line.startswith("#"))
-
-
 @lru_cache(maxsize=1)
 def common_diagnoses() -> tuple[str, ...]:
-    return _vocab("common_diagnoses.txt")
+    return vocab_lines("common_diagnoses.txt")
 
 
 @lru_cache(maxsize=1)
 def diagnosis_qualifiers() -> tuple[str, ...]:
-    return _vocab("diagnosis_qualifiers.txt")
+    return vocab_lines("diagnosis_qualifiers.txt")
 
 
 @dataclass(frozen=True)
@@ -191,12 +185,15 @@ def shortlist(
     return ranked[:size]
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
 def _only_drops_or_adds(heard: str, phrase: str) -> bool:
     """Whether a replacement would only drop heard words or only add words around them ("diabetes
     mellitus heart" -> "diabetes mellitus"): that is no other reading of the same sounds, and Whisper's
     score favours fewer words whatever was said. Replacing a phrase with itself counts too."""
-    a = re.findall(r"[a-z0-9]+", heard.lower())
-    b = re.findall(r"[a-z0-9]+", phrase.lower())
+    a, b = _words(heard), _words(phrase)
     return _subsequence(a, b) or _subsequence(b, a)
 
 
@@ -207,16 +204,12 @@ def _subsequence(short: list[str], long: list[str]) -> bool:
 
 @lru_cache(maxsize=8)
 def _vocabulary(phrases: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(w for p in phrases for w in re.findall(r"[a-z0-9]+", p.lower()))
+    return frozenset(w for p in phrases for w in _words(p))
 
 
 def _unlisted_words(heard: str, vocabulary: frozenset[str]) -> bool:
     """Whether heard words include one no listed phrase uses ("strip", "therapy", "yourinary")."""
-    return any(w not in vocabulary for w in re.findall(r"[a-z0-9]+", heard.lower()))
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", text.lower())
+    return any(w not in vocabulary for w in _words(heard))
 
 
 def _confirms(decoded: str, candidate: Candidate, heard: str) -> bool:

@@ -17,9 +17,9 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from clinicdesk.audio.phonetic import closeness
+from clinicdesk.audio.vocab import vocab_lines
 
 #: the units that make a number a dose of a named drug
 _DOSE_UNITS = r"milligrams?|micrograms?|grams?|mg|mcg|g|units"
@@ -116,8 +116,7 @@ _VERBS = {
 
 @lru_cache(maxsize=1)
 def common_drugs() -> tuple[str, ...]:
-    path = Path(__file__).resolve().parents[1] / "resources" / "vocab" / "common_drugs.txt"
-    return tuple(line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    return vocab_lines("common_drugs.txt")
 
 
 #: scores sentences against the audio: higher is likelier (Whisper's forced alignment)

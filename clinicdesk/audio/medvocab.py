@@ -16,6 +16,7 @@ from pathlib import Path
 
 from clinicdesk.audio.dictation_fix import DrugSnapper, fix_dictation
 from clinicdesk.audio.phonetic import phonetic_key, similarity
+from clinicdesk.audio.vocab import vocab_lines
 from clinicdesk.audio.whisper_engine import COMMON_DRUGS
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
@@ -146,5 +147,4 @@ def _default() -> MedicalCorrector:
 
 
 def _terms(name: str) -> list[str]:
-    path = _resources() / "vocab" / name
-    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return list(vocab_lines(name))
