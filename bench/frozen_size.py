@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.frozen_size [--dist dist/clinicdesk] [--compressed]
 
 Build the bundle first (packaging/build-linux.sh [--whisper-model DIR] [--vosk-model DIR]). The
-figure "without speech models" is the same bundle minus _internal/models, i.e. what a build without
+figure "without speech models" is the same bundle minus _internal/speech-models, i.e. what a build without
 --whisper-model / --vosk-model weighs. --compressed also deflates every file (zlib level 6) to
 estimate the download: the NSIS and DMG compressors do better, so it is an upper bound.
 """

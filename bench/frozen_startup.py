@@ -38,7 +38,7 @@ DROP_CACHES = Path("/proc/sys/vm/drop_caches")
 
 def working_day() -> date:
     """Today in the practice, or the next weekday: a closed day would be an empty table."""
-    from clinicdesk.app.demo import practice_today
+    from app.demo import practice_today
 
     day = practice_today()
     while day.isoweekday() > 5:

@@ -27,8 +27,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from clinicdesk.app.soap import structure_note
-from clinicdesk.app.soap.headers import match_header
+from app.soap import structure_note
+from app.soap.headers import match_header
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPORA = ROOT.parent / "shared" / "corpora"

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from clinicdesk.audio.normalize import normalize
-from clinicdesk.audio.wavfile import FloatArray, read_wav
+from audio.normalize import normalize
+from audio.wavfile import FloatArray, read_wav
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT.parent / "shared" / "corpora"

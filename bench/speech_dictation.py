@@ -13,11 +13,11 @@ from __future__ import annotations
 import argparse
 from typing import cast
 
+from app.soap import structure_note
+from audio.commands import apply_commands
+from audio.pipeline import open_engine, transcribe_audio
 from bench.soap_structuring import f1, tokens
 from bench.speech_common import DEV_DICTATIONS, load, load_dictations, synthesize, wer, wer_text
-from clinicdesk.app.soap import structure_note
-from clinicdesk.audio.commands import apply_commands
-from clinicdesk.audio.pipeline import open_engine, transcribe_audio
 
 COMMAND = ".venv/bin/python -m bench.speech_dictation"
 

@@ -16,8 +16,8 @@ The first partial is the first non-empty partial text of any kind, even if later
 
 Ten phrases (the first three are the ones measured before the low-latency work). Four lines:
 
-1. the app as it runs: the low-latency decoding overlay (clinicdesk.audio.vosk_config) and warm,
-   reused recognisers (clinicdesk.audio.vosk_engine);
+1. the app as it runs: the low-latency decoding overlay (audio.vosk_config) and warm,
+   reused recognisers (audio.vosk_engine);
 2. the same, but with the model author's decoding options, for comparison;
 3. a brand-new recogniser per phrase, as every dictation had before the warm pool: its first second of
    decoding is slow while Kaldi composes the graph lazily;
@@ -50,12 +50,12 @@ from typing import Any
 
 import numpy as np
 
+from audio.pipeline import SpeechEngine
+from audio.session import DictationSession, PartialEvent
+from audio.vad import FRAME, frame_levels_db, speech_threshold_db
+from audio.vosk_engine import VoskTranscriber
+from audio.wavfile import SAMPLE_RATE, FloatArray
 from bench.speech_common import load, synthesize
-from clinicdesk.audio.pipeline import SpeechEngine
-from clinicdesk.audio.session import DictationSession, PartialEvent
-from clinicdesk.audio.vad import FRAME, frame_levels_db, speech_threshold_db
-from clinicdesk.audio.vosk_engine import VoskTranscriber
-from clinicdesk.audio.wavfile import SAMPLE_RATE, FloatArray
 
 COMMAND = ".venv/bin/python -m bench.speech_vosk_latency"
 PHRASES = [

@@ -6,8 +6,8 @@ corpora/speech/librivox, for whisper base and tiny.en (VAD splitting included).
 
 from __future__ import annotations
 
+from audio.pipeline import open_engine, transcribe_file
 from bench.speech_common import librivox, wer
-from clinicdesk.audio.pipeline import open_engine, transcribe_file
 
 COMMAND = ".venv/bin/python -m bench.speech_wer"
 

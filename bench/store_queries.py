@@ -25,14 +25,14 @@ from pathlib import Path
 
 from sqlalchemy.orm import sessionmaker
 
-import clinicdesk.app.demo as demo_package
-from clinicdesk.app.demo import practice_today, seed_profile, vocab
-from clinicdesk.app.demo.calendar import holidays
-from clinicdesk.app.store import Store, open_store
-from clinicdesk.app.store.engine import make_engine
-from clinicdesk.app.store.outbox import install_outbox_listener
-from clinicdesk.app.store.profile import DB_FILE, read_meta, write_meta
-from clinicdesk.app.workspace import Workspace
+import app.demo as demo_package
+from app.demo import practice_today, seed_profile, vocab
+from app.demo.calendar import holidays
+from app.store import Store, open_store
+from app.store.engine import make_engine
+from app.store.outbox import install_outbox_listener
+from app.store.profile import DB_FILE, read_meta, write_meta
+from app.workspace import Workspace
 
 PASSWORD = "benchmark password"
 DEFAULT_DIR = Path(__file__).resolve().parent / "out" / "store_queries"

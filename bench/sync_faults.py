@@ -40,15 +40,15 @@ from bench.sync_support import (
     prepare_database,
     server_settings,
 )
-from clinicdesk.models import OutboxEntry, Patient, SyncConflict, Task, row_to_dict
-from clinicdesk.models.enums import OutboxStatus, TaskPriority, TaskStatus
-from clinicdesk.server.db import make_engine
-from clinicdesk.server.embedded import EmbeddedMongo, EmbeddedPostgres
-from clinicdesk.server.records import entity_info, row_to_wire
-from clinicdesk.sync.engine import SyncEngine
-from clinicdesk.sync.local import get_state
-from clinicdesk.sync.protocol import ChangeResult
-from clinicdesk.sync.transport import HttpTransport
+from models import OutboxEntry, Patient, SyncConflict, Task, row_to_dict
+from models.enums import OutboxStatus, TaskPriority, TaskStatus
+from server.db import make_engine
+from server.embedded import EmbeddedMongo, EmbeddedPostgres
+from server.records import entity_info, row_to_wire
+from sync.engine import SyncEngine
+from sync.local import get_state
+from sync.protocol import ChangeResult
+from sync.transport import HttpTransport
 
 PASSWORD = "fault injection pw"
 COMPARED = {"tasks": Task, "patients": Patient}

@@ -17,20 +17,20 @@ import httpx
 from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from clinicdesk.app.store.outbox import install_outbox_listener
-from clinicdesk.models import Base
-from clinicdesk.server.db import make_engine
-from clinicdesk.server.embedded import free_port
-from clinicdesk.server.migrate import upgrade
-from clinicdesk.server.services import accounts
-from clinicdesk.server.settings import Settings
-from clinicdesk.sync.protocol import UserCreate
+from app.store.outbox import install_outbox_listener
+from models import Base
+from server.db import make_engine
+from server.embedded import free_port
+from server.migrate import upgrade
+from server.services import accounts
+from server.settings import Settings
+from sync.protocol import UserCreate
 
 SERVER_SCRIPT = """
 import sys
 import uvicorn
-from clinicdesk.server.api.main import create_app
-from clinicdesk.server.settings import load_settings
+from server.api.main import create_app
+from server.settings import load_settings
 settings = load_settings().check()
 app = create_app(settings)
 uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)

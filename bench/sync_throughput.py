@@ -33,12 +33,12 @@ from bench.sync_support import (
     server_settings,
 )
 from clinicdesk.errors import SyncError
-from clinicdesk.models import Task
-from clinicdesk.server.db import make_engine
-from clinicdesk.server.embedded import EmbeddedMongo, EmbeddedPostgres
-from clinicdesk.sync.engine import SyncEngine
-from clinicdesk.sync.status import SyncReport
-from clinicdesk.sync.transport import HttpTransport
+from models import Task
+from server.db import make_engine
+from server.embedded import EmbeddedMongo, EmbeddedPostgres
+from sync.engine import SyncEngine
+from sync.status import SyncReport
+from sync.transport import HttpTransport
 
 PASSWORD = "benchmark password"
 COMMAND = ".venv/bin/python -m bench.sync_throughput"
@@ -62,7 +62,7 @@ class Bench:
 
     @staticmethod
     def make_tasks(store: LocalStore, engine: SyncEngine, count: int) -> None:
-        from clinicdesk.sync.local import get_state
+        from sync.local import get_state
 
         with store.sessions() as s:
             me = uuid.UUID(str(get_state(s, "user_id")))

@@ -83,7 +83,7 @@ def one_run(profile: Path, password: str, home: Path, day: date) -> tuple[float,
 def _working_day() -> date:
     """Today in the practice, or the next weekday when today is a weekend (the practice is closed,
     so "today" would be an empty table): the figure should include drawing a real day."""
-    from clinicdesk.app.demo import practice_today
+    from app.demo import practice_today
 
     day = practice_today()
     while day.isoweekday() > 5:

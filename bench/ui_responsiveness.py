@@ -77,7 +77,7 @@ def make_wav(out: Path, seconds: float) -> Path:
     """Real read speech (LibriVox) repeated to ``seconds``; espeak-ng when the corpus is missing."""
     import numpy as np
 
-    from clinicdesk.audio.wavfile import encode_wav, read_wav
+    from audio.wavfile import encode_wav, read_wav
 
     clips = [read_wav(p) for p in sorted(CORPORA.glob("*.wav"))] if CORPORA.is_dir() else []
     if not clips:
@@ -158,7 +158,7 @@ def run(args: argparse.Namespace, work: Path) -> int:
                 prepare_database,
                 server_settings,
             )
-            from clinicdesk.server.embedded import EmbeddedMongo, EmbeddedPostgres
+            from server.embedded import EmbeddedMongo, EmbeddedPostgres
 
             pg = stack.enter_context(EmbeddedPostgres(work / "pg"))
             mongo = stack.enter_context(EmbeddedMongo(work / "mongo"))
@@ -193,10 +193,10 @@ def set_up_practice(url: str, path: Path, doctor_id: str) -> None:
     from datetime import UTC, date, datetime
 
     from bench.sync_support import LocalStore
-    from clinicdesk.models import Appointment, Patient, Practice
-    from clinicdesk.models.enums import AppointmentStatus, AppointmentType
-    from clinicdesk.sync.engine import SyncEngine
-    from clinicdesk.sync.transport import HttpTransport
+    from models import Appointment, Patient, Practice
+    from models.enums import AppointmentStatus, AppointmentType
+    from sync.engine import SyncEngine
+    from sync.transport import HttpTransport
 
     rng = random.Random(7)
     store = LocalStore(path)
@@ -244,8 +244,8 @@ def set_up_practice(url: str, path: Path, doctor_id: str) -> None:
 
 def set_up_workstation(url: str, profile: Path) -> None:
     """The doctor's workstation is made from the server (the app's own set-up: sign in, download)."""
-    from clinicdesk.app.store.keys import KdfParams
-    from clinicdesk.app.sync_service import setup_workstation
+    from app.store.keys import KdfParams
+    from app.sync_service import setup_workstation
 
     setup_workstation(
         profile,
@@ -274,11 +274,11 @@ def colleague(url: str, folder: Path, rate: float) -> int:
     from sqlalchemy import select
 
     from bench.sync_support import LocalStore
-    from clinicdesk.models import Alert, Patient, Task, User
-    from clinicdesk.models.enums import AlertSeverity, AlertType, TaskPriority, TaskStatus, TaskType
-    from clinicdesk.sync.engine import SyncEngine
-    from clinicdesk.sync.local import get_state
-    from clinicdesk.sync.transport import HttpTransport
+    from models import Alert, Patient, Task, User
+    from models.enums import AlertSeverity, AlertType, TaskPriority, TaskStatus, TaskType
+    from sync.engine import SyncEngine
+    from sync.local import get_state
+    from sync.transport import HttpTransport
 
     store = LocalStore(folder / "nurse.db")
     engine = SyncEngine(store.sessions, HttpTransport(url))
@@ -572,12 +572,12 @@ def measure(
 ) -> int:
     from PySide6.QtCore import QEventLoop, Qt, QTimer
 
-    from clinicdesk.app.settings import Settings
-    from clinicdesk.app.workspace import Workspace
-    from clinicdesk.models.enums import AppointmentStatus as S
-    from clinicdesk.ui.app import application
-    from clinicdesk.ui.dictation import DictationResult
-    from clinicdesk.ui.main_window import MainWindow
+    from app.settings import Settings
+    from app.workspace import Workspace
+    from models.enums import AppointmentStatus as S
+    from ui.app import application
+    from ui.dictation import DictationResult
+    from ui.main_window import MainWindow
 
     faulthandler.enable()  # a crash in native code (Qt, a C extension) prints every thread's stack
     app = application()

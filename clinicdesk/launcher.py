@@ -19,20 +19,20 @@ from clinicdesk.errors import ClinicDeskError
 
 #: name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "gui": ("clinicdesk.ui.cmd_gui", "start the desktop app"),
-    "screenshot": ("clinicdesk.ui.cmd_screenshot", "render a view of the real window to a PNG"),
-    "seed": ("clinicdesk.app.cli.cmd_seed", "create an encrypted profile with demo data"),
+    "gui": ("ui.cmd_gui", "start the desktop app"),
+    "screenshot": ("ui.cmd_screenshot", "render a view of the real window to a PNG"),
+    "seed": ("app.cli.cmd_seed", "create an encrypted profile with demo data"),
     "demo-profile": (
-        "clinicdesk.app.cli.cmd_demo_profile",
+        "app.cli.cmd_demo_profile",
         "create the demo profile if missing; print its path",
     ),
-    "schedule": ("clinicdesk.app.cli.cmd_schedule", "print a day's appointments and time blocks"),
-    "patients": ("clinicdesk.app.cli.cmd_patients", "search patients"),
-    "passwd": ("clinicdesk.app.cli.cmd_passwd", "change a profile's password"),
-    "transcribe": ("clinicdesk.app.cli.cmd_transcribe", "transcribe a WAV file"),
-    "soap": ("clinicdesk.app.cli.cmd_soap", "structure a transcript (stdin) into a SOAP note"),
-    "dictate": ("clinicdesk.app.cli.cmd_dictate", "transcribe a WAV file and structure it into a SOAP note"),
-    "sync": ("clinicdesk.app.cli.cmd_sync", "run one sync with the central server"),
+    "schedule": ("app.cli.cmd_schedule", "print a day's appointments and time blocks"),
+    "patients": ("app.cli.cmd_patients", "search patients"),
+    "passwd": ("app.cli.cmd_passwd", "change a profile's password"),
+    "transcribe": ("app.cli.cmd_transcribe", "transcribe a WAV file"),
+    "soap": ("app.cli.cmd_soap", "structure a transcript (stdin) into a SOAP note"),
+    "dictate": ("app.cli.cmd_dictate", "transcribe a WAV file and structure it into a SOAP note"),
+    "sync": ("app.cli.cmd_sync", "run one sync with the central server"),
 }
 
 

@@ -52,8 +52,8 @@ done
 stamp() {
     cd "$ROOT"
     {
-        find clinicdesk packaging pyproject.toml -type f \
-            ! -path '*/__pycache__/*' ! -name '*.pyc' ! -name '*.md' ! -path 'clinicdesk/server/*' ! -path 'packaging/server/*' \
+        find clinicdesk models app audio sync ui resources packaging pyproject.toml -type f \
+            ! -path '*/__pycache__/*' ! -name '*.pyc' ! -name '*.md' ! -path 'packaging/server/*' \
             -print0 | sort -z | xargs -0 sha256sum
         "$PYTHON" -c 'import sys; from importlib.metadata import distributions as d; sys.stdout.write("\n".join(sorted(f"{x.name}=={x.version}" for x in d())))'
         echo "args: ${SPEC_ARGS[*]-}"
@@ -117,8 +117,8 @@ echo "$CURRENT" > "$STAMP_FILE"
 
 total=$(du -sb "$DIST/clinicdesk" | cut -f1)
 models=0
-if [[ -d "$DIST/clinicdesk/_internal/models" ]]; then
-    models=$(du -sb "$DIST/clinicdesk/_internal/models" | cut -f1)
+if [[ -d "$DIST/clinicdesk/_internal/speech-models" ]]; then
+    models=$(du -sb "$DIST/clinicdesk/_internal/speech-models" | cut -f1)
 fi
 echo "build-linux.sh: built $DIST/clinicdesk in ${elapsed}s;" \
      "size $((total / 1048576)) MiB ($(((total - models) / 1048576)) MiB without speech models)"

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SVG = ROOT / "clinicdesk" / "resources" / "ui" / "icons" / "app.svg"
+SVG = ROOT / "resources" / "ui" / "icons" / "app.svg"
 ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)
 #: ICNS element types that hold PNG data, by pixel size
 ICNS_TYPES = {16: b"icp4", 32: b"icp5", 64: b"icp6", 128: b"ic07", 256: b"ic08", 512: b"ic09", 1024: b"ic10"}

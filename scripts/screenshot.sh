@@ -19,8 +19,8 @@ DAY="$("$PY" - "$WORK/profile" <<'PYEOF'
 import sys
 from datetime import timedelta
 from pathlib import Path
-from clinicdesk.app.workspace import Workspace
-from clinicdesk.models.enums import AppointmentStatus as S
+from app.workspace import Workspace
+from models.enums import AppointmentStatus as S
 ws = Workspace.unlock(Path(sys.argv[1]), "screenshot-password")
 day = ws.today()
 for i in range(10):
@@ -35,7 +35,7 @@ PYEOF
 import subprocess, sys, tempfile
 from pathlib import Path
 import numpy as np
-from clinicdesk.audio.wavfile import encode_wav, read_wav
+from audio.wavfile import encode_wav, read_wav
 lines = ["Subjective.", "The patient reports a cough and a fever for three days.", "Objective.",
          "Blood pressure one hundred and twenty over eighty, heart rate seventy two.", "Assessment.",
          "Acute bronchitis.", "Type two diabetes, stable.", "Plan.", "Start metformin five hundred milligrams twice a day."]

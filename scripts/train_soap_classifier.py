@@ -1,4 +1,4 @@
-"""Trains the SOAP section classifier and writes clinicdesk/resources/soap/soap_classifier.npz.
+"""Trains the SOAP section classifier and writes resources/soap/soap_classifier.npz.
 
 Training data: the train and valid splits of ACI-Bench (sections), MTS-Dialog (section headers) and
 PriMock57 notes (shorthand headers), all read from ../shared/corpora/notes. The ACI-Bench test1/test2
@@ -25,10 +25,10 @@ from sklearn.linear_model import LogisticRegression
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from clinicdesk.app.soap.classifier import WEIGHTS_FILE, ngrams  # noqa: E402
-from clinicdesk.app.soap.headers import match_header  # noqa: E402
+from app.soap.classifier import WEIGHTS_FILE, ngrams  # noqa: E402
+from app.soap.headers import match_header  # noqa: E402
 
-OUT = ROOT / "clinicdesk" / "resources" / "soap" / WEIGHTS_FILE
+OUT = ROOT / "resources" / "soap" / WEIGHTS_FILE
 SPLITS = ("train", "valid")
 ACI_DIVISIONS = {
     "subjective": "subjective",
@@ -127,7 +127,7 @@ def primock_examples(corpora: Path) -> list[tuple[str, str]]:
     return out
 
 
-VOCAB_DIR = ROOT / "clinicdesk" / "resources" / "vocab"
+VOCAB_DIR = ROOT / "resources" / "vocab"
 #: descriptions of poisoning / drug-use codes name drugs; they must not make a drug look like a diagnosis
 _DRUG_CODE = re.compile(r"^(T3[6-9]|T4|T5|T6[0-5]|Z79|Z91\.1|O35|P04)")
 #: single words that are ordinary English yet name products in the drug list

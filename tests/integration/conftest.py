@@ -25,7 +25,7 @@ from bench.sync_support import (
     prepare_database,
     server_settings,
 )
-from clinicdesk.server.embedded import EmbeddedMongo, EmbeddedPostgres
+from server.embedded import EmbeddedMongo, EmbeddedPostgres
 
 
 @pytest.fixture(scope="session")

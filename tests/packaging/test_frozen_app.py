@@ -237,7 +237,7 @@ def test_frozen_dictate_gets_the_right_words_with_the_bundled_whisper_model(
         assert note["transcript"]["engine"] == "whisper"
         assert note["transcript"]["model"] == "tiny.en"
         if STRACE:  # the weights came from the bundle, not from the pip package on this machine
-            bundled = str(frozen.internal / "models" / "whisper-tiny.en" / "model.bin")
+            bundled = str(frozen.internal / "speech-models" / "whisper-tiny.en" / "model.bin")
             assert bundled in done.opened
         references.append(_words(wav.with_suffix(".txt").read_text()))
         hypotheses.append(_words(note["transcript"]["text"]))

@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 import clinicdesk
-from clinicdesk.audio.models import BASE_MODEL_BYTES, check_vosk_dir, check_whisper_dir
+from audio.models import BASE_MODEL_BYTES, check_vosk_dir, check_whisper_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGING = ROOT / "packaging"
@@ -32,11 +32,11 @@ SETUP = f"ClinicDesk-{clinicdesk.__version__}-setup.exe"
 
 def _fake_dist(folder: Path, *, gui: bool = True) -> Path:
     """The layout PyInstaller makes on Windows, with placeholder bytes."""
-    (folder / "_internal" / "clinicdesk" / "resources").mkdir(parents=True)
+    (folder / "_internal" / "resources").mkdir(parents=True)
     (folder / "clinicdesk.exe").write_bytes(b"MZ console")
     if gui:
         (folder / "clinicdesk-gui.exe").write_bytes(b"MZ windowed")
-    (folder / "_internal" / "clinicdesk" / "resources" / "style.qss").write_text("QWidget {}")
+    (folder / "_internal" / "resources" / "style.qss").write_text("QWidget {}")
     return folder
 
 

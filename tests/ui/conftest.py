@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from clinicdesk.app.services.views import DaySchedule, ScheduleEntry
-from clinicdesk.app.settings import Settings
-from clinicdesk.app.store.profile import read_meta, write_meta
-from clinicdesk.app.workspace import Workspace
-from clinicdesk.models.enums import AppointmentStatus
-from clinicdesk.ui.main_window import MainWindow
+from app.services.views import DaySchedule, ScheduleEntry
+from app.settings import Settings
+from app.store.profile import read_meta, write_meta
+from app.workspace import Workspace
+from models.enums import AppointmentStatus
+from ui.main_window import MainWindow
 
 PASSWORD = "ui-tests-password"
 WAIT_MS = 30_000
@@ -59,7 +59,7 @@ def speak(folder: Path, lines: list[str], *, pause_seconds: float = 1.0) -> Path
     """Real speech for the real engine: espeak-ng per line, pauses between, 16 kHz mono WAV."""
     import numpy as np
 
-    from clinicdesk.audio.wavfile import encode_wav, read_wav
+    from audio.wavfile import encode_wav, read_wav
 
     parts = []
     for i, line in enumerate(lines):

@@ -23,17 +23,17 @@ import pytest
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, func, select, text
 
+from app.settings import Settings
+from app.workspace import Workspace
 from bench.sync_support import LocalStore, create_user
-from clinicdesk.app.settings import Settings
-from clinicdesk.app.workspace import Workspace
-from clinicdesk.models import Appointment, Patient, Practice
-from clinicdesk.models.enums import AppointmentStatus, AppointmentType
-from clinicdesk.server.db import make_engine
-from clinicdesk.sync.engine import SyncEngine
-from clinicdesk.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
-from clinicdesk.sync.transport import HttpTransport
-from clinicdesk.ui.main_window import MainWindow
+from models import Appointment, Patient, Practice
+from models.enums import AppointmentStatus, AppointmentType
+from server.db import make_engine
+from sync.engine import SyncEngine
+from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
+from sync.transport import HttpTransport
 from tests.integration.conftest import SyncServer, mongo_url, postgres_url, sync_server
+from ui.main_window import MainWindow
 
 __all__ = ["Clinic", "clinic", "mongo_url", "postgres_url", "server_db", "sync_server", "synced_window"]
 

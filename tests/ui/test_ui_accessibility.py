@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinicdesk.ui.app import shortcut_text
+from ui.app import shortcut_text
 
 CONTROLS = (
     QAbstractButton,

@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from clinicdesk.app.workspace import Workspace
-from clinicdesk.models import AuditEvent, OutboxEntry
-from clinicdesk.models.enums import AppointmentStatus, AppointmentType
+from app.workspace import Workspace
+from models import AuditEvent, OutboxEntry
+from models.enums import AppointmentStatus, AppointmentType
 
 
 def _audit_and_outbox(

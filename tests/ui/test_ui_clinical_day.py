@@ -13,10 +13,10 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from clinicdesk.app.services import notes, recordings, work
-from clinicdesk.app.services.orders import encounter_orders
-from clinicdesk.app.services.work import TaskScope
-from clinicdesk.models.enums import AppointmentStatus, NoteStatus, PrescriptionStatus, TaskStatus
+from app.services import notes, recordings, work
+from app.services.orders import encounter_orders
+from app.services.work import TaskScope
+from models.enums import AppointmentStatus, NoteStatus, PrescriptionStatus, TaskStatus
 
 from .conftest import DOCTOR, NURSE, sign_in_as
 
@@ -288,7 +288,7 @@ def test_push_to_talk_key_starts_and_pauses_the_microphone_dictation_off_the_gui
 def test_without_a_model_the_dictation_panel_says_so_and_an_imported_model_is_used(
     qtbot: QtBot, profile: Path, open_window, ui, tmp_path: Path, monkeypatch
 ) -> None:
-    from clinicdesk.app.settings import Settings
+    from app.settings import Settings
 
     monkeypatch.delenv("CLINICDESK_VOSK_MODEL", raising=False)
     monkeypatch.setenv("CLINICDESK_MODEL_CACHE", str(tmp_path / "cache"))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from clinicdesk.app.settings import Settings
+from app.settings import Settings
 
 from .test_ui_clinical_day import DICTATION_MS, _check_in_and_open
 

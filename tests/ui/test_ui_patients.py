@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from clinicdesk.app.services.views import PatientSummary
+from app.services.views import PatientSummary
 
 
 def _search(qtbot: QtBot, window, ui, text: str) -> list[PatientSummary]:

@@ -15,8 +15,8 @@ from PySide6.QtCore import QObject
 from pytestqt.qtbot import QtBot
 
 from clinicdesk.errors import ClinicDeskError, ValidationError
-from clinicdesk.ui import worker
-from clinicdesk.ui.worker import InternalError, Runner
+from ui import worker
+from ui.worker import InternalError, Runner
 
 WAIT_MS = 10_000
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from clinicdesk.app.sync_service import SyncState
-from clinicdesk.sync.status import SyncStatus
+from app.sync_service import SyncState
+from sync.status import SyncStatus
 
 
 def state(*, online: bool, waiting: int, conflicts: int = 0) -> SyncState:

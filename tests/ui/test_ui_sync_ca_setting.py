@@ -16,15 +16,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
-from clinicdesk.app.settings import SETTINGS_FILE, Settings, data_root
-from clinicdesk.app.store import Store, create_store
-from clinicdesk.app.store.keys import KdfParams
-from clinicdesk.app.sync_service import SyncService
-from clinicdesk.sync.status import SyncReport
-from clinicdesk.ui.main_window import MainWindow
-from clinicdesk.ui.settings_view import SettingsView, WorkstationSetupDialog
-from clinicdesk.ui.worker import Runner
+from app.settings import SETTINGS_FILE, Settings, data_root
+from app.store import Store, create_store
+from app.store.keys import KdfParams
+from app.sync_service import SyncService
+from sync.status import SyncReport
 from tests.integration.sync.practice_ca import PracticeCa, make_practice_ca
+from ui.main_window import MainWindow
+from ui.settings_view import SettingsView, WorkstationSetupDialog
+from ui.worker import Runner
 
 if TYPE_CHECKING:
     from tests.integration.sync.tls_support import TlsServer

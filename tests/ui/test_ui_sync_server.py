@@ -19,15 +19,15 @@ from pytestqt.exceptions import TimeoutError
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select, text
 
-from clinicdesk.app.settings import Settings
-from clinicdesk.app.store.keys import KdfParams
-from clinicdesk.app.sync_service import SetupProgress, SyncService, setup_workstation
-from clinicdesk.models import ClinicalNote, SyncConflict
-from clinicdesk.models.enums import AppointmentStatus, ConflictStatus
-from clinicdesk.sync.status import SyncReport
-from clinicdesk.ui.main_window import MainWindow
-from clinicdesk.ui.settings_view import WorkstationSetupDialog
-from clinicdesk.ui.worker import Runner
+from app.settings import Settings
+from app.store.keys import KdfParams
+from app.sync_service import SetupProgress, SyncService, setup_workstation
+from models import ClinicalNote, SyncConflict
+from models.enums import AppointmentStatus, ConflictStatus
+from sync.status import SyncReport
+from ui.main_window import MainWindow
+from ui.settings_view import WorkstationSetupDialog
+from ui.worker import Runner
 
 if TYPE_CHECKING:
     from .sync_fixtures import Clinic

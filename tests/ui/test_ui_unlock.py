@@ -11,11 +11,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from clinicdesk.app.settings import Settings
-from clinicdesk.app.workspace import Workspace
-from clinicdesk.ui.cmd_gui import GuiSession
-from clinicdesk.ui.main_window import MainWindow
-from clinicdesk.ui.schedule_view import ScheduleModel, block_label, status_label
+from app.settings import Settings
+from app.workspace import Workspace
+from ui.cmd_gui import GuiSession
+from ui.main_window import MainWindow
+from ui.schedule_view import ScheduleModel, block_label, status_label
 
 
 def _shown_rows(window: MainWindow) -> list[tuple[str, str, str]]:

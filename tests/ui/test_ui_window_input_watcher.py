@@ -9,7 +9,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialog, QLineEdit, QMainWindow
 from pytestqt.qtbot import QtBot
 
-from clinicdesk.ui.app import WindowInputWatcher
+from ui.app import WindowInputWatcher
 
 WAIT_MS = 5_000
 

@@ -16,14 +16,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from clinicdesk.app.settings import Settings, profiles_root
-from clinicdesk.app.store.keys import KdfParams
-from clinicdesk.app.sync_service import setup_workstation
-from clinicdesk.models.enums import ConflictStatus
-from clinicdesk.sync.status import SyncReport
-from clinicdesk.ui.cmd_gui import GuiSession
-from clinicdesk.ui.main_window import MainWindow
-from clinicdesk.ui.settings_view import WorkstationSetupDialog
+from app.settings import Settings, profiles_root
+from app.store.keys import KdfParams
+from app.sync_service import setup_workstation
+from models.enums import ConflictStatus
+from sync.status import SyncReport
+from ui.cmd_gui import GuiSession
+from ui.main_window import MainWindow
+from ui.settings_view import WorkstationSetupDialog
 
 if TYPE_CHECKING:
     from .sync_fixtures import Clinic

@@ -10,7 +10,7 @@ import httpx
 import jwt
 import pytest
 
-from clinicdesk.sync.protocol import MAX_BODY_BYTES, PROTOCOL_HEADER
+from sync.protocol import MAX_BODY_BYTES, PROTOCOL_HEADER
 
 pytestmark = pytest.mark.integration
 HEADERS = {PROTOCOL_HEADER: "1"}

@@ -29,7 +29,7 @@ START_DEADLINE = 180
 
 def server_command() -> list[str]:
     script = shutil.which("clinicdesk-server", path=str(Path(sys.executable).parent))
-    return [script] if script else [sys.executable, "-m", "clinicdesk.server.cli"]
+    return [script] if script else [sys.executable, "-m", "server.cli"]
 
 
 class DevServer:

@@ -9,10 +9,10 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
-from clinicdesk.server.db import make_engine
-from clinicdesk.server.services.accounts import FREE_ATTEMPTS, lockout_seconds
-from clinicdesk.server.services.audit import AUDIT_TABLE
-from clinicdesk.server.tables import login_failures
+from server.db import make_engine
+from server.services.accounts import FREE_ATTEMPTS, lockout_seconds
+from server.services.audit import AUDIT_TABLE
+from server.tables import login_failures
 
 pytestmark = pytest.mark.integration
 
@@ -94,6 +94,6 @@ def test_unknown_usernames_lock_the_same_way(sync_server):
 
 
 def _user_id(conn, username: str):  # type: ignore[no-untyped-def]
-    from clinicdesk.models import User
+    from models import User
 
     return conn.execute(select(User.id).where(User.username == username)).scalar_one()

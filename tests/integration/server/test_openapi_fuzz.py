@@ -16,7 +16,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from clinicdesk.sync.protocol import PROTOCOL_HEADER
+from sync.protocol import PROTOCOL_HEADER
 
 pytestmark = [
     pytest.mark.integration,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from clinicdesk.sync.protocol import PROTOCOL_HEADER
+from sync.protocol import PROTOCOL_HEADER
 
 pytestmark = pytest.mark.integration
 
@@ -168,7 +168,7 @@ def test_a_receptionist_cannot_change_clinical_records(clinic):
 def test_every_change_and_read_is_audited(clinic, sync_server):
     from sqlalchemy import create_engine, text
 
-    from clinicdesk.server.db import sqlalchemy_url
+    from server.db import sqlalchemy_url
 
     engine = create_engine(sqlalchemy_url(sync_server.database_url))
     with engine.connect() as conn:

@@ -9,8 +9,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from bench.sync_support import create_database
-from clinicdesk.server.db import ALL_METADATA, LOCAL_ONLY_TABLES, include_object, make_engine
-from clinicdesk.server.migrate import alembic_config, upgrade
+from server.db import ALL_METADATA, LOCAL_ONLY_TABLES, include_object, make_engine
+from server.migrate import alembic_config, upgrade
 
 pytestmark = pytest.mark.integration
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from clinicdesk.audio.pipeline import SpeechEngine, open_engine
-from clinicdesk.audio.wavfile import read_wav
+from audio.pipeline import SpeechEngine, open_engine
+from audio.wavfile import read_wav
 
 ROOT = Path(__file__).resolve().parents[3]
 CORPORA = ROOT.parent / "shared" / "corpora"

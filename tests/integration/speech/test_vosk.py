@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from clinicdesk.audio.pipeline import SpeechEngine, open_engine, transcribe_audio
-from clinicdesk.audio.session import DictationSession, PartialEvent, UtteranceEvent
-from clinicdesk.audio.vosk_engine import VoskTranscriber
+from audio.pipeline import SpeechEngine, open_engine, transcribe_audio
+from audio.session import DictationSession, PartialEvent, UtteranceEvent
+from audio.vosk_engine import VoskTranscriber
 from clinicdesk.errors import SpeechError
 
 from .conftest import load, speak

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import vosk
 
+from audio import vosk_config, vosk_engine
+from audio.pipeline import SpeechEngine
+from audio.vosk_config import FRAMES_PER_CHUNK, low_latency_conf, low_latency_model
+from audio.vosk_engine import VoskTranscriber
 from bench.speech_vosk_latency import lookahead_samples
-from clinicdesk.audio import vosk_config, vosk_engine
-from clinicdesk.audio.pipeline import SpeechEngine
-from clinicdesk.audio.vosk_config import FRAMES_PER_CHUNK, low_latency_conf, low_latency_model
-from clinicdesk.audio.vosk_engine import VoskTranscriber
 
 from .conftest import load, speak
 

@@ -8,11 +8,11 @@ import jiwer
 import numpy as np
 import pytest
 
-from clinicdesk.app.soap import structure_note
-from clinicdesk.audio.diagnosis_rescore import recover_diagnoses
-from clinicdesk.audio.pipeline import SpeechEngine, open_engine, transcribe_audio, transcribe_file
-from clinicdesk.audio.session import CommandEvent, DictationSession, LevelEvent, SectionEvent, UtteranceEvent
-from clinicdesk.audio.whisper_engine import DIAGNOSIS_HINT, WhisperTranscriber
+from app.soap import structure_note
+from audio.diagnosis_rescore import recover_diagnoses
+from audio.pipeline import SpeechEngine, open_engine, transcribe_audio, transcribe_file
+from audio.session import CommandEvent, DictationSession, LevelEvent, SectionEvent, UtteranceEvent
+from audio.whisper_engine import DIAGNOSIS_HINT, WhisperTranscriber
 
 from .conftest import ROOT, load, speak
 

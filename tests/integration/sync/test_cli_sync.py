@@ -8,10 +8,10 @@ from datetime import date
 
 import pytest
 
-from clinicdesk.app.store import create_store
-from clinicdesk.app.store.keys import KdfParams
+from app.store import create_store
+from app.store.keys import KdfParams
 from clinicdesk.launcher import main
-from clinicdesk.models import Patient
+from models import Patient
 
 pytestmark = pytest.mark.integration
 FAST_KDF = KdfParams(time_cost=1, memory_kib=8192, parallelism=1)

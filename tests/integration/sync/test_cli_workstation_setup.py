@@ -19,11 +19,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bench.sync_support import LocalStore, create_user
-from clinicdesk.models import Appointment, Patient, Practice
-from clinicdesk.models.enums import AppointmentStatus, AppointmentType
-from clinicdesk.server.embedded import free_port
-from clinicdesk.sync.engine import SyncEngine
-from clinicdesk.sync.transport import HttpTransport
+from models import Appointment, Patient, Practice
+from models.enums import AppointmentStatus, AppointmentType
+from server.embedded import free_port
+from sync.engine import SyncEngine
+from sync.transport import HttpTransport
 from tests.integration.conftest import SyncServer
 
 pytestmark = pytest.mark.integration

@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import Engine, func, insert, select
 
 from bench.sync_support import LocalStore
-from clinicdesk.models import Task
-from clinicdesk.server.db import make_engine
-from clinicdesk.server.services import horizon
-from clinicdesk.server.tables import change_log, push_inflight
-from clinicdesk.sync.engine import SyncEngine
-from clinicdesk.sync.local import get_state
-from clinicdesk.sync.transport import HttpTransport
+from models import Task
+from server.db import make_engine
+from server.services import horizon
+from server.tables import change_log, push_inflight
+from sync.engine import SyncEngine
+from sync.local import get_state
+from sync.transport import HttpTransport
 
 pytestmark = pytest.mark.integration
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import delete
 
 from bench.sync_support import LocalStore
-from clinicdesk.models import Recording, SyncState
-from clinicdesk.sync.engine import AUDIO_PREFIX, SyncEngine
-from clinicdesk.sync.transport import HttpTransport
+from models import Recording, SyncState
+from sync.engine import AUDIO_PREFIX, SyncEngine
+from sync.transport import HttpTransport
 
 pytestmark = pytest.mark.integration
 

@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from clinicdesk.app.services import patients
-from clinicdesk.app.store import open_store
-from clinicdesk.app.store.keys import KdfParams
-from clinicdesk.app.sync_service import (
+from app.services import patients
+from app.store import open_store
+from app.store.keys import KdfParams
+from app.sync_service import (
     CERTIFICATE_NOT_TRUSTED,
     SyncService,
     setup_workstation,
 )
-from clinicdesk.app.workspace import Workspace
-from clinicdesk.sync.errors import BadCaFile, CertificateNotTrusted
+from app.workspace import Workspace
+from sync.errors import BadCaFile, CertificateNotTrusted
 from tests.integration.sync import test_cli_workstation_setup as cli_setup
 
 if TYPE_CHECKING:  # loaded by pytest_plugins below, which must import it first

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bench.sync_support import LocalStore
-from clinicdesk.models import ClinicalNote, OutboxEntry, Patient, SyncConflict, Task
-from clinicdesk.models.enums import OutboxStatus
-from clinicdesk.sync.engine import SyncEngine
-from clinicdesk.sync.transport import HttpTransport
+from models import ClinicalNote, OutboxEntry, Patient, SyncConflict, Task
+from models.enums import OutboxStatus
+from sync.engine import SyncEngine
+from sync.transport import HttpTransport
 
 pytestmark = pytest.mark.integration
 
@@ -133,7 +133,7 @@ def test_edits_to_the_same_field_keep_the_server_value_and_record_what_lost(
 
 
 def _user_id(store: LocalStore) -> str:
-    from clinicdesk.sync.local import get_state
+    from sync.local import get_state
 
     with store.sessions() as s:
         value = get_state(s, "user_id")
@@ -173,8 +173,8 @@ def test_a_note_edited_on_two_workstations_keeps_both_texts(
 def test_a_new_workstation_downloads_the_schedule_window_at_first_sign_in(
     sync_server, local_store, second_store, engine_for
 ):
-    from clinicdesk.models import Appointment
-    from clinicdesk.models.enums import AppointmentType
+    from models import Appointment
+    from models.enums import AppointmentType
 
     user, pw = sync_server.user("doctor")
     a = engine_for(local_store, sync_server.url, user, pw)

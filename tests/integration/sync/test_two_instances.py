@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bench.sync_support import LocalStore, ServerProcess
-from clinicdesk.models import OutboxEntry, Patient
-from clinicdesk.server.embedded import free_port
-from clinicdesk.sync.engine import SyncEngine
-from clinicdesk.sync.transport import HttpTransport
+from models import OutboxEntry, Patient
+from server.embedded import free_port
+from sync.engine import SyncEngine
+from sync.transport import HttpTransport
 
 pytestmark = pytest.mark.integration
 
@@ -53,7 +53,7 @@ def test_clients_on_two_instances_converge_and_a_retry_on_the_other_applies_once
         # Store a pushes through instance 1, then "retries" the same outbox through instance 2.
         with stores[0].sessions() as s:
             entries = list(s.execute(select(OutboxEntry)).scalars())
-        from clinicdesk.sync.protocol import ChangeIn, Operation
+        from sync.protocol import ChangeIn, Operation
 
         changes = [
             ChangeIn(

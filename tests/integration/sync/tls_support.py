@@ -53,7 +53,7 @@ class TlsServer(ServerProcess):
     def start(self) -> TlsServer:
         with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "clinicdesk.server.cli"], env=self.env(), stdout=log, stderr=log
+                [sys.executable, "-m", "server.cli"], env=self.env(), stdout=log, stderr=log
             )
         trusted = ssl.create_default_context(cafile=str(self.ca.ca_pem))
         deadline = time.monotonic() + START_SECONDS

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from clinicdesk.app.model_import import import_model, model_problem, models_root
-from clinicdesk.app.settings import Settings
+from app.model_import import import_model, model_problem, models_root
+from app.settings import Settings
 from clinicdesk.errors import SpeechError, ValidationError
 
 VOSK_FILES = ("am/final.mdl", "conf/model.conf", "graph/HCLr.fst", "README")

@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from clinicdesk.app.store import Store, create_store
-from clinicdesk.app.store.keys import KdfParams
-from clinicdesk.app.sync_service import (
+from app.store import Store, create_store
+from app.store.keys import KdfParams
+from app.sync_service import (
     CA_FILE_PROBLEM,
     CERTIFICATE_NOT_TRUSTED,
     SIGN_IN_AGAIN,
@@ -23,10 +23,10 @@ from clinicdesk.app.sync_service import (
     setup_workstation,
 )
 from clinicdesk.errors import ValidationError
-from clinicdesk.server.embedded import free_port
-from clinicdesk.sync.errors import BadCaFile, CertificateNotTrusted, SyncOffline
-from clinicdesk.sync.status import SyncStatus
-from clinicdesk.sync.transport import HttpTransport, certificate_failure, tls_verify
+from server.embedded import free_port
+from sync.errors import BadCaFile, CertificateNotTrusted, SyncOffline
+from sync.status import SyncStatus
+from sync.transport import HttpTransport, certificate_failure, tls_verify
 from tests.integration.sync.practice_ca import PracticeCa, make_practice_ca
 
 FAST_KDF = KdfParams(time_cost=1, memory_kib=8192, parallelism=1)

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from clinicdesk.app.services import notes
-from clinicdesk.app.sync_service import RECONCILED_REASON, PeriodicSync, SyncService
-from clinicdesk.app.workspace import Workspace
+from app.services import notes
+from app.sync_service import RECONCILED_REASON, PeriodicSync, SyncService
+from app.workspace import Workspace
 from clinicdesk.errors import ClinicDeskError, SyncError, ValidationError
-from clinicdesk.models import SyncConflict
-from clinicdesk.models.enums import AppointmentStatus, ConflictStatus, NoteStatus
+from models import SyncConflict
+from models.enums import AppointmentStatus, ConflictStatus, NoteStatus
 
 PASSWORD = "sync-service-tests"
 
@@ -112,7 +112,7 @@ def test_keeping_mine_on_a_draft_saves_this_workstations_text(workspace: Workspa
     conflict_id = _conflict(workspace, note_id, mine="mine", theirs="theirs")
     SyncService(workspace.store, "", user_id=workspace.user.id).keep_mine(conflict_id)
     with workspace.store.session() as session:
-        from clinicdesk.models import ClinicalNote
+        from models import ClinicalNote
 
         note = session.get(ClinicalNote, note_id)
         assert note is not None and note.status is NoteStatus.DRAFT
@@ -194,8 +194,8 @@ def test_a_sign_in_time_written_on_two_workstations_is_settled_without_asking_bu
 def test_setting_up_a_workstation_never_touches_an_existing_profile_and_leaves_nothing_when_it_fails(
     workspace: Workspace, tmp_path: Path
 ) -> None:
-    from clinicdesk.app.store.keys import KdfParams
-    from clinicdesk.app.sync_service import SetupProgress, setup_workstation
+    from app.store.keys import KdfParams
+    from app.sync_service import SetupProgress, setup_workstation
     from clinicdesk.errors import StoreError
 
     steps: list[SetupProgress] = []
@@ -229,7 +229,7 @@ def test_the_window_can_tell_whether_a_sync_changed_the_note_it_shows(workspace:
     note_id = _note(workspace, sign=False)
     service = SyncService(workspace.store, "", user_id=workspace.user.id)
     with workspace.store.session() as session:
-        from clinicdesk.models import ClinicalNote
+        from models import ClinicalNote
 
         note = session.get(ClinicalNote, note_id)
         assert note is not None

@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from clinicdesk.audio.commands import apply_commands, parse_command
-from clinicdesk.audio.models import check_vosk_dir, check_whisper_dir, locate_vosk, locate_whisper
-from clinicdesk.audio.transcriber import Utterance
+from audio.commands import apply_commands, parse_command
+from audio.models import check_vosk_dir, check_whisper_dir, locate_vosk, locate_whisper
+from audio.transcriber import Utterance
 from clinicdesk.errors import SpeechError
 
 
@@ -81,7 +81,7 @@ def test_whisper_base_is_assembled_once_into_the_cache(
 
 
 def test_a_lone_word_that_sounds_like_a_header_is_that_header() -> None:
-    from clinicdesk.audio.medvocab import lone_header
+    from audio.medvocab import lone_header
 
     assert lone_header("Assignment.") == "Assessment."
     assert lone_header("Plant.") == "Plan."

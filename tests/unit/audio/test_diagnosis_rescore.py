@@ -6,14 +6,14 @@ Whisper path is in tests/integration/speech/test_whisper.py and measured by ``be
 
 from collections.abc import Callable
 
-from clinicdesk.audio.diagnosis_rescore import (
+from audio.diagnosis_rescore import (
     common_diagnoses,
     diagnosis_qualifiers,
     follow_sections,
     recover_diagnoses,
     shortlist,
 )
-from clinicdesk.audio.phonetic import closeness
+from audio.phonetic import closeness
 
 DIAGNOSES = [
     "strep throat", "sore throat", "herpes zoster", "herpes simplex", "essential hypertension", "hypotension",

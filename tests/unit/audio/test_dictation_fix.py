@@ -2,7 +2,7 @@
 
 import pytest
 
-from clinicdesk.audio.dictation_fix import (
+from audio.dictation_fix import (
     DrugSnapper,
     fix_blood_pressure,
     fix_dictation,
@@ -10,7 +10,7 @@ from clinicdesk.audio.dictation_fix import (
     fix_number_words,
     fix_units,
 )
-from clinicdesk.audio.phonetic import edit_distance, phonetic_key, similarity
+from audio.phonetic import edit_distance, phonetic_key, similarity
 
 DRUGS = [
     "pantoprazole",

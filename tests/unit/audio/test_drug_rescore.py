@@ -6,7 +6,7 @@ real Whisper path is exercised by the dictation tests and measured by ``bench.sp
 
 from collections.abc import Callable
 
-from clinicdesk.audio.drug_rescore import missing_drug_slots, recover_drugs
+from audio.drug_rescore import missing_drug_slots, recover_drugs
 
 KNOWN = ["metformin", "aspirin", "apixaban", "lisinopril", "naproxen"]
 

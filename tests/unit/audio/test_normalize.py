@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clinicdesk.audio.normalize import normalize
+from audio.normalize import normalize
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from clinicdesk.audio.transcriber import Recognition, Transcriber
+from audio.transcriber import Recognition, Transcriber
 from clinicdesk.errors import SpeechError
 
 
@@ -31,8 +31,8 @@ class _Words(Transcriber):
 
 
 def test_a_new_dictation_starts_in_the_section_the_doctor_chose_and_never_in_the_last_ones() -> None:
-    from clinicdesk.audio.pipeline import SpeechEngine
-    from clinicdesk.audio.session import DictationSession
+    from audio.pipeline import SpeechEngine
+    from audio.session import DictationSession
 
     engine = SpeechEngine("whisper", accurate=_Words())
     DictationSession(engine, section="assessment")

@@ -4,9 +4,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from clinicdesk.audio.crypto import decrypt_audio, encrypt_audio, new_key
-from clinicdesk.audio.vad import StreamingVad, split_utterances
-from clinicdesk.audio.wavfile import SAMPLE_RATE, decode_wav, encode_wav, read_wav, to_mono_16k
+from audio.crypto import decrypt_audio, encrypt_audio, new_key
+from audio.vad import StreamingVad, split_utterances
+from audio.wavfile import SAMPLE_RATE, decode_wav, encode_wav, read_wav, to_mono_16k
 from clinicdesk.errors import SpeechError
 
 MALFORMED = Path(__file__).resolve().parents[3].parent / "shared" / "corpora" / "speech" / "malformed"

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from clinicdesk.audio.whisper_engine import LOOP_COMPRESSION, WhisperTranscriber
+from audio.whisper_engine import LOOP_COMPRESSION, WhisperTranscriber
 
 
 @dataclass

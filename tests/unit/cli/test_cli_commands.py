@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from clinicdesk.app.store import open_store
-from clinicdesk.app.store.profile import PROFILE_FILE, read_meta
-from clinicdesk.models import Appointment, AuditEvent, Patient, User
+from app.store import open_store
+from app.store.profile import PROFILE_FILE, read_meta
+from models import Appointment, AuditEvent, Patient, User
 
 from .conftest import PASSWORD, TODAY, Run, assert_one_line_error
 

@@ -11,9 +11,9 @@ from datetime import date, datetime
 
 import pytest
 
-from clinicdesk.app.cli import common
+from app.cli import common
 from clinicdesk.errors import UsageError
-from clinicdesk.models.enums import AppointmentStatus
+from models.enums import AppointmentStatus
 
 
 class _Stdin(io.StringIO):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from clinicdesk.app.store.profile import DB_FILE, PROFILE_FILE, read_meta, write_meta
+from app.store.profile import DB_FILE, PROFILE_FILE, read_meta, write_meta
 
 from .conftest import PASSWORD, Run, assert_one_line_error
 

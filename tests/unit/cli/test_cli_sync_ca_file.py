@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from clinicdesk.app.store import open_store
-from clinicdesk.app.sync_service import SyncService
-from clinicdesk.server.embedded import free_port
+from app.store import open_store
+from app.sync_service import SyncService
+from server.embedded import free_port
 from tests.integration.sync.practice_ca import make_practice_ca
 
 from .conftest import PASSWORD, Run, assert_one_line_error

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from clinicdesk.app.demo import seed_profile
-from clinicdesk.app.store import Store, open_store
-from clinicdesk.app.store.keys import KdfParams
+from app.demo import seed_profile
+from app.store import Store, open_store
+from app.store.keys import KdfParams
 
 FAST_KDF = KdfParams(time_cost=1, memory_kib=8192, parallelism=1)
 PASSWORD = "demo password"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from clinicdesk.app.demo.calendar import BlockSpec, holidays, holidays_between
+from app.demo.calendar import BlockSpec, holidays, holidays_between
 
 
 def test_ontario_holidays_for_2026_fall_on_the_days_the_practice_closes() -> None:

@@ -15,14 +15,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from clinicdesk.app.demo import OWNER_USERNAME, seed_profile
-from clinicdesk.app.demo.schedule import seed_now
-from clinicdesk.app.services.patients import name_key
-from clinicdesk.app.services.practice import block_occurrences
-from clinicdesk.app.store import Store
-from clinicdesk.app.workspace import Workspace
+from app.demo import OWNER_USERNAME, seed_profile
+from app.demo.schedule import seed_now
+from app.services.patients import name_key
+from app.services.practice import block_occurrences
+from app.store import Store
+from app.workspace import Workspace
 from clinicdesk.errors import StoreError, ValidationError
-from clinicdesk.models import (
+from models import (
     Alert,
     Appointment,
     Base,
@@ -35,7 +35,7 @@ from clinicdesk.models import (
     TimeBlock,
     User,
 )
-from clinicdesk.models.enums import AppointmentStatus, Role
+from models.enums import AppointmentStatus, Role
 
 from .conftest import FAST_KDF, PASSWORD, TODAY
 
@@ -52,7 +52,7 @@ def _dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def _icd10_codes() -> set[str]:
-    raw = files("clinicdesk.resources.vocab").joinpath("icd10cm_2026_codes.tsv.gz").read_bytes()
+    raw = files("resources.vocab").joinpath("icd10cm_2026_codes.tsv.gz").read_bytes()
     return {line.split("\t", 1)[0] for line in gzip.decompress(raw).decode("utf-8").splitlines()[1:]}
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from clinicdesk.models import Base
-from clinicdesk.server.db import LOCAL_ONLY_TABLES, include_object
-from clinicdesk.server.services.accounts import FREE_ATTEMPTS, LOCK_MAX_SECONDS, lockout_seconds
-from clinicdesk.server.tables import push_inflight
+from models import Base
+from server.db import LOCAL_ONLY_TABLES, include_object
+from server.services.accounts import FREE_ATTEMPTS, LOCK_MAX_SECONDS, lockout_seconds
+from server.tables import push_inflight
 
 
 def test_the_lock_starts_after_a_few_typos_and_doubles_up_to_a_cap():

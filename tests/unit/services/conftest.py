@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from clinicdesk.app.services.patients import name_key
-from clinicdesk.app.store import Store, create_store
-from clinicdesk.app.store.keys import KdfParams
-from clinicdesk.models import Patient, Practice, TimeBlock, User
-from clinicdesk.models.enums import Role, TimeBlockType
+from app.services.patients import name_key
+from app.store import Store, create_store
+from app.store.keys import KdfParams
+from models import Patient, Practice, TimeBlock, User
+from models.enums import Role, TimeBlockType
 
 FAST_KDF = KdfParams(time_cost=1, memory_kib=8192, parallelism=1)
 HOURS = {str(d): ["08:00", "17:00"] for d in range(1, 6)}

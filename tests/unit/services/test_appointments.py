@@ -6,11 +6,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from clinicdesk.app.services.appointments import book_appointment, change_status
-from clinicdesk.app.services.schedule import day_schedule
+from app.services.appointments import book_appointment, change_status
+from app.services.schedule import day_schedule
 from clinicdesk.errors import ValidationError
-from clinicdesk.models import Appointment, AuditEvent, OutboxEntry
-from clinicdesk.models.enums import AppointmentStatus, AppointmentType
+from models import Appointment, AuditEvent, OutboxEntry
+from models.enums import AppointmentStatus, AppointmentType
 from tests.unit.services.conftest import Clinic
 
 TZ = ZoneInfo("America/Toronto")

@@ -4,8 +4,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
-from clinicdesk.app.services.patients import patient_chart, search_patients
-from clinicdesk.models import AuditEvent
+from app.services.patients import patient_chart, search_patients
+from models import AuditEvent
 from tests.unit.services.conftest import Clinic
 
 

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from clinicdesk.app.services import notes
+from app.services import notes
 from clinicdesk.errors import PermissionDeniedError, ValidationError
-from clinicdesk.models import Appointment, AuditEvent, ClinicalNote, NoteVersion, SyncConflict
-from clinicdesk.models.enums import AppointmentStatus, AppointmentType, ConflictStatus, NoteStatus
+from models import Appointment, AuditEvent, ClinicalNote, NoteVersion, SyncConflict
+from models.enums import AppointmentStatus, AppointmentType, ConflictStatus, NoteStatus
 from tests.unit.services.conftest import Clinic
 
 
@@ -151,7 +151,7 @@ def test_reopening_an_encounter_finds_its_signed_note(clinic: Clinic) -> None:
 
 
 def test_staff_lists_every_active_colleague(clinic: Clinic) -> None:
-    from clinicdesk.app.services.users import staff
+    from app.services.users import staff
 
     with clinic.store.session() as s:
         assert {u.username for u in staff(s)} == {"dr.who", "n.joy"}
@@ -167,8 +167,8 @@ def draft(clinic: Clinic, **sections: str) -> notes.NoteView:
 def pull_other_workstations_text(clinic: Clinic, note_id: uuid.UUID, version: int, **sections: str) -> None:
     """What a pull does with another workstation's save: the sync layer's own apply, with the
     other workstation's time stamp and the server's next version (this profile's edits were pushed)."""
-    from clinicdesk.sync.local import apply_records, begin_remote
-    from clinicdesk.sync.protocol import RecordOut
+    from sync.local import apply_records, begin_remote
+    from sync.protocol import RecordOut
 
     with clinic.store.session() as s:
         content = dict(s.get(ClinicalNote, note_id).content)  # type: ignore[union-attr]
@@ -240,7 +240,7 @@ def test_an_editor_save_over_a_note_a_pull_changed_keeps_both_texts_as_a_conflic
 
 
 def test_a_kept_aside_editor_text_is_reconciled_like_a_sync_conflict(clinic: Clinic) -> None:
-    from clinicdesk.app.sync_service import SyncService
+    from app.sync_service import SyncService
 
     loaded = draft(clinic, subjective="Cough for three days.")
     pull_other_workstations_text(clinic, loaded.id, 12, plan="Rest and fluids.")

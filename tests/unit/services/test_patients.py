@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from clinicdesk.app.services.patients import parse_dob, patient_chart, search_patients
+from app.services.patients import parse_dob, patient_chart, search_patients
 from clinicdesk.errors import NotFoundError
-from clinicdesk.models import AuditEvent, Condition, Insurance
+from models import AuditEvent, Condition, Insurance
 from tests.unit.services.conftest import Clinic
 
 
@@ -67,6 +67,6 @@ def test_an_unknown_patient_gives_a_clear_error(clinic: Clinic) -> None:
 
 
 def test_the_store_knows_its_newest_migration_without_asking_alembic() -> None:
-    from clinicdesk.app.store.migrate import HEAD, head_revision
+    from app.store.migrate import HEAD, head_revision
 
     assert head_revision() == HEAD

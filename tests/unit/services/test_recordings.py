@@ -3,10 +3,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from clinicdesk.app.services import notes, recordings
-from clinicdesk.audio.crypto import MAGIC
+from app.services import notes, recordings
+from audio.crypto import MAGIC
 from clinicdesk.errors import SpeechError
-from clinicdesk.models import Recording
+from models import Recording
 from tests.unit.services.conftest import Clinic
 from tests.unit.services.test_notes import todays_appointment
 

@@ -4,11 +4,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from clinicdesk.app.services import orders, work
-from clinicdesk.app.services.notes import open_encounter
+from app.services import orders, work
+from app.services.notes import open_encounter
 from clinicdesk.errors import PermissionDeniedError, ValidationError
-from clinicdesk.models import Alert
-from clinicdesk.models.enums import (
+from models import Alert
+from models.enums import (
     AlertSeverity,
     AlertType,
     OrderType,

@@ -1,7 +1,7 @@
-from clinicdesk.app.soap import extract_diagnoses, extract_medications, extract_vitals, structure_note
-from clinicdesk.app.soap.headers import match_header
-from clinicdesk.app.soap.icd10 import suggest
-from clinicdesk.audio.normalize import normalize
+from app.soap import extract_diagnoses, extract_medications, extract_vitals, structure_note
+from app.soap.headers import match_header
+from app.soap.icd10 import suggest
+from audio.normalize import normalize
 
 
 def test_spoken_headers_decide_the_sections() -> None:
@@ -116,7 +116,7 @@ def test_the_note_keeps_raw_text_and_confidence() -> None:
 
 
 def test_vitals_followed_by_a_vital_sign_is_a_header_even_without_a_colon() -> None:
-    from clinicdesk.app.soap.headers import match_header
+    from app.soap.headers import match_header
 
     match = match_header("Vitals blood pressure 142 over 88, heart rate 72.")
     assert match is not None and match.section == "objective"

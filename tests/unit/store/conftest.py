@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from clinicdesk.app.demo import seed_profile
-from clinicdesk.app.store import Store, create_store
-from clinicdesk.app.store.keys import KdfParams
+from app.demo import seed_profile
+from app.store import Store, create_store
+from app.store.keys import KdfParams
 
 #: Cheap argon2id for tests that unlock many times; the defaults are tested on their own.
 FAST_KDF = KdfParams(time_cost=1, memory_kib=8192, parallelism=1)

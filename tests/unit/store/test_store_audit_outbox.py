@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DatabaseError, IntegrityError
 
-from clinicdesk.app.services import audit
-from clinicdesk.app.store import Store
-from clinicdesk.models import AuditEvent, OutboxEntry, Patient
-from clinicdesk.models.enums import OutboxOperation
-from clinicdesk.models.local import REMOTE_APPLY
+from app.services import audit
+from app.store import Store
+from models import AuditEvent, OutboxEntry, Patient
+from models.enums import OutboxOperation
+from models.local import REMOTE_APPLY
 
 
 def _patient(mrn: str = "MRN1234567", first: str = "Ada", last: str = "Lovelace") -> Patient:

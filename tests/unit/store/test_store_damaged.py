@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import sqlcipher3
 
-from clinicdesk.app.store import create_store, open_store
-from clinicdesk.app.store.keys import new_database_key
-from clinicdesk.app.store.profile import DB_FILE, PROFILE_FILE
+from app.store import create_store, open_store
+from app.store.keys import new_database_key
+from app.store.profile import DB_FILE, PROFILE_FILE
 from clinicdesk.errors import StoreError
 
 from .conftest import FAST_KDF, PASSWORD, folder_digest
@@ -96,8 +96,8 @@ def test_another_profiles_database_is_refused_and_untouched(seeded: Path, tmp_pa
 
 def test_an_encrypted_database_that_is_not_a_clinicdesk_store_is_refused(tmp_path: Path) -> None:
     """The right key, but someone else's schema: no Alembic revision, so not ours to migrate."""
-    from clinicdesk.app.store import keys
-    from clinicdesk.app.store.profile import ProfileMeta, write_meta
+    from app.store import keys
+    from app.store.profile import ProfileMeta, write_meta
 
     profile = tmp_path / "profile"
     profile.mkdir()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clinicdesk.app.store import keys
+from app.store import keys
 
 from .conftest import FAST_KDF
 

@@ -8,11 +8,11 @@ import pytest
 from alembic import command
 from sqlalchemy import func, select, text
 
-from clinicdesk.app.store import create_store, open_store
-from clinicdesk.app.store.engine import make_engine
-from clinicdesk.app.store.keys import new_database_key
-from clinicdesk.app.store.migrate import HEAD, alembic_config, current_revision, head_revision, upgrade
-from clinicdesk.models import AuditEvent, Patient
+from app.store import create_store, open_store
+from app.store.engine import make_engine
+from app.store.keys import new_database_key
+from app.store.migrate import HEAD, alembic_config, current_revision, head_revision, upgrade
+from models import AuditEvent, Patient
 
 from .conftest import FAST_KDF, PASSWORD
 

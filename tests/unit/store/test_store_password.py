@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from clinicdesk.app.store import open_store
-from clinicdesk.app.store.profile import DB_FILE, PROFILE_FILE, read_meta
+from app.store import open_store
+from app.store.profile import DB_FILE, PROFILE_FILE, read_meta
 from clinicdesk.errors import AuthenticationError, ValidationError
-from clinicdesk.models import Patient
+from models import Patient
 
 from .conftest import PASSWORD, digest
 

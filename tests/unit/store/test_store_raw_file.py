@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from clinicdesk.app.store import open_store
-from clinicdesk.app.store.profile import DB_FILE
-from clinicdesk.models import Patient
+from app.store import open_store
+from app.store.profile import DB_FILE
+from models import Patient
 
 from .conftest import PASSWORD
 

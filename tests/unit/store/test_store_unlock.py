@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from clinicdesk.app.store import Store, open_store
-from clinicdesk.app.store.profile import (
+from app.store import Store, open_store
+from app.store.profile import (
     DB_FILE,
     FREE_ATTEMPTS,
     LOCKOUT_AFTER,
@@ -24,7 +24,7 @@ from clinicdesk.app.store.profile import (
     write_meta,
 )
 from clinicdesk.errors import AuthenticationError
-from clinicdesk.models import Patient
+from models import Patient
 
 from .conftest import PASSWORD, digest
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from clinicdesk.sync.protocol import Operation
-from clinicdesk.sync.protocol.conflict import Outcome, ServerState, decide
+from sync.protocol import Operation
+from sync.protocol.conflict import Outcome, ServerState, decide
 
 UP, DEL = Operation.UPSERT, Operation.DELETE
 SERVER = {"title": "old", "status": "pending", "content": {"s": "a"}, "deleted_at": None}

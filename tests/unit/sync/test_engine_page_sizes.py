@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bench.sync_support import LocalStore
-from clinicdesk.models import OutboxEntry, Patient
-from clinicdesk.models.enums import OutboxStatus
-from clinicdesk.sync.engine import PULL_PAGE, PUSH_BATCH, SyncEngine
-from clinicdesk.sync.protocol import MAX_PULL_PAGE, MAX_PUSH_BATCH
-from clinicdesk.sync.transport import HttpTransport
+from models import OutboxEntry, Patient
+from models.enums import OutboxStatus
+from sync.engine import PULL_PAGE, PUSH_BATCH, SyncEngine
+from sync.protocol import MAX_PULL_PAGE, MAX_PUSH_BATCH
+from sync.transport import HttpTransport
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC).isoformat()
 

@@ -10,10 +10,10 @@ import httpx
 import pytest
 
 from clinicdesk.errors import AuthenticationError, SyncError
-from clinicdesk.sync.backoff import Backoff
-from clinicdesk.sync.errors import ProtocolTooOld, SyncOffline
-from clinicdesk.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
-from clinicdesk.sync.transport import HttpTransport
+from sync.backoff import Backoff
+from sync.errors import ProtocolTooOld, SyncOffline
+from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
+from sync.transport import HttpTransport
 
 USER = {"id": str(uuid.uuid4()), "username": "u", "full_name": "U", "role": "doctor"}
 

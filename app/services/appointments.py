@@ -1,0 +1,237 @@
+"""Appointment status changes and booking, with the practice's rules (DESIGN.md, "Business rules").
+
+Every change appends to the appointment's status history (who, when, why) and writes an audit
+event; the outbox entry for sync is written by the store's flush hook in the same transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.services import audit
+from app.services.patients import appointment_view
+from app.services.practice import block_occurrences, get_practice, hours_on, type_rule, zone
+from app.services.views import AppointmentView
+from clinicdesk.errors import NotFoundError, ValidationError
+from models import Appointment, Patient, User, utcnow
+from models.enums import AppointmentStatus, AppointmentType, CreatedVia, PatientStatus, Role
+
+S = AppointmentStatus
+
+#: which status may follow which; anything else is refused with a message naming both
+TRANSITIONS: dict[AppointmentStatus, frozenset[AppointmentStatus]] = {
+    S.SCHEDULED: frozenset({S.CONFIRMED, S.CHECKED_IN, S.CANCELLED, S.NO_SHOW}),
+    S.CONFIRMED: frozenset({S.SCHEDULED, S.CHECKED_IN, S.CANCELLED, S.NO_SHOW}),
+    S.CHECKED_IN: frozenset({S.IN_PROGRESS, S.COMPLETED, S.CANCELLED}),
+    S.IN_PROGRESS: frozenset({S.COMPLETED}),
+    S.COMPLETED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.NO_SHOW: frozenset(),
+}
+
+#: statuses that hold a clinician's time (a cancelled slot is free again)
+HOLDS_SLOT = frozenset({S.SCHEDULED, S.CONFIRMED, S.CHECKED_IN, S.IN_PROGRESS, S.COMPLETED})
+
+
+def _label(status: AppointmentStatus) -> str:
+    return status.value.replace("_", " ")
+
+
+def change_status(
+    session: Session,
+    appointment_id: uuid.UUID,
+    new_status: AppointmentStatus,
+    *,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> AppointmentView:
+    appt = session.get(Appointment, appointment_id)
+    if appt is None or appt.deleted_at is not None:
+        raise NotFoundError("no such appointment in this profile")
+    old_status = appt.status
+    if new_status == old_status:
+        return appointment_view(appt)
+    if new_status not in TRANSITIONS[old_status]:
+        raise ValidationError(
+            f"an appointment that is {_label(old_status)} cannot be marked {_label(new_status)}"
+        )
+    reason = (reason or "").strip() or None
+    if new_status == S.CANCELLED and not reason:
+        raise ValidationError("a cancellation needs a reason")
+    now = now or utcnow()
+    actor = audit.actor_of(session)
+    appt.status = new_status
+    appt.status_history = [
+        *appt.status_history,
+        {
+            "status": new_status.value,
+            "at": now.isoformat(),
+            "by": str(actor) if actor else None,
+            "reason": reason,
+        },
+    ]
+    if new_status == S.CHECKED_IN:
+        appt.checked_in_at = now
+    elif new_status == S.COMPLETED:
+        appt.checked_out_at = now
+    elif new_status == S.CANCELLED:
+        appt.cancellation_reason = reason
+        appt.cancelled_by_id = actor
+        appt.cancelled_at = now
+    audit.record(
+        session,
+        action="update",
+        resource_type="appointments",
+        resource_id=appt.id,
+        old={"status": old_status.value},
+        new={"status": new_status.value},
+        reason=reason,
+    )
+    session.flush()
+    return appointment_view(appt)
+
+
+def _confirmation_number() -> str:
+    alphabet = string.ascii_uppercase.replace("O", "").replace("I", "") + string.digits[2:]
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+def check_slot(
+    session: Session,
+    *,
+    clinician_id: uuid.UUID,
+    start: datetime,
+    appointment_type: AppointmentType,
+    duration_minutes: int | None = None,
+    now: datetime | None = None,
+    ignore_appointment: uuid.UUID | None = None,
+) -> int:
+    """Raise ValidationError naming the first broken rule; return the duration to book."""
+    if start.tzinfo is None:
+        raise ValidationError("the appointment time needs a timezone")
+    practice = get_practice(session)
+    tz = zone(practice.timezone)
+    rule = type_rule(practice, appointment_type)
+    duration = duration_minutes or rule.duration_minutes
+    if duration <= 0 or duration > 8 * 60:
+        raise ValidationError("the duration must be between 1 minute and 8 hours")
+    now = now or utcnow()
+    local = start.astimezone(tz)
+    end = local + timedelta(minutes=duration)
+    type_name = appointment_type.value.replace("_", "-")
+    if start <= now:
+        raise ValidationError("appointments can only be booked in the future")
+    if rule.min_lead_hours and start < now + timedelta(hours=rule.min_lead_hours):
+        raise ValidationError(
+            f"{type_name} appointments must be booked at least {rule.min_lead_hours} hours ahead"
+        )
+    if start > now + timedelta(days=rule.max_lead_days):
+        raise ValidationError(
+            f"{type_name} appointments can be booked at most {rule.max_lead_days} days ahead"
+        )
+    if local.isoformat()[:10] in practice.holiday_schedule:
+        raise ValidationError(f"the practice is closed on {local:%A %d %B %Y} (holiday)")
+    hours = hours_on(practice, local.date())
+    if hours is None:
+        raise ValidationError(f"the practice is closed on {local:%A}s")
+    if local.time() < hours[0] or end.time() > hours[1] or end.date() != local.date():
+        raise ValidationError(
+            f"the slot {local:%H:%M}–{end:%H:%M} is outside business hours "
+            f"({hours[0]:%H:%M}–{hours[1]:%H:%M})"
+        )
+    for block in block_occurrences(session, clinician_id=clinician_id, day=local.date(), tz=tz):
+        if block.start < end and local < block.end:
+            what = block.reason or block.block_type.value
+            raise ValidationError(
+                f"the clinician is unavailable {block.start:%H:%M}–{block.end:%H:%M} ({what})"
+            )
+    day_start = start - timedelta(hours=12)
+    clashes = session.scalars(
+        select(Appointment).where(
+            Appointment.clinician_id == clinician_id,
+            Appointment.start_at > day_start,
+            Appointment.start_at < end,
+            Appointment.deleted_at.is_(None),
+            Appointment.status.in_(HOLDS_SLOT),
+        )
+    ).all()
+    for other in clashes:
+        if other.id == ignore_appointment:
+            continue
+        other_end = other.start_at + timedelta(minutes=other.duration_minutes)
+        if other.start_at < end and start < other_end:
+            other_local = other.start_at.astimezone(tz)
+            raise ValidationError(
+                f"the clinician already has an appointment at {other_local:%H:%M}; choose another time"
+            )
+    return duration
+
+
+def book_appointment(
+    session: Session,
+    *,
+    patient_id: uuid.UUID,
+    clinician_id: uuid.UUID,
+    start: datetime,
+    appointment_type: AppointmentType,
+    reason: str | None = None,
+    duration_minutes: int | None = None,
+    created_via: CreatedVia = CreatedVia.STAFF,
+    now: datetime | None = None,
+) -> AppointmentView:
+    patient = session.get(Patient, patient_id)
+    if patient is None or patient.deleted_at is not None:
+        raise NotFoundError("no such patient in this profile")
+    if patient.status != PatientStatus.ACTIVE:
+        raise ValidationError("this patient's record is inactive; reactivate it before booking")
+    clinician = session.get(User, clinician_id)
+    if clinician is None or clinician.deleted_at is not None or not clinician.active:
+        raise NotFoundError("no such active clinician in this profile")
+    if clinician.role != Role.DOCTOR:
+        raise ValidationError("appointments are booked with a doctor")
+    now = now or utcnow()
+    duration = check_slot(
+        session,
+        clinician_id=clinician_id,
+        start=start,
+        appointment_type=appointment_type,
+        duration_minutes=duration_minutes,
+        now=now,
+    )
+    actor = audit.actor_of(session)
+    reason = (reason or "").strip() or None
+    appt = Appointment(
+        patient_id=patient_id,
+        clinician_id=clinician_id,
+        start_at=start,
+        duration_minutes=duration,
+        appointment_type=appointment_type,
+        status=S.SCHEDULED,
+        status_history=[
+            {
+                "status": S.SCHEDULED.value,
+                "at": now.isoformat(),
+                "by": str(actor) if actor else None,
+                "reason": "booked",
+            }
+        ],
+        reason=reason,
+        confirmation_number=_confirmation_number(),
+        created_via=created_via,
+    )
+    session.add(appt)
+    session.flush()
+    audit.record(
+        session,
+        action="create",
+        resource_type="appointments",
+        resource_id=appt.id,
+        new={"status": S.SCHEDULED.value, "start_at": start.isoformat(), "type": appointment_type.value},
+    )
+    return appointment_view(appt)

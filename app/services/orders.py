@@ -1,0 +1,239 @@
+"""Prescriptions and orders from an encounter: drafts until a doctor signs them; signed ones are
+cancelled, never edited, so what the pharmacy or lab received stays on record."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.services import audit
+from app.services.roles import require_role
+from clinicdesk.errors import NotFoundError, ValidationError
+from models import Encounter, Order, OrderItem, Prescription, PrescriptionItem, utcnow
+from models.enums import OrderStatus, OrderType, PrescriptionStatus, Role
+
+
+@dataclass(frozen=True)
+class PrescriptionItemInput:
+    medication: str
+    dosage: str | None = None
+    frequency: str | None = None
+    duration: str | None = None
+    quantity: str | None = None
+    refills: int = 0
+    instructions: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderItemInput:
+    name: str
+    code: str | None = None
+    instructions: str | None = None
+
+
+@dataclass(frozen=True)
+class PrescriptionView:
+    id: uuid.UUID
+    encounter_id: uuid.UUID | None
+    patient_id: uuid.UUID
+    status: PrescriptionStatus
+    signed_at: datetime | None
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OrderView:
+    id: uuid.UUID
+    encounter_id: uuid.UUID | None
+    patient_id: uuid.UUID
+    order_type: OrderType
+    status: OrderStatus
+    signed_at: datetime | None
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _encounter(session: Session, encounter_id: uuid.UUID) -> Encounter:
+    enc = session.get(Encounter, encounter_id)
+    if enc is None or enc.deleted_at is not None:
+        raise NotFoundError("no such encounter in this profile")
+    return enc
+
+
+def _prescription_view(session: Session, rx: Prescription) -> PrescriptionView:
+    items = session.scalars(
+        select(PrescriptionItem).where(
+            PrescriptionItem.prescription_id == rx.id, PrescriptionItem.deleted_at.is_(None)
+        )
+    ).all()
+    return PrescriptionView(
+        id=rx.id,
+        encounter_id=rx.encounter_id,
+        patient_id=rx.patient_id,
+        status=rx.status,
+        signed_at=rx.signed_at,
+        items=[
+            {
+                "medication": i.medication,
+                "dosage": i.dosage,
+                "frequency": i.frequency,
+                "duration": i.duration,
+                "quantity": i.quantity,
+                "refills": i.refills,
+                "instructions": i.instructions,
+            }
+            for i in items
+        ],
+    )
+
+
+def create_prescription(
+    session: Session,
+    encounter_id: uuid.UUID,
+    items: list[PrescriptionItemInput],
+    *,
+    valid_until: date | None = None,
+) -> PrescriptionView:
+    user = require_role(session, Role.DOCTOR, action="write a prescription")
+    enc = _encounter(session, encounter_id)
+    if not items:
+        raise ValidationError("a prescription needs at least one medication")
+    for item in items:
+        if not item.medication.strip():
+            raise ValidationError("each prescription item needs a medication name")
+        if item.refills < 0 or item.refills > 12:
+            raise ValidationError("refills must be between 0 and 12")
+    rx = Prescription(
+        encounter_id=enc.id,
+        patient_id=enc.patient_id,
+        prescriber_id=user.id,
+        valid_from=utcnow().date(),
+        valid_until=valid_until,
+    )
+    session.add(rx)
+    session.flush()
+    for item in items:
+        session.add(PrescriptionItem(prescription_id=rx.id, **item.__dict__))
+    audit.record(session, action="create", resource_type="prescriptions", resource_id=rx.id)
+    session.flush()
+    return _prescription_view(session, rx)
+
+
+def sign_prescription(session: Session, prescription_id: uuid.UUID) -> PrescriptionView:
+    require_role(session, Role.DOCTOR, action="sign a prescription")
+    rx = session.get(Prescription, prescription_id)
+    if rx is None or rx.deleted_at is not None:
+        raise NotFoundError("no such prescription in this profile")
+    if rx.status is not PrescriptionStatus.DRAFT:
+        raise ValidationError("only a draft prescription can be signed")
+    rx.status = PrescriptionStatus.SIGNED
+    rx.signed_at = utcnow()
+    audit.record(
+        session, action="sign", resource_type="prescriptions", resource_id=rx.id, new={"status": "signed"}
+    )
+    session.flush()
+    return _prescription_view(session, rx)
+
+
+def cancel_prescription(session: Session, prescription_id: uuid.UUID, *, reason: str) -> PrescriptionView:
+    require_role(session, Role.DOCTOR, action="cancel a prescription")
+    rx = session.get(Prescription, prescription_id)
+    if rx is None or rx.deleted_at is not None:
+        raise NotFoundError("no such prescription in this profile")
+    if not reason.strip():
+        raise ValidationError("a cancellation needs a reason")
+    if rx.status in (PrescriptionStatus.DISPENSED, PrescriptionStatus.CANCELLED):
+        raise ValidationError(f"a {rx.status.value} prescription cannot be cancelled")
+    old = rx.status.value
+    rx.status = PrescriptionStatus.CANCELLED
+    rx.notes = reason.strip()
+    audit.record(
+        session,
+        action="update",
+        resource_type="prescriptions",
+        resource_id=rx.id,
+        old={"status": old},
+        new={"status": "cancelled"},
+        reason=reason.strip(),
+    )
+    session.flush()
+    return _prescription_view(session, rx)
+
+
+def _order_view(session: Session, order: Order) -> OrderView:
+    items = session.scalars(
+        select(OrderItem).where(OrderItem.order_id == order.id, OrderItem.deleted_at.is_(None))
+    ).all()
+    return OrderView(
+        id=order.id,
+        encounter_id=order.encounter_id,
+        patient_id=order.patient_id,
+        order_type=order.order_type,
+        status=order.status,
+        signed_at=order.signed_at,
+        items=[{"code": i.code, "name": i.name, "instructions": i.instructions} for i in items],
+    )
+
+
+def create_order(
+    session: Session,
+    encounter_id: uuid.UUID,
+    order_type: OrderType,
+    items: list[OrderItemInput],
+    *,
+    priority: str | None = None,
+) -> OrderView:
+    user = require_role(session, Role.DOCTOR, action="place an order")
+    enc = _encounter(session, encounter_id)
+    if not items or any(not i.name.strip() for i in items):
+        raise ValidationError("an order needs at least one named item")
+    order = Order(
+        encounter_id=enc.id,
+        patient_id=enc.patient_id,
+        orderer_id=user.id,
+        order_type=order_type,
+        priority=priority,
+    )
+    session.add(order)
+    session.flush()
+    for item in items:
+        session.add(OrderItem(order_id=order.id, **item.__dict__))
+    audit.record(session, action="create", resource_type="orders", resource_id=order.id)
+    session.flush()
+    return _order_view(session, order)
+
+
+def sign_order(session: Session, order_id: uuid.UUID) -> OrderView:
+    require_role(session, Role.DOCTOR, action="sign an order")
+    order = session.get(Order, order_id)
+    if order is None or order.deleted_at is not None:
+        raise NotFoundError("no such order in this profile")
+    if order.status is not OrderStatus.DRAFT:
+        raise ValidationError("only a draft order can be signed")
+    order.status = OrderStatus.SIGNED
+    order.signed_at = utcnow()
+    audit.record(
+        session, action="sign", resource_type="orders", resource_id=order.id, new={"status": "signed"}
+    )
+    session.flush()
+    return _order_view(session, order)
+
+
+def encounter_orders(
+    session: Session, encounter_id: uuid.UUID
+) -> tuple[list[PrescriptionView], list[OrderView]]:
+    rxs = session.scalars(
+        select(Prescription)
+        .where(Prescription.encounter_id == encounter_id, Prescription.deleted_at.is_(None))
+        .order_by(Prescription.created_at)
+    ).all()
+    orders = session.scalars(
+        select(Order)
+        .where(Order.encounter_id == encounter_id, Order.deleted_at.is_(None))
+        .order_by(Order.created_at)
+    ).all()
+    return [_prescription_view(session, r) for r in rxs], [_order_view(session, o) for o in orders]

@@ -1,0 +1,142 @@
+"""Which SOAP section an utterance without a spoken header belongs to.
+
+A linear model over word uni- and bigrams (tf-idf), trained by scripts/train_soap_classifier.py and
+shipped as a small .npz; inference is numpy only. Utterances are not classified one by one: a dictation
+runs S -> O -> A -> P far more often than it jumps back, so a Viterbi pass over the whole dictation
+with a penalty on going backwards fixes most single-sentence mistakes.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from itertools import pairwise
+
+import numpy as np
+import numpy.typing as npt
+
+import resources
+from app.soap.headers import SECTIONS
+
+_TOKEN = re.compile(r"[a-z]+|\d+")
+WEIGHTS_FILE = "soap_classifier.npz"
+#: log-penalties for moving between sections (stay is free)
+FORWARD_PENALTY = 2.0
+BACKWARD_PENALTY = 6.0
+AP_SWITCH_PENALTY = 1.0
+
+
+def tokens(text: str) -> list[str]:
+    return ["0" if t[0].isdigit() else t for t in _TOKEN.findall(text.lower())]
+
+
+def ngrams(text: str) -> list[str]:
+    toks = tokens(text)
+    return toks + [f"{a} {b}" for a, b in pairwise(toks)]
+
+
+class SectionClassifier:
+    def __init__(
+        self,
+        vocabulary: list[str],
+        idf: npt.NDArray[np.float32],
+        coef: npt.NDArray[np.float32],
+        intercept: npt.NDArray[np.float32],
+        classes: list[str],
+    ) -> None:
+        self.index = {term: i for i, term in enumerate(vocabulary)}
+        self.idf = idf.astype(np.float32)
+        self.coef = coef.astype(np.float32)  # (n_features, n_classes)
+        self.intercept = intercept.astype(np.float32)
+        self.classes = classes
+        # columns in SECTIONS order
+        self._order = [classes.index(s) for s in SECTIONS]
+
+    @classmethod
+    def load(cls) -> SectionClassifier:
+        return _load_default()
+
+    def log_proba(self, texts: list[str]) -> npt.NDArray[np.float64]:
+        """(n, 4) log-probabilities, columns in SECTIONS order."""
+        out = np.zeros((len(texts), len(SECTIONS)), dtype=np.float64)
+        for row, text in enumerate(texts):
+            counts: dict[int, int] = {}
+            for gram in ngrams(text):
+                j = self.index.get(gram)
+                if j is not None:
+                    counts[j] = counts.get(j, 0) + 1
+            if counts:
+                idx = np.fromiter(counts.keys(), dtype=np.int64)
+                tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64))
+                values = tf * self.idf[idx]
+                values /= np.linalg.norm(values) or 1.0
+                scores = values @ self.coef[idx].astype(np.float64) + self.intercept
+            else:
+                scores = self.intercept.astype(np.float64)
+            scores = scores[self._order]
+            scores -= scores.max()
+            out[row] = scores - np.log(np.exp(scores).sum())
+        return out
+
+    def predict(self, texts: list[str]) -> list[str]:
+        return [SECTIONS[i] for i in self.log_proba(texts).argmax(axis=1)]
+
+    def decode(
+        self,
+        texts: list[str],
+        *,
+        allowed: list[tuple[str, ...] | None] | None = None,
+        start: str | None = None,
+    ) -> list[str]:
+        """Sections for a whole dictation in order (Viterbi). ``allowed[i]`` restricts utterance i."""
+        if not texts:
+            return []
+        emit = self.log_proba(texts)
+        n, k = emit.shape
+        if allowed:
+            for i, allow in enumerate(allowed):
+                if allow:
+                    mask = np.array([s not in allow for s in SECTIONS])
+                    emit[i, mask] = -1e9
+        trans = transitions()
+        score = emit[0].copy()
+        if start is not None:
+            score += trans[SECTIONS.index(start)]
+        back = np.zeros((n, k), dtype=np.int64)
+        for i in range(1, n):
+            cand = score[:, None] + trans
+            back[i] = cand.argmax(axis=0)
+            score = cand.max(axis=0) + emit[i]
+        path = [int(score.argmax())]
+        for i in range(n - 1, 0, -1):
+            path.append(int(back[i, path[-1]]))
+        return [SECTIONS[j] for j in reversed(path)]
+
+
+def transitions() -> npt.NDArray[np.float64]:
+    """Log-penalties between sections. Assessment and plan interleave problem by problem in real
+    notes, so moving between them is cheap either way; going back to S or O is what's rare."""
+    k = len(SECTIONS)
+    trans = np.zeros((k, k))
+    for a in range(k):
+        for b in range(k):
+            if a == b:
+                continue
+            if a >= 2 and b >= 2:
+                trans[a, b] = -AP_SWITCH_PENALTY
+            else:
+                trans[a, b] = -FORWARD_PENALTY if b > a else -BACKWARD_PENALTY
+    return trans
+
+
+@lru_cache(maxsize=1)
+def _load_default() -> SectionClassifier:
+    with np.load(resources.path("soap", WEIGHTS_FILE), allow_pickle=False) as data:
+        vocabulary = str(data["vocabulary"].item()).split("\n")
+        return SectionClassifier(
+            vocabulary,
+            data["idf"],
+            data["coef"],
+            data["intercept"],
+            [str(c) for c in data["classes"]],
+        )

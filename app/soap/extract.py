@@ -1,0 +1,173 @@
+"""Vitals, medications and diagnoses pulled out of normalised note text.
+
+Works on the output of ``audio.normalize`` ("blood pressure 150/90", "metformin 500 mg by
+mouth twice daily for 30 days"), so the same patterns serve Vosk and Whisper text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from app.soap.icd10 import COMMON, suggest
+from app.soap.vocab import diagnosis_terms, drug_names, longest_matches
+
+_NUM = r"(\d{1,3}(?:\.\d+)?)"
+_GAP = r"(?:\s*(?:is|was|of|at|:|=|-|,|reading|measured|today|noted)?\s*){0,3}"
+
+
+def _first(pattern: str, text: str) -> re.Match[str] | None:
+    return re.search(pattern, text, flags=re.IGNORECASE)
+
+
+def extract_vitals(text: str) -> dict[str, Any]:
+    """Only the vitals actually stated; numbers as numbers, units kept where they vary."""
+    vitals: dict[str, Any] = {}
+    if m := _first(rf"\b(?:blood pressure|bp){_GAP}(\d{{2,3}})\s*/\s*(\d{{2,3}})\b", text):
+        vitals["blood_pressure"] = f"{m.group(1)}/{m.group(2)}"
+    if m := _first(rf"\b(?:heart rate|pulse(?: rate)?|hr){_GAP}{_NUM}", text):
+        vitals["heart_rate"] = _number(m.group(1))
+    if m := _first(rf"\b(?:respiratory rate|respiration rate|respirations|resp rate|rr){_GAP}{_NUM}", text):
+        vitals["respiratory_rate"] = _number(m.group(1))
+    if m := _first(rf"\b(?:temperature|temp){_GAP}{_NUM}\s*(?:°\s?([FC])|degrees\s*([FC]))?", text):
+        value = _number(m.group(1))
+        unit = (m.group(2) or m.group(3) or ("F" if value > 50 else "C")).upper()
+        vitals["temperature"] = {"value": value, "unit": unit}
+    if m := _first(
+        rf"\b(?:oxygen saturation|o2 saturation|spo2|sp02|o2 sat|sats|saturation|pulse ox(?:imetry)?|"
+        rf"saturating){_GAP}{_NUM}\s*%?",
+        text,
+    ):
+        vitals["spo2"] = _number(m.group(1))
+    if m := _first(rf"\bweight{_GAP}{_NUM}\s*(kg|lb|pounds|kilograms)?", text):
+        unit = {"pounds": "lb", "kilograms": "kg"}.get(
+            (m.group(2) or "").lower(), (m.group(2) or "kg").lower()
+        )
+        vitals["weight"] = {"value": _number(m.group(1)), "unit": unit}
+    if m := _first(
+        rf"\bheight{_GAP}(\d)\s*(?:feet|foot|ft|')\s*(?:(\d{{1,2}})\s*(?:inches|inch|in|\"))?", text
+    ):
+        vitals["height"] = {"value": int(m.group(1)) * 12 + int(m.group(2) or 0), "unit": "in"}
+    elif m := _first(rf"\bheight{_GAP}{_NUM}\s*(cm|m|in|inches)?", text):
+        unit = (m.group(2) or "cm").lower().replace("inches", "in")
+        vitals["height"] = {"value": _number(m.group(1)), "unit": unit}
+    if m := _first(rf"\b(?:bmi|body mass index){_GAP}{_NUM}", text):
+        vitals["bmi"] = _number(m.group(1))
+    return vitals
+
+
+def _number(text: str) -> int | float:
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
+@dataclass
+class Medication:
+    name: str
+    dose: str | None = None
+    unit: str | None = None
+    route: str | None = None
+    frequency: str | None = None
+    duration: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+ROUTES: list[tuple[str, str]] = [
+    (r"by mouth|orally|oral|p\.?o\.?", "PO"),
+    (r"sublingual(?:ly)?", "SL"),
+    (r"subcutaneous(?:ly)?|sub q|subq", "SC"),
+    (r"intravenous(?:ly)?|i\.?v\.?", "IV"),
+    (r"intramuscular(?:ly)?|i\.?m\.?", "IM"),
+    (r"inhaled|by inhalation|inhaler|nebuli[sz]ed", "inhaled"),
+    (r"topical(?:ly)?|to the skin", "topical"),
+    (r"rectal(?:ly)?|per rectum", "PR"),
+    (r"in (?:each|both|the) eyes?|ophthalmic", "ophthalmic"),
+    (r"nasal(?:ly)?|intranasal(?:ly)?", "nasal"),
+]
+FREQUENCY_CODES: list[tuple[str, str]] = [
+    (r"twice daily|b\.?i\.?d\.?", "BID"),
+    (r"three times daily|t\.?i\.?d\.?", "TID"),
+    (r"four times daily|q\.?i\.?d\.?", "QID"),
+    (r"at bedtime|nightly|every night|q\.?h\.?s\.?", "QHS"),
+    (r"every (\d+) hours?", "Q{0}H"),
+    (r"once weekly|weekly|every week", "weekly"),
+    (r"once daily|daily|every day|once a day|q\.?d\.?|every morning", "daily"),
+]
+_PRN = re.compile(r"\b(?:as needed|p\.?r\.?n\.?)(?![\w])", re.IGNORECASE)
+_DOSE = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(mg/kg|mg|mcg|g|mL|units?|IU|mEq|%|puffs?|tablets?|capsules?|drops?)\b"
+)
+_DURATION = re.compile(r"\bfor (?:the next |another )?(\d+(?:-\d+)?|a|one) (days?|weeks?|months?)\b")
+_WORDS = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+
+
+def extract_medications(text: str) -> list[Medication]:
+    lowered = text.lower()
+    spans = [(m.start(), m.end(), m.group(0)) for m in _WORDS.finditer(lowered)]
+    words = [w for _, _, w in spans]
+    found = longest_matches(words, drug_names())
+    meds: list[Medication] = []
+    seen: set[str] = set()
+    for n, (_, j, name) in enumerate(found):
+        start = spans[j - 1][1]
+        stop = spans[found[n + 1][0]][0] if n + 1 < len(found) else len(text)
+        sentence_end = re.search(r"[.;\n]", text[start:stop])
+        window = text[start : start + sentence_end.start()] if sentence_end else text[start:stop]
+        med = Medication(name=name)
+        if m := _DOSE.search(window):
+            med.dose, med.unit = m.group(1), m.group(2)
+        for pattern, code in ROUTES:
+            if re.search(rf"\b(?:{pattern})(?![\w])", window, flags=re.IGNORECASE):
+                med.route = code
+                break
+        for pattern, code in FREQUENCY_CODES:
+            if fm := re.search(rf"\b(?:{pattern})(?![\w])", window, flags=re.IGNORECASE):
+                med.frequency = code.format(*fm.groups()) if fm.groups() else code
+                break
+        if _PRN.search(window):
+            med.frequency = f"{med.frequency} PRN" if med.frequency else "PRN"
+        if m := _DURATION.search(window):
+            count = "1" if m.group(1) in ("a", "one") else m.group(1)
+            med.duration = f"{count} {m.group(2)}"
+        key = f"{name}|{med.dose}"
+        if key not in seen:
+            seen.add(key)
+            meds.append(med)
+    return meds
+
+
+@dataclass
+class Diagnosis:
+    text: str
+    icd10: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+#: terms in the ICD-derived list that are too vague to suggest a code for on their own
+_VAGUE = {
+    "pain", "disease", "disorder", "history", "injury", "infection", "syndrome", "failure", "mass", "lesion",
+    "abnormal", "acute", "chronic", "left", "right", "other", "unspecified", "normal", "stable", "mild",
+    "moderate", "severe", "symptoms", "condition", "body", "blood", "heart", "test", "exam", "problem",
+    "weight", "care", "pressure", "status", "follow", "patient", "use", "contact", "level", "encounter",
+}  # fmt: skip
+
+
+def extract_diagnoses(text: str) -> list[Diagnosis]:
+    words = _WORDS.findall(text.lower().replace("type two", "type 2"))
+    terms = diagnosis_terms() | frozenset(COMMON)
+    out: list[Diagnosis] = []
+    seen: set[str] = set()
+    for _, _, term in longest_matches(words, terms, max_words=6):
+        if term in _VAGUE or len(term) < 4 or term in seen:
+            continue
+        code = suggest(term)
+        if code is None:
+            continue
+        seen.add(term)
+        out.append(Diagnosis(text=term, icd10=code))
+    return out

@@ -1,0 +1,146 @@
+"""Post-correction of Whisper text against the medical vocabulary.
+
+Whisper, primed or not, sometimes writes a drug name as a near-miss ("metformine", "lisinopryl") or
+as a few ordinary words. Words that are not ordinary English (not a whole-word token of Whisper's own
+vocabulary) and are close to exactly one drug name are snapped to it; ordinary words never change.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from audio.dictation_fix import DrugSnapper, fix_dictation
+from audio.phonetic import phonetic_key, similarity
+from audio.whisper_engine import COMMON_DRUGS
+from models.enums import SOAP_SECTIONS
+from resources import vocab_lines
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+MIN_LENGTH = 5
+CUTOFF = 0.85
+MARGIN = 0.05
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    """Whole-word tokens of Whisper's tokenizer: a 25k-word list of ordinary English for free."""
+    from audio.models import locate_whisper
+
+    try:
+        tokenizer = locate_whisper("tiny.en").path / "tokenizer.json"
+        vocab = json.loads(tokenizer.read_text(encoding="utf-8"))["model"]["vocab"]
+    except Exception:  # no tokenizer: correct nothing rather than risk changing ordinary words
+        return frozenset()
+    return frozenset(k[1:].lower() for k in vocab if k.startswith("Ġ") and k[1:].isalpha())
+
+
+#: the headers a doctor says alone between parts of the note; a lone word that sounds like one of
+#: them ("Assignment.") can only be that header
+LONE_HEADERS = SOAP_SECTIONS
+HEADER_CUTOFF = 0.7
+#: endings that make an inflection of a word
+_ENDINGS = ("s", "es", "ed", "d", "ing", "ly", "er", "ers")
+
+
+class MedicalCorrector:
+    def __init__(
+        self, terms: list[str], english: frozenset[str], *, diagnosis_terms: Iterable[str] = ()
+    ) -> None:
+        self.english = english
+        self.snapper = DrugSnapper(terms, preferred=COMMON_DRUGS)
+        clinical = [t.lower() for t in diagnosis_terms]
+        singles = [t for t in [*terms, *clinical] if " " not in t and len(t) >= MIN_LENGTH and t.isalpha()]
+        self.terms = frozenset(singles)
+        #: the words the context fixes must never rewrite ("diabetes" is not a misheard "tablets")
+        self.protected = frozenset(t for t in clinical if " " not in t)
+        self.known_stems = self.terms | english
+        self.by_initial: dict[str, list[str]] = {}
+        self.by_key: dict[str, list[str]] = {}
+        for t in sorted(self.terms):
+            self.by_initial.setdefault(t[0], []).append(t)
+            self.by_key.setdefault(phonetic_key(t)[:2], []).append(t)
+
+    @classmethod
+    def load(cls) -> MedicalCorrector:
+        return _default()
+
+    def suggest(self, word: str) -> str | None:
+        """The one vocabulary term a word that is not English is a misspelling of, judged by spelling and
+        sound together ("conjustive" -> "congestive", "abdomin" -> "abdomen")."""
+        low = word.lower()
+        if len(low) < MIN_LENGTH or low in self.terms or low in self.english or not self.english:
+            return None
+        if any(low.endswith(end) and low[: -len(end)] in self.known_stems for end in _ENDINGS):
+            return None  # an inflection of a known word ("tremors", "sunburned"), not a misspelling
+        key = phonetic_key(low)
+        pool = set(difflib.get_close_matches(low, self.by_initial.get(low[0], []), n=5, cutoff=0.7))
+        if len(key) >= 4:
+            pool.update(t for t in self.by_key.get(key[:2], []) if similarity(key, phonetic_key(t)) >= 0.8)
+        scored = sorted(
+            (
+                (difflib.SequenceMatcher(None, low, t).ratio() + similarity(key, phonetic_key(t))) / 2,
+                t,
+            )
+            for t in pool
+        )
+        if not scored or scored[-1][0] < CUTOFF:
+            return None
+        if len(scored) > 1 and scored[-1][0] - scored[-2][0] < MARGIN:
+            return None  # two terms fit about equally well: do not guess
+        return scored[-1][1]
+
+    def near_miss(self, words: str) -> str | None:
+        """The drug name some heard words are a near miss of, by sound or spelling, if one stands out."""
+        parts = re.findall(r"[A-Za-z][A-Za-z'-]*", words)
+        if not parts:
+            return None
+        return self.snapper.best(parts) or (self.suggest(parts[0]) if len(parts) == 1 else None)
+
+    def correct(self, text: str, *, names: bool = True) -> str:
+        """Context fixes (numbers, units, frequencies, drug names before a dose), then single words.
+        ``names=False`` leaves words alone (for the drug recovery that asks Whisper before any guess)."""
+        header = lone_header(text)
+        if header is not None:
+            return header
+        if not names:
+            return fix_dictation(text, None, protected=self.protected)
+
+        def fix(m: re.Match[str]) -> str:
+            word = m.group(0)
+            term = self.suggest(word)
+            if term is None:
+                return word
+            return term[:1].upper() + term[1:] if word[:1].isupper() else term
+
+        return _WORD.sub(fix, fix_dictation(text, self.snapper, protected=self.protected))
+
+
+def lone_header(text: str) -> str | None:
+    """ "Assignment." said alone -> "Assessment.": one word on its own that sounds like a header."""
+    words = _WORD.findall(text)
+    if len(words) != 1 or words[0].lower() in LONE_HEADERS:
+        return None
+    key = phonetic_key(words[0])
+    best = max(LONE_HEADERS, key=lambda h: similarity(key, phonetic_key(h)))
+    if (
+        len(key) >= 3
+        and similarity(key, phonetic_key(best)) >= HEADER_CUTOFF
+        and key[0] == phonetic_key(best)[0]
+    ):
+        return best.capitalize() + "."
+    return None
+
+
+@lru_cache(maxsize=1)
+def _default() -> MedicalCorrector:
+    return MedicalCorrector(
+        _terms("drugs.txt"), _english_words(), diagnosis_terms=_terms("diagnosis_terms.txt")
+    )
+
+
+def _terms(name: str) -> list[str]:
+    return list(vocab_lines(name))

@@ -1,0 +1,199 @@
+"""From audio to utterances with the chosen engine(s): Vosk, Whisper, or both (two-pass).
+
+A file is split into utterances by the voice-activity step first, then each utterance is recognised;
+that keeps Whisper within its 30-second window and silence away from every engine. In two-pass mode
+Vosk's text is what the doctor sees live and Whisper's replaces it when the utterance is finished.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from audio.medvocab import MedicalCorrector
+from audio.transcriber import Recognition, Transcriber, Utterance
+from audio.vad import VadConfig, split_utterances
+from audio.wavfile import SAMPLE_RATE, FloatArray, read_wav
+from audio.whisper_engine import DIAGNOSIS_HINT, WhisperTranscriber
+from clinicdesk.errors import SpeechError
+
+ENGINES = ("vosk", "whisper", "two-pass")
+
+
+@dataclass
+class SpeechEngine:
+    """The engines one dictation uses. ``live`` streams (Vosk); ``accurate`` finishes (Whisper)."""
+
+    mode: str
+    live: Transcriber | None = None
+    accurate: Transcriber | None = None
+    corrector: MedicalCorrector | None = None
+    #: whether the dictation is in its assessment now (after "Assessment", before "Plan")
+    in_assessment: bool = False
+
+    @property
+    def model(self) -> str:
+        names = [t.model for t in (self.live, self.accurate) if t is not None]
+        return "+".join(names)
+
+    def recognise(self, audio: FloatArray, *, live_text: Recognition | None = None) -> Recognition:
+        """Final text of one utterance; ``live_text`` is Vosk's, already heard, when streaming."""
+        if self.accurate is not None:
+            result = self.accurate.transcribe(audio)
+        elif live_text is not None:
+            result = live_text
+        elif self.live is not None:
+            result = self.live.transcribe(audio)
+        else:  # pragma: no cover - open_engine always sets one
+            raise SpeechError("No speech engine is loaded.")
+        if self.corrector is not None and result.text:
+            text = result.text
+            if isinstance(self.accurate, WhisperTranscriber):
+                # Whisper is asked first, before any spelling guess: a guess from the full drug list
+                # ("as it reminds in" -> "betaderm") would fill the slot with a name and hide it from
+                # the recovery, which knows the commonly prescribed drugs and checks against the audio
+                text = self.corrector.correct(text, names=False)
+                text = self._recover_drugs(audio, text, self.accurate)
+            text = self.corrector.correct(text)
+            if isinstance(self.accurate, WhisperTranscriber):
+                text = self._recover_diagnoses(audio, text, self.accurate)
+            result = Recognition(text, result.confidence)
+        return result
+
+    def begin(self, section: str | None = None) -> None:
+        """A new dictation starts, in ``section`` if the doctor chose one (else in none yet)."""
+        self.in_assessment = section == "assessment"
+
+    def _recover_diagnoses(self, audio: FloatArray, text: str, whisper: WhisperTranscriber) -> str:
+        """Misheard diagnosis words in the assessment, asked of Whisper (``diagnosis_rescore``); the
+        utterances are followed one by one so that only what is said after an assessment header counts."""
+        from audio.diagnosis_rescore import follow_sections, recover_diagnoses
+
+        step = follow_sections(text, self.in_assessment)
+        self.in_assessment = step.in_assessment
+        if step.content_start is None:
+            return text
+        return recover_diagnoses(
+            text,
+            score=lambda texts: whisper.score_texts(audio, texts),
+            decode_with_hint=lambda hint: whisper.transcribe_with_hint(audio, hint, template=DIAGNOSIS_HINT),
+            start=step.content_start,
+        )
+
+    def _recover_drugs(self, audio: FloatArray, text: str, whisper: WhisperTranscriber) -> str:
+        from audio.drug_rescore import recover_drugs
+
+        assert self.corrector is not None
+        return recover_drugs(
+            text,
+            score=lambda texts: whisper.score_texts(audio, texts),
+            decode_with_hint=lambda hint: whisper.transcribe_with_hint(audio, hint),
+            known=self.corrector.snapper.names,
+            near_miss=self.corrector.near_miss,
+        )
+
+
+def open_engine(
+    engine: str = "whisper",
+    *,
+    model: str | None = None,
+    vosk_model: str | Path | None = None,
+    medical: bool = True,
+) -> SpeechEngine:
+    """Loads the engines for a mode: ``model`` is the Vosk folder for vosk, else a Whisper name or folder."""
+    if engine not in ENGINES:
+        raise SpeechError(f"Unknown speech engine {engine!r}. Use one of: {', '.join(ENGINES)}.")
+    from audio.vosk_engine import VoskTranscriber
+    from audio.whisper_engine import HOTWORDS, MEDICAL_PROMPT, WhisperTranscriber
+
+    live: Transcriber | None = None
+    accurate: Transcriber | None = None
+    if engine == "vosk":
+        live = VoskTranscriber(model or vosk_model)
+    elif engine == "whisper":
+        accurate = WhisperTranscriber(
+            model, initial_prompt=MEDICAL_PROMPT if medical else None, hotwords=HOTWORDS if medical else None
+        )
+    else:
+        live = VoskTranscriber(vosk_model)
+        accurate = WhisperTranscriber(
+            model, initial_prompt=MEDICAL_PROMPT if medical else None, hotwords=HOTWORDS if medical else None
+        )
+    corrector = MedicalCorrector.load() if medical and accurate is not None else None
+    return SpeechEngine(engine, live, accurate, corrector)
+
+
+@dataclass
+class Transcript:
+    utterances: list[Utterance]
+    audio_seconds: float
+    processing_seconds: float
+    engine: str
+    model: str
+    partials: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join(u.text for u in self.utterances if u.text)
+
+    def to_json(self) -> dict[str, object]:
+        """The ``clinicdesk transcribe --format json`` contract."""
+        return {
+            "text": self.text,
+            "utterances": [u.to_json() for u in self.utterances],
+            "audio_seconds": round(self.audio_seconds, 3),
+            "processing_seconds": round(self.processing_seconds, 3),
+            "engine": self.engine,
+            "model": self.model,
+        }
+
+
+def transcribe_audio(
+    audio: FloatArray,
+    engine: SpeechEngine,
+    *,
+    vad: VadConfig | None = None,
+    on_partial: Callable[[str], None] | None = None,
+) -> Transcript:
+    """Recognises every utterance of a finished recording (16 kHz mono)."""
+    started = time.perf_counter()
+    engine.begin()
+    utterances: list[Utterance] = []
+    partials: list[str] = []
+    step = SAMPLE_RATE // 10
+    # one stream for all utterances (finish() readies it for the next): opening one is not free
+    stream = engine.live.stream() if engine.live is not None and engine.live.streaming else None
+    for seg in split_utterances(audio, vad):
+        chunk = audio[seg.start : seg.end]
+        live_text: Recognition | None = None
+        if stream is not None:
+            for i in range(0, len(chunk), step):
+                partial = stream.accept(chunk[i : i + step])
+                if partial is not None:
+                    partials.append(partial)
+                    if on_partial is not None:
+                        on_partial(partial)
+            live_text = stream.finish()
+        result = engine.recognise(chunk, live_text=live_text)
+        if result.text:
+            utterances.append(
+                Utterance(result.text, seg.start_seconds, seg.end_seconds, result.confidence, engine.mode)
+            )
+    return Transcript(
+        utterances,
+        audio_seconds=len(audio) / SAMPLE_RATE,
+        processing_seconds=time.perf_counter() - started,
+        engine=engine.mode,
+        model=engine.model,
+        partials=partials,
+    )
+
+
+def transcribe_file(path: str | Path, engine: SpeechEngine, *, vad: VadConfig | None = None) -> Transcript:
+    started = time.perf_counter()
+    audio = read_wav(path)
+    transcript = transcribe_audio(audio, engine, vad=vad)
+    transcript.processing_seconds = time.perf_counter() - started
+    return transcript

@@ -1,0 +1,78 @@
+"""The Transcriber interface every speech engine implements, and the results they share.
+
+Two capabilities, kept apart because the engines differ: every engine turns one finished utterance
+into text (``transcribe``); a streaming engine (Vosk) also opens a ``Stream`` that gives partial text
+while the doctor is still speaking. Callers never need to know which engine they hold.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from audio.wavfile import FloatArray
+from clinicdesk.errors import SpeechError
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """One engine's text for one stretch of audio; confidence is in [0, 1]."""
+
+    text: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """A finished utterance: times are seconds from the start of the recording."""
+
+    text: str
+    start: float
+    end: float
+    confidence: float
+    engine: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "text": self.text,
+            "start": round(self.start, 3),
+            "end": round(self.end, 3),
+            "confidence": round(self.confidence, 4),
+        }
+
+
+class Stream(ABC):
+    """A live recognition: feed audio as it arrives, read partial text, finish the utterance."""
+
+    @abstractmethod
+    def accept(self, audio: FloatArray) -> str | None:
+        """Feeds 16 kHz mono audio; returns the new partial text when it changed, else None."""
+
+    @abstractmethod
+    def finish(self) -> Recognition:
+        """Ends the utterance and returns its final text; the stream is ready for the next one."""
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Drops everything heard since the last finish (used by "scratch that" mid-utterance)."""
+
+
+class Transcriber(ABC):
+    """A speech engine with a loaded model. Not thread-safe: one caller at a time."""
+
+    engine: str
+    model: str
+
+    @property
+    def streaming(self) -> bool:
+        return False
+
+    @abstractmethod
+    def transcribe(self, audio: FloatArray) -> Recognition:
+        """Text of one finished utterance (16 kHz mono)."""
+
+    def stream(self) -> Stream:
+        """Live recognition; callers check ``streaming`` first (Whisper only hears finished utterances)."""
+        raise SpeechError(
+            f"The {self.engine} engine has no live text; choose Vosk or two-pass to see words as spoken."
+        )

@@ -1,6 +1,0 @@
-"""Deterministic demo data: a whole clinic in an encrypted profile, for demos, tests and benchmarks."""
-
-from clinicdesk.app.demo.people import OWNER_USERNAME
-from clinicdesk.app.demo.seeder import ensure_demo_profile, practice_today, seed_profile
-
-__all__ = ["OWNER_USERNAME", "ensure_demo_profile", "practice_today", "seed_profile"]

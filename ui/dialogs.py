@@ -1,0 +1,278 @@
+"""Dialogs for appointment changes: the cancellation reason and "Book appointment…".
+
+Both keep their own error line instead of a message box: the booking rules' ValidationError says
+which rule the slot breaks, and the clinician fixes the field right there.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time
+
+from PySide6.QtCore import QDate, Qt, QTime, QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QSpinBox,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services.views import AppointmentView, PatientSummary
+from app.workspace import Workspace
+from clinicdesk.errors import ClinicDeskError
+from models.enums import AppointmentType
+from ui.app import icon, set_accessible
+from ui.schedule_view import type_label
+from ui.worker import Runner
+
+SEARCH_DELAY_MS = 250
+
+
+def _error_label() -> QLabel:
+    label = QLabel("")
+    label.setObjectName("errorMessage")
+    label.setWordWrap(True)
+    label.setAccessibleName("Error message")
+    label.setVisible(False)
+    return label
+
+
+class CancelDialog(QDialog):
+    """Asks why an appointment is cancelled; the OK button stays disabled until there is a reason,
+    because the status history must say why (DESIGN.md)."""
+
+    def __init__(self, what: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Cancel appointment")
+        self.setWindowIcon(icon("cancel"))
+        self.setMinimumWidth(420)
+        intro = QLabel(f"Cancel the appointment at {what}?\nThe reason is kept in the appointment's history.")
+        intro.setWordWrap(True)
+        self.reason = QPlainTextEdit()
+        self.reason.setPlaceholderText("Reason (required), e.g. “patient called: feeling better”")
+        self.reason.setFixedHeight(80)
+        self.reason.setTabChangesFocus(True)
+        set_accessible(self.reason, "Cancellation reason", "Why the appointment is cancelled (required)")
+        self.buttons = QDialogButtonBox()
+        self.ok_button = self.buttons.addButton("Cancel &appointment", QDialogButtonBox.ButtonRole.AcceptRole)
+        set_accessible(self.ok_button, "Cancel appointment")
+        keep = self.buttons.addButton("&Keep appointment", QDialogButtonBox.ButtonRole.RejectRole)
+        set_accessible(keep, "Keep appointment")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.ok_button.setEnabled(False)
+        self.reason.textChanged.connect(lambda: self.ok_button.setEnabled(bool(self.reason_text())))
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.reason)
+        layout.addWidget(self.buttons)
+        self.reason.setFocus()
+
+    def reason_text(self) -> str:
+        return " ".join(self.reason.toPlainText().split())
+
+    def accept(self) -> None:
+        if self.reason_text():
+            super().accept()
+
+
+class BookingDialog(QDialog):
+    """Book a new appointment. ``booked`` holds the AppointmentView once the Workspace accepted it."""
+
+    def __init__(
+        self,
+        runner: Runner,
+        workspace: Workspace,
+        *,
+        clinicians: list[tuple[str, uuid.UUID]],
+        clinician_id: uuid.UUID,
+        day: date,
+        patient: PatientSummary | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Book appointment")
+        self.setWindowIcon(icon("book"))
+        self.setMinimumWidth(520)
+        self._runner = runner
+        self._workspace = workspace
+        self._search_generation = 0
+        self.booked: AppointmentView | None = None
+        self.patient: PatientSummary | None = None
+
+        self.patient_search = QLineEdit()
+        self.patient_search.setPlaceholderText("Name, MRN or date of birth")
+        self.patient_search.setClearButtonEnabled(True)
+        set_accessible(self.patient_search, "Find patient", "Search for the patient to book")
+        self.patient_list = QListWidget()
+        self.patient_list.setFixedHeight(110)
+        set_accessible(self.patient_list, "Matching patients")
+        self.patient_list.currentItemChanged.connect(self._patient_chosen)
+        self.patient_label = QLabel("No patient chosen")
+        self.patient_label.setAccessibleName("Chosen patient")
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(SEARCH_DELAY_MS)
+        self._debounce.timeout.connect(self.search_patients)
+        self.patient_search.textChanged.connect(lambda _t: self._debounce.start())
+
+        self.clinician_box = QComboBox()
+        set_accessible(self.clinician_box, "Clinician", "The doctor to book with")
+        for label, cid in clinicians:
+            self.clinician_box.addItem(label, cid)
+        self.clinician_box.setCurrentIndex(max(0, self.clinician_box.findData(clinician_id)))
+
+        self.date_edit = QDateEdit(QDate(day.year, day.month, day.day))
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("ddd d MMM yyyy")
+        set_accessible(self.date_edit, "Appointment date")
+        self.time_edit = QTimeEdit(QTime(9, 0))
+        self.time_edit.setDisplayFormat("HH:mm")
+        set_accessible(self.time_edit, "Appointment time", "Start time in the practice's timezone")
+        self.type_box = QComboBox()
+        set_accessible(self.type_box, "Appointment type")
+        for kind in AppointmentType:
+            self.type_box.addItem(type_label(kind), kind.value)
+        self.duration = QSpinBox()
+        self.duration.setRange(0, 480)
+        self.duration.setSingleStep(5)
+        self.duration.setSuffix(" min")
+        self.duration.setSpecialValueText("Default for the type")
+        set_accessible(self.duration, "Duration", "Minutes; zero means the type's default")
+        self.reason = QLineEdit()
+        self.reason.setMaxLength(500)
+        set_accessible(self.reason, "Reason for visit")
+
+        self.error = _error_label()
+        form = QFormLayout()
+        form.addRow("Find &patient:", self.patient_search)
+        form.addRow("", self.patient_list)
+        form.addRow("Patient:", self.patient_label)
+        form.addRow("&Clinician:", self.clinician_box)
+        form.addRow("&Date:", self.date_edit)
+        form.addRow("&Time:", self.time_edit)
+        form.addRow("T&ype:", self.type_box)
+        form.addRow("D&uration:", self.duration)
+        form.addRow("&Reason:", self.reason)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.book_button = self.buttons.addButton("&Book", QDialogButtonBox.ButtonRole.AcceptRole)
+        set_accessible(self.book_button, "Book", "Book the appointment")
+        self.book_button.setDefault(True)
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        if patient is not None:
+            self.set_patient(patient)
+        self.patient_search.setFocus()
+
+    # -- patient picker ---------------------------------------------------------------------------
+
+    def search_patients(self) -> None:
+        self._debounce.stop()
+        text = self.patient_search.text().strip()
+        self._search_generation += 1
+        generation = self._search_generation
+        if len(text) < 2:
+            self.patient_list.clear()
+            return
+        self._runner.run(
+            lambda: self._workspace.search_patients(text, limit=30),
+            label="searching patients",
+            on_done=lambda result: self._show_patients(generation, result),
+            on_error=self.show_error,
+        )
+
+    def _show_patients(self, generation: int, result: object) -> None:
+        if generation != self._search_generation or not isinstance(result, list):
+            return
+        self.patient_list.clear()
+        for patient in result:
+            if isinstance(patient, PatientSummary):
+                item = QListWidgetItem(
+                    f"{patient.last_name}, {patient.first_name} · {patient.mrn} · {patient.date_of_birth}"
+                )
+                item.setData(Qt.ItemDataRole.UserRole, patient)
+                self.patient_list.addItem(item)
+        if self.patient_list.count() == 1:
+            self.patient_list.setCurrentRow(0)
+
+    def _patient_chosen(self, item: QListWidgetItem | None, _previous: QListWidgetItem | None = None) -> None:
+        if item is not None:
+            patient = item.data(Qt.ItemDataRole.UserRole)
+            if isinstance(patient, PatientSummary):
+                self.set_patient(patient)
+
+    def set_patient(self, patient: PatientSummary) -> None:
+        self.patient = patient
+        self.patient_label.setText(f"<b>{patient.first_name} {patient.last_name}</b> · {patient.mrn}")
+
+    # -- booking ----------------------------------------------------------------------------------
+
+    def start(self) -> datetime:
+        d, t = self.date_edit.date(), self.time_edit.time()
+        return datetime.combine(
+            date(d.year(), d.month(), d.day()), time(t.hour(), t.minute()), tzinfo=self._workspace.practice_tz
+        )
+
+    def appointment_type(self) -> AppointmentType:
+        return AppointmentType(str(self.type_box.currentData()))
+
+    def set_type(self, kind: AppointmentType) -> None:
+        self.type_box.setCurrentIndex(self.type_box.findData(kind.value))
+
+    def set_slot(self, day: date, at: time) -> None:
+        self.date_edit.setDate(QDate(day.year, day.month, day.day))
+        self.time_edit.setTime(QTime(at.hour, at.minute))
+
+    def submit(self) -> None:
+        if not self.book_button.isEnabled():
+            return
+        if self.patient is None:
+            self.show_error(ClinicDeskError("choose a patient first: search by name, MRN or date of birth"))
+            return
+        clinician = self.clinician_box.currentData()
+        assert isinstance(clinician, uuid.UUID)
+        kind = self.appointment_type()
+        patient_id, start = self.patient.id, self.start()
+        reason = self.reason.text().strip() or None
+        duration = self.duration.value() or None
+        self.book_button.setEnabled(False)
+        self.error.setVisible(False)
+        self._runner.run(
+            lambda: self._workspace.book_appointment(
+                patient_id=patient_id,
+                clinician_id=clinician,
+                start=start,
+                appointment_type=kind,
+                reason=reason,
+                duration_minutes=duration,
+            ),
+            label="booking the appointment",
+            on_done=self._booked,
+            on_error=self.show_error,
+        )
+
+    def _booked(self, result: object) -> None:
+        assert isinstance(result, AppointmentView)
+        self.booked = result
+        self.book_button.setEnabled(True)
+        self.accept()
+
+    def show_error(self, error: ClinicDeskError) -> None:
+        self.book_button.setEnabled(True)
+        message = error.message
+        self.error.setText(message[:1].upper() + message[1:])
+        self.error.setVisible(True)

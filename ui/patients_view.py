@@ -1,0 +1,370 @@
+"""Patient search (name, MRN or date of birth) and the chart summary of the chosen patient.
+
+The search box is debounced: typing restarts a short timer and only the last text is searched, on
+the worker, so a 50,000-patient profile never stalls the keyboard. Opening a chart is an audited
+read in the Workspace; the chart is rendered as HTML in a QTextBrowser, which screen readers read
+as a document, with allergies in a highlighted box because missing one is dangerous.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, tzinfo
+from html import escape
+from typing import Any
+
+from PySide6.QtCore import (
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services.views import PatientChart, PatientSummary
+from app.workspace import Workspace
+from clinicdesk.errors import ClinicDeskError
+from ui.app import icon, set_accessible
+from ui.schedule_view import status_label, type_label
+from ui.table_model import ListTableModel
+from ui.worker import Runner
+
+SEARCH_DELAY_MS = 250
+MIN_SEARCH_CHARS = 2
+
+
+class PatientListModel(ListTableModel):
+    COLUMNS = ("Name", "MRN", "Date of birth", "Phone")
+
+    @property
+    def patients(self) -> list[PatientSummary]:
+        return self.rows
+
+    def set_patients(self, patients: list[PatientSummary]) -> None:
+        self.replace_rows(patients)
+
+    def patient(self, row: int) -> PatientSummary | None:
+        return self.row_item(row)
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        patient = self.patient(index.row())
+        if patient is None or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return None
+        return (
+            f"{patient.last_name}, {patient.first_name}",
+            patient.mrn,
+            patient.date_of_birth.isoformat(),
+            patient.phone or "",
+        )[index.column()]
+
+
+class PatientsView(QWidget):
+    """``chart_shown`` fires with the PatientChart once it is displayed; ``searched`` with the
+    result list after each search (tests wait on both)."""
+
+    searched = Signal(object)
+    chart_shown = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, runner: Runner, workspace: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._workspace = workspace
+        self._search_generation = 0
+        self._chart_generation = 0
+        self.chart: PatientChart | None = None
+        self._requested: uuid.UUID | None = None
+
+        title = QLabel("Patients")
+        title.setObjectName("viewTitle")
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search by name, MRN or date of birth (YYYY-MM-DD)")
+        self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search.setClearButtonEnabled(True)
+        set_accessible(self.search, "Patient search", "Name, MRN or date of birth")
+        self.info = QLabel(f"Type at least {MIN_SEARCH_CHARS} characters.")
+        self.info.setObjectName("dayInfo")
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(SEARCH_DELAY_MS)
+        self._debounce.timeout.connect(self.run_search)
+        self.search.textChanged.connect(lambda _text: self._debounce.start())
+        self.search.returnPressed.connect(self._search_now_or_open)
+
+        self.model = PatientListModel(self)
+        self.table = QTableView()
+        set_accessible(self.table, "Patient results", "Patients matching the search")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.activated.connect(lambda index: self._open_row(index.row()))  # Enter or double-click
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda current, _prev: self._open_row(current.row())
+        )
+
+        self.chart_view = QTextBrowser()
+        self.chart_view.setObjectName("chart")
+        self.chart_view.setAccessibleName("Patient chart")
+        self.chart_view.setOpenLinks(False)
+        self.chart_view.setHtml(_empty_state("Choose a patient to see their chart."))
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(title)
+        left_layout.addWidget(self.search)
+        left_layout.addWidget(self.info)
+        left_layout.addWidget(self.table, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.chart_view)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([420, 600])
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    # -- search -----------------------------------------------------------------------------------
+
+    def run_search(self) -> None:
+        self._debounce.stop()
+        text = self.search.text().strip()
+        self._search_generation += 1
+        generation = self._search_generation
+        if len(text) < MIN_SEARCH_CHARS:
+            self.model.set_patients([])
+            self.info.setText(f"Type at least {MIN_SEARCH_CHARS} characters.")
+            return
+        self.info.setText("Searching…")
+        self._runner.run(
+            lambda: self._workspace.search_patients(text, limit=100),
+            label="searching patients",
+            on_done=lambda result: self._show_results(generation, result),
+            on_error=lambda error: self._failed(error, generation=generation),
+        )
+
+    def _search_now_or_open(self) -> None:
+        if self._debounce.isActive():
+            self.run_search()
+        elif self.model.patients:
+            self._open_row(max(self.table.currentIndex().row(), 0))
+
+    def _show_results(self, generation: int, result: object) -> None:
+        if generation != self._search_generation:
+            return
+        patients = [p for p in result if isinstance(p, PatientSummary)] if isinstance(result, list) else []
+        self.model.set_patients(patients)
+        count = len(patients)
+        self.info.setText(
+            "No patient matches."
+            if not count
+            else f"{count} patient(s)" + (" (first 100)" if count >= 100 else "")
+        )
+        self.searched.emit(patients)
+
+    # -- chart ------------------------------------------------------------------------------------
+
+    def _open_row(self, row: int) -> None:
+        patient = self.model.patient(row)
+        if patient is not None and patient.id != self._requested:
+            self.open_chart(patient.id)
+
+    def open_chart(self, patient_id: uuid.UUID) -> None:
+        """Each opening is an audited read, so the same patient is not fetched twice in a row."""
+        self._requested = patient_id
+        self._chart_generation += 1
+        generation = self._chart_generation
+        self.chart_view.setHtml(_empty_state("Opening the chart…"))
+        self._runner.run(
+            lambda: self._workspace.patient_chart(patient_id),
+            label="opening the chart",
+            on_done=lambda result: self._show_chart(generation, result),
+            on_error=lambda error: self._failed(error, chart_generation=generation),
+        )
+
+    def _show_chart(self, generation: int, result: object) -> None:
+        if generation != self._chart_generation:
+            return
+        assert isinstance(result, PatientChart)
+        self.chart = result
+        workspace = self._workspace
+        self.chart_view.setHtml(chart_html(result, today=workspace.today(), tz=workspace.practice_tz))
+        self.chart_shown.emit(result)
+
+    def _failed(
+        self, error: ClinicDeskError, *, generation: int | None = None, chart_generation: int | None = None
+    ) -> None:
+        if generation is not None and generation == self._search_generation:
+            self.info.setText(error.message)
+        if chart_generation is not None and chart_generation == self._chart_generation:
+            self._requested = None  # let the user retry
+            self.chart_view.setHtml(_empty_state(error.message))
+        self.failed.emit(error)
+
+
+def _empty_state(text: str) -> str:
+    return f"<p style='color:#777; margin:24px'>{escape(text)}</p>"
+
+
+def _age(dob: date, today: date) -> int:
+    return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
+
+
+def _section(title: str, body: str) -> str:
+    spacer = "<p style='margin:0; font-size:4pt'>&nbsp;</p>"  # an empty <p> would collapse after a table
+    return f"<h3 style='margin:8px 0 4px 0; color:#2b6cb0'>{escape(title)}</h3>{body}{spacer}"
+
+
+def _table(rows: list[list[str]], header: list[str] | None = None) -> str:
+    head = "".join(f"<th align='left' style='padding:2px 10px 2px 0'>{escape(h)}</th>" for h in header or [])
+    body = "".join(
+        "<tr>" + "".join(f"<td style='padding:2px 10px 2px 0'>{cell}</td>" for cell in row) + "</tr>"
+        for row in rows
+    )
+    return f"<table cellspacing='0'>{'<tr>' + head + '</tr>' if head else ''}{body}</table>"
+
+
+def _none(text: str) -> str:
+    return f"<p style='color:#777'>{escape(text)}</p>"
+
+
+def chart_html(chart: PatientChart, *, today: date, tz: tzinfo) -> str:
+    """The chart summary as HTML, times in the practice's timezone. Every value from the record is
+    escaped."""
+    p = chart.patient
+    e = escape
+    demographics = _table(
+        [
+            [
+                "<b>Date of birth</b>",
+                f"{e(p.date_of_birth.isoformat())} (age {_age(p.date_of_birth, today)})",
+            ],
+            ["<b>Sex/gender</b>", e(chart.gender or "—")],
+            ["<b>Phone</b>", e(p.phone or "—")],
+            ["<b>Email</b>", e(chart.email or "—")],
+            ["<b>Address</b>", e(chart.address or "—")],
+            ["<b>Blood group</b>", e(chart.blood_group or "—")],
+            ["<b>Language</b>", e(chart.preferred_language or "—")],
+            [
+                "<b>Emergency contact</b>",
+                e(", ".join(str(v) for v in chart.emergency_contact.values() if v) or "—"),
+            ],
+        ]
+    )
+    if chart.allergies:
+        items = "".join(
+            f"<li><b>{e(str(a.get('substance', '?')))}</b>"
+            + (f" — {e(str(a['reaction']))}" if a.get("reaction") else "")
+            + (f" <i>({e(str(a['severity']))})</i>" if a.get("severity") else "")
+            + "</li>"
+            for a in chart.allergies
+        )
+        allergies = (
+            "<table width='100%' cellpadding='6' style='background:#fde8e8; border:1px solid #c53030'>"
+            "<tr><td style='color:#9b1c1c'><b>⚠ Allergies</b>"
+            f"<ul style='margin:2px 0'>{items}</ul></td></tr></table>"
+        )
+    else:
+        allergies = "<p style='color:#1f6b3a'><b>No known allergies</b></p>"
+    active = [c for c in chart.conditions if c.get("status") != "resolved"]
+    conditions = (
+        _table(
+            [
+                [
+                    f"<b>{e(str(c.get('icd10') or '—'))}</b>",
+                    e(str(c.get("name", ""))),
+                    e(str(c.get("status", ""))),
+                    e(str(c.get("diagnosed") or "")),
+                ]
+                for c in active
+            ],
+            ["ICD-10", "Condition", "Status", "Diagnosed"],
+        )
+        if active
+        else _none("No active conditions.")
+    )
+    insurance = (
+        _table(
+            [
+                [
+                    f"<b>{e(str(i.get('payer', '')))}</b>" + (" (primary)" if i.get("primary") else ""),
+                    e(f"policy {i.get('policy_number', '')}"),
+                    e(f"group {i['group_number']}" if i.get("group_number") else ""),
+                    e(str(i.get("coverage_type") or "")),
+                    e(f"until {i['expiry']}" if i.get("expiry") else ""),
+                ]
+                for i in chart.insurance
+            ]
+        )
+        if chart.insurance
+        else _none("No insurance on file.")
+    )
+    encounter_rows = []
+    for enc in chart.encounters:
+        notes = "; ".join(
+            f"{e(str(n.get('note_type', 'note')))} note ({e(str(n.get('status', '')))})"
+            + (f": {e(str(n['assessment']))}" if n.get("assessment") else "")
+            for n in enc.notes
+        )
+        encounter_rows.append(
+            [
+                e(f"{enc.start.astimezone(tz):%Y-%m-%d}"),
+                e(type_label(enc.encounter_type)),
+                e(enc.chief_complaint or ""),
+                e(enc.clinician_name),
+                notes or "<span style='color:#777'>no note</span>",
+            ]
+        )
+    encounters = (
+        _table(encounter_rows, ["Date", "Type", "Chief complaint", "Clinician", "Notes"])
+        if encounter_rows
+        else _none("No encounters yet.")
+    )
+    upcoming = (
+        _table(
+            [
+                [
+                    e(f"{a.start.astimezone(tz):%a %Y-%m-%d %H:%M}"),
+                    e(type_label(a.appointment_type)),
+                    e(status_label(a.status)),
+                    e(a.reason or ""),
+                ]
+                for a in chart.upcoming
+            ],
+            ["When", "Type", "Status", "Reason"],
+        )
+        if chart.upcoming
+        else _none("No upcoming appointments.")
+    )
+    return (
+        f"<h2 style='margin:4px 0'>{e(p.first_name)} {e(p.last_name)}</h2>"
+        f"<p style='color:#555; margin:0'>{e(p.mrn)} · born {e(p.date_of_birth.isoformat())}</p>"
+        + allergies
+        + _section("Demographics", demographics)
+        + _section("Active conditions", conditions)
+        + _section("Insurance", insurance)
+        + _section("Recent encounters and notes", encounters)
+        + _section("Upcoming appointments", upcoming)
+    )

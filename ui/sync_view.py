@@ -1,0 +1,293 @@
+# mypy: disable-error-code="func-returns-value"
+"""Sync in the window: the always-visible status (online/offline, last sync, changes waiting,
+conflicts), "Sync now", a background sync every minute, and the reconcile view for conflicts.
+
+The SyncService (app/sync_service.py) does the work on the worker or on its own background thread;
+results come back to the GUI thread through queued signals only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.sync_service import ConflictView, PeriodicSync, SyncService, SyncState
+from clinicdesk.errors import ClinicDeskError
+from ui.app import set_accessible
+from ui.clinical_dialogs import error_label
+from ui.note_editor import SECTIONS
+from ui.worker import Runner
+
+STATUS_REFRESH_MS = 15_000
+HELP = "Sync state: online or offline, last sync, changes waiting, conflicts (Ctrl+Shift+Y syncs now)"
+
+
+class SyncController(QObject):
+    """``state_changed(SyncState)`` after every status read; ``synced(SyncReport)`` after each sync."""
+
+    state_changed = Signal(object)
+    synced = Signal(object)
+    failed = Signal(object)
+    _from_thread = Signal(str, object)
+
+    def __init__(
+        self, runner: Runner, service: SyncService, *, interval: float = 60.0, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.service = service
+        self.syncing = False
+        self.state: SyncState | None = None
+        self._from_thread.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self.periodic = PeriodicSync(
+            service,
+            interval=interval,
+            on_start=lambda: self._from_thread.emit("start", None),
+            on_report=lambda report: self._from_thread.emit("report", report),
+            on_error=lambda error: self._from_thread.emit("error", error),
+        )
+        self._timer = QTimer(self)
+        self._timer.setInterval(STATUS_REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+
+    def start(self) -> None:
+        self.periodic.start()
+        self._timer.start()
+        self.refresh()
+
+    def refresh(self) -> None:
+        syncing = self.syncing
+        self.runner.run(
+            lambda: self.service.state(syncing=syncing),
+            label="reading the sync status",
+            on_done=self._show_state,
+            on_error=lambda e: self.failed.emit(e),
+        )
+
+    def _show_state(self, state: object) -> None:
+        assert isinstance(state, SyncState)
+        self.state = state
+        self.state_changed.emit(state)
+
+    def sync_now(self) -> None:
+        """Runs one sync on the worker; a sync already running makes this a no-op."""
+        if self.syncing:
+            return
+        self._deliver("start", None)
+        self.runner.run(
+            self.service.sync_now,
+            label="syncing",
+            on_done=lambda r: self._deliver("report", r),
+            on_error=lambda e: self._deliver("error", e),
+        )
+
+    @Slot(str, object)
+    def _deliver(self, kind: str, payload: object) -> None:
+        if kind == "start":
+            self.syncing = True
+        else:
+            self.syncing = False
+            if kind == "report":
+                self.synced.emit(payload)
+            elif isinstance(payload, ClinicDeskError):
+                self.failed.emit(payload)
+        self.refresh()
+
+    def shutdown(self) -> None:
+        self._timer.stop()
+        self.periodic.stop()
+        self.service.close()
+
+
+class SyncStatusLabel(QLabel):
+    """The status-bar text; clicking it (or Ctrl+Shift+J) opens the conflicts when there are any."""
+
+    clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Sync: …", parent)
+        self.setObjectName("syncStatus")
+        self.setAccessibleName("Sync status")
+        self.setToolTip(HELP)
+
+    def show_state(self, state: SyncState) -> None:
+        if state.status.open_conflicts:
+            kind = "syncConflict"
+        elif state.status.online and state.problem is None:
+            kind = "syncOnline"
+        else:
+            kind = "syncOffline"
+        if self.property("kind") != kind:  # re-polishing restyles the whole label: only on a change
+            self.setProperty("kind", kind)
+            self.style().unpolish(self)
+            self.style().polish(self)
+        # the text after the style: its size is then measured in the kind's own font, and the
+        # status bar gives the label room for all of it
+        self.setText(state.summary)
+        problem = state.problem or state.status.last_error
+        self.setToolTip(f"{state.summary}\nLast problem: {problem}" if problem else HELP)
+
+    def mousePressEvent(self, event: Any) -> None:
+        self.clicked.emit()
+        super().mousePressEvent(event)
+
+
+class ConflictDialog(QDialog):
+    """Conflicts listed on the left; a note conflict shows the server's text and this workstation's
+    side by side with a merged text to edit. Nothing is lost: both versions stay in the conflict."""
+
+    resolved = Signal(object)
+
+    def __init__(self, runner: Runner, service: SyncService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Sync conflicts")
+        self.resize(1100, 700)
+        self._runner = runner
+        self._service = service
+        self.conflicts: list[ConflictView] = []
+        self.list = QListWidget()
+        set_accessible(self.list, "Conflicts", "Open sync conflicts")
+        self.list.currentRowChanged.connect(self.show_conflict)
+        self.detail = QLabel("")
+        self.detail.setWordWrap(True)
+        self.detail.setAccessibleName("Conflict details")
+        self.server_edits: dict[str, QPlainTextEdit] = {}
+        self.local_edits: dict[str, QPlainTextEdit] = {}
+        self.merged_edits: dict[str, QPlainTextEdit] = {}
+        grid = QGridLayout()
+        for column, title in enumerate(("Server's version", "This workstation's version", "Merged (saved)")):
+            label = QLabel(f"<b>{title}</b>")
+            grid.addWidget(label, 0, column + 1)
+        for row, section in enumerate(SECTIONS, start=1):
+            grid.addWidget(QLabel(section.capitalize()), row, 0, Qt.AlignmentFlag.AlignTop)
+            for column, (store, name) in enumerate(
+                (
+                    (self.server_edits, "server"),
+                    (self.local_edits, "this workstation"),
+                    (self.merged_edits, "merged"),
+                )
+            ):
+                edit = QPlainTextEdit()
+                edit.setTabChangesFocus(True)
+                edit.setReadOnly(store is not self.merged_edits)
+                set_accessible(edit, f"{section.capitalize()}, {name}")
+                store[section] = edit
+                grid.addWidget(edit, row, column + 1)
+        self.texts = QWidget()
+        self.texts.setLayout(grid)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.addWidget(self.detail)
+        right_layout.addWidget(self.texts, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.list)
+        splitter.addWidget(right)
+        splitter.setSizes([260, 840])
+        self.error = error_label()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.merge_button = QPushButton("Save &merged text")
+        self.mine_button = QPushButton("Keep &mine")
+        self.server_button = QPushButton("Keep &server's")
+        for button in (self.merge_button, self.mine_button, self.server_button):
+            self.buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.merge_button.clicked.connect(self.save_merged)
+        self.mine_button.clicked.connect(lambda: self._resolve(self._service.keep_mine))
+        self.server_button.clicked.connect(lambda: self._resolve(self._service.keep_server))
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.load()
+
+    def load(self) -> None:
+        self._runner.run(
+            self._service.conflicts, label="loading sync conflicts", on_done=self._show, on_error=self._fail
+        )
+
+    def _show(self, result: object) -> None:
+        self.conflicts = (
+            [c for c in result if isinstance(c, ConflictView)] if isinstance(result, list) else []
+        )
+        self.list.clear()
+        for c in self.conflicts:
+            what = "Clinical note" if c.is_note else c.entity.replace("_", " ")
+            QListWidgetItem(
+                f"{what}\n{c.detected_at.astimezone():%Y-%m-%d %H:%M} · {', '.join(c.fields)}", self.list
+            )
+        if self.conflicts:
+            self.list.setCurrentRow(0)
+        else:
+            self.detail.setText("No open conflicts: everything is in sync.")
+            self.texts.setVisible(False)
+        for button in (self.merge_button, self.mine_button, self.server_button):
+            button.setEnabled(bool(self.conflicts))
+
+    def current(self) -> ConflictView | None:
+        row = self.list.currentRow()
+        return self.conflicts[row] if 0 <= row < len(self.conflicts) else None
+
+    def show_conflict(self, row: int) -> None:
+        conflict = self.current()
+        if conflict is None:
+            return
+        self.texts.setVisible(conflict.is_note)
+        self.merge_button.setEnabled(conflict.is_note)
+        if conflict.is_note:
+            self.detail.setText(
+                "The note was changed here and on another workstation. The server's text is current; "
+                "edit the merged text and save it (a signed note gets an amendment), or keep one side."
+            )
+            for section, (server, local) in conflict.note_sections().items():
+                self.server_edits[section].setPlainText(server)
+                self.local_edits[section].setPlainText(local)
+                self.merged_edits[section].setPlainText(
+                    server if server == local or not local else f"{server}\n{local}".strip()
+                )
+        else:
+            fields = ", ".join(
+                f"{f}: server {conflict.server_values.get(f)!r}, here {conflict.local_values.get(f)!r}"
+                for f in conflict.fields
+            )
+            self.detail.setText(f"{conflict.entity.replace('_', ' ')} changed in both places — {fields}")
+
+    def merged(self) -> dict[str, str]:
+        return {s: self.merged_edits[s].toPlainText() for s in SECTIONS}
+
+    def save_merged(self) -> None:
+        conflict = self.current()
+        if conflict is None:
+            return
+        merged = self.merged()
+        self._resolve(lambda cid: self._service.reconcile_note(cid, merged))
+
+    def _resolve(self, action: Any) -> None:
+        conflict = self.current()
+        if conflict is None:
+            return
+        conflict_id = conflict.id
+        self.error.setVisible(False)
+        self._runner.run(
+            lambda: action(conflict_id),
+            label="resolving the conflict",
+            on_done=lambda r: (self.resolved.emit(r), self.load()),
+            on_error=self._fail,
+        )
+
+    def _fail(self, error: ClinicDeskError) -> None:
+        self.error.setText(error.message[:1].upper() + error.message[1:])
+        self.error.setVisible(True)
