@@ -1,14 +1,21 @@
-"""Voice commands said while dictating. A command is never written into the note."""
+"""Voice commands said while dictating, wherever they fall in an utterance. A command is never written
+into the note.
+
+"... lungs are clear new paragraph heart is regular", "heart rate 92 scratch that heart rate 82" and
+"go to plan follow up in two weeks" are each one utterance to the engine: the words around a command
+are split into pieces that go into the note in order, each with the marks (corrections, uncertain
+words) that fall inside it. "Scratch that" drops what was said before it in the same utterance, or the
+previous utterance when it starts one.
+"""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
+from audio.spoken import SECTIONS, find_commands
 from audio.transcriber import Utterance
-from models.enums import SOAP_SECTIONS
 
-SECTIONS = SOAP_SECTIONS
+__all__ = ["SECTIONS", "Command", "CommandState", "Dictated", "apply_commands", "parse_command"]
 
 
 @dataclass(frozen=True)
@@ -17,44 +24,32 @@ class Command:
     argument: str | None = None
 
 
-_WHOLE: dict[str, Command] = {
-    "new paragraph": Command("new_paragraph"),
-    "next paragraph": Command("new_paragraph"),
-    "new line": Command("new_line"),
-    "next line": Command("new_line"),
-    "scratch that": Command("scratch_that"),
-    "undo that": Command("scratch_that"),
-    "delete that": Command("scratch_that"),
-    "stop dictation": Command("stop"),
-    "stop dictating": Command("stop"),
-    "end dictation": Command("stop"),
-    **{f"go to {s}": Command("go_to", s) for s in SECTIONS},
-    **{f"go to the {s}": Command("go_to", s) for s in SECTIONS},
-}
-_TRAILING = ("new paragraph", "new line", "scratch that", "undo that", "stop dictation")
+def split_commands(utterance: Utterance) -> list[Utterance | Command]:
+    """The utterance as pieces of text and the commands between them, in order."""
+    out: list[Utterance | Command] = []
+    pos = 0
+    for found in find_commands(utterance.text):
+        piece = utterance.sliced(pos, found.start)
+        if _has_words(piece.text):
+            out.append(piece)
+        out.append(Command(found.name, found.argument))
+        pos = found.end
+    rest = utterance.sliced(pos, len(utterance.text))
+    if _has_words(rest.text):
+        out.append(rest)
+    return out
 
 
-def _plain(text: str) -> str:
-    return " ".join(re.findall(r"[a-z]+", text.lower()))
+def _has_words(text: str) -> bool:
+    return any(c.isalnum() for c in text)
 
 
 def parse_command(text: str) -> tuple[str, Command | None]:
-    """Splits an utterance into (text to keep, command). "... new paragraph" keeps the words before it."""
-    plain = _plain(text)
-    if plain in _WHOLE:
-        return "", _WHOLE[plain]
-    for phrase in _TRAILING:
-        if plain.endswith(" " + phrase):
-            words = len(phrase.split())
-            kept = _strip_last_words(text, words)
-            return kept, _WHOLE[phrase]
-    return text, None
-
-
-def _strip_last_words(text: str, n: int) -> str:
-    matches = list(re.finditer(r"[A-Za-z]+", text))
-    cut = matches[-n].start() if len(matches) >= n else 0
-    return text[:cut].rstrip(" ,;:-").strip()
+    """(the words to keep, the first command) of a text: the short form for callers with plain text."""
+    pieces = split_commands(Utterance(text, 0.0, 0.0, 1.0, ""))
+    kept = " ".join(p.text for p in pieces if isinstance(p, Utterance))
+    command = next((p for p in pieces if isinstance(p, Command)), None)
+    return kept, command
 
 
 @dataclass
@@ -73,29 +68,33 @@ class CommandState:
         self.result = Dictated([], [])
         self.section: str | None = None
 
-    def add(self, utterance: Utterance) -> Command | None:
-        if self.result.stopped:
-            return None
-        kept, command = parse_command(utterance.text)
-        if kept and command is not None and command.name == "scratch_that":
-            return command  # "... scratch that" drops the utterance it ends
-        if kept:
-            self.result.utterances.append(replace(utterance, text=kept))
-            self.result.sections.append(self.section)
-        if command is None:
-            return None
-        if command.name == "scratch_that" and self.result.utterances:
-            self.result.utterances.pop()
-            self.result.sections.pop()
-        elif command.name in ("new_paragraph", "new_line") and self.result.utterances:
-            last = self.result.utterances[-1]
+    def add(self, utterance: Utterance) -> list[Command]:
+        """Takes one recognised utterance; returns the commands it said, in order."""
+        commands: list[Command] = []
+        for piece in split_commands(utterance):
+            if self.result.stopped:
+                break
+            if isinstance(piece, Utterance):
+                self.result.utterances.append(piece)
+                self.result.sections.append(self.section)
+                continue
+            commands.append(piece)
+            self._apply(piece)
+        return commands
+
+    def _apply(self, command: Command) -> None:
+        done = self.result
+        if command.name == "scratch_that" and done.utterances:
+            done.utterances.pop()
+            done.sections.pop()
+        elif command.name in ("new_paragraph", "new_line") and done.utterances:
+            last = done.utterances[-1]
             mark = "\n\n" if command.name == "new_paragraph" else "\n"
-            self.result.utterances[-1] = replace(last, text=last.text + mark)
+            done.utterances[-1] = replace(last, text=last.text + mark)
         elif command.name == "go_to":
             self.section = command.argument
         elif command.name == "stop":
-            self.result.stopped = True
-        return command
+            done.stopped = True
 
 
 def apply_commands(utterances: list[Utterance]) -> Dictated:

@@ -31,6 +31,8 @@ from functools import lru_cache
 
 from audio.phonetic import letters as _letters
 from audio.phonetic import letters_closeness, phonetic_key
+from audio.spoken import ASSESSMENT_AND_PLAN, find_commands, find_headers
+from audio.wordlists import garbled
 from resources import vocab_lines
 
 #: scores sentences against the audio: higher is likelier (Whisper's forced alignment)
@@ -60,55 +62,40 @@ MAX_LENGTH_RATIO = 1.6
 #: replacements per utterance ("stable and diner and hyperlipidemia": one word at a time)
 MAX_ROUNDS = 3
 
-#: spoken headers that start the assessment, and the ones that end it
-_ASSESSMENT_HEADERS = (
-    "assessment and plan",
-    "impression and plan",
-    "assessment",
-    "impression",
-    "diagnoses",
-    "diagnosis",
-)
-_OTHER_HEADERS = (
-    "subjective", "objective", "plan", "chief complaint", "history of present illness", "review of systems",
-    "physical exam", "physical examination", "exam", "examination", "vitals", "vital signs",
-    "instructions", "patient instructions",
-)  # fmt: skip
-_GO_TO = re.compile(r"^\s*go\s+to\s+(\w+)", re.IGNORECASE)
-
 
 @dataclass(frozen=True)
 class SectionStep:
     """What one utterance does to the dictation's place: ``in_assessment`` after it, and where its own
-    diagnosis words start (``content_start``; None when it says no diagnosis words of the assessment)."""
+    diagnosis words are (characters ``content_start:content_end``; start None when it says none)."""
 
     in_assessment: bool
     content_start: int | None
+    content_end: int | None = None
 
 
 def follow_sections(text: str, in_assessment: bool) -> SectionStep:
     """Tracks the assessment through a dictation, one recognised utterance at a time.
 
-    "Assessment." alone enters it; "Assessment: acute gout." enters it and says a diagnosis; "Plan."
-    (or any other section header, or "go to plan") leaves it. Only headers said at the start of an
-    utterance count, with a mark or nothing after them, as the structuring step reads them."""
-    go = _GO_TO.match(text)
-    if go is not None:
-        target = go.group(1).lower()
-        return SectionStep(target in ("assessment", "impression"), None)
-    lowered = text.lower()
-    for headers, entering in ((_ASSESSMENT_HEADERS, True), (_OTHER_HEADERS, False)):
-        for header in sorted(headers, key=len, reverse=True):
-            m = re.match(rf"\s*{re.escape(header)}\b\s*(?P<mark>[.:,;-]?)", lowered)
-            if m is None:
-                continue
-            rest = text[m.end() :]
-            if rest.strip() and not m.group("mark"):
-                continue  # "Plan to recheck ..." or "Exam was normal": a sentence, not a header
-            if not entering:
-                return SectionStep(False, None)
-            return SectionStep(True, m.end() if re.search(r"[A-Za-z]", rest) else None)
-    return SectionStep(in_assessment, 0 if in_assessment else None)
+    "Assessment." enters it, "Assessment: acute gout." enters it and says a diagnosis, "Plan." (or any
+    other section's header, or "go to plan") leaves it, wherever in the utterance they are said
+    (``audio.spoken``, as the structuring reads them)."""
+    events: list[tuple[int, int, bool]] = [
+        (h.start, h.end, h.section in ("assessment", ASSESSMENT_AND_PLAN)) for h in find_headers(text)
+    ]
+    events += [(c.start, c.end, c.argument == "assessment") for c in find_commands(text) if c.name == "go_to"]
+    state = in_assessment
+    region = 0 if in_assessment else None
+    spans: list[tuple[int, int]] = []
+    for start, end, entering in sorted(events):
+        if region is not None:
+            spans.append((region, start))
+        state, region = entering, (end if entering else None)
+    if region is not None:
+        spans.append((region, len(text)))
+    said = [(a, b) for a, b in spans if re.search(r"[A-Za-z]", text[a:b])]
+    if not said:
+        return SectionStep(state, None)
+    return SectionStep(state, said[0][0], said[0][1])
 
 
 @lru_cache(maxsize=1)
@@ -156,12 +143,14 @@ def shortlist(
     diagnoses: Iterable[str],
     qualifiers: Iterable[str] = (),
     size: int = SHORTLIST_SIZE,
+    *,
+    end: int | None = None,
 ) -> list[Candidate]:
     """The candidate sentences: ``text`` with one stretch of its words (from character ``start`` on)
     replaced by a listed phrase close to it in spelling and sound, the closest first. A phrase must be
     about as long as what it replaces: a short one in place of many words would drop what was said."""
     phrases = _phrases(tuple(diagnoses), tuple(qualifiers))
-    words = [m for m in _WORD.finditer(text) if m.start() >= start]
+    words = [m for m in _WORD.finditer(text) if m.start() >= start and (end is None or m.end() <= end)]
     best: dict[str, Candidate] = {}
     for i in range(len(words)):
         for j in range(i + 1, min(len(words), i + MAX_SPAN_WORDS) + 1):
@@ -229,8 +218,10 @@ def recover_diagnoses(
     score: Scorer,
     decode_with_hint: HintedDecoder | None = None,
     start: int = 0,
+    end: int | None = None,
     diagnoses: Iterable[str] | None = None,
     qualifiers: Iterable[str] | None = None,
+    margins: list[float] | None = None,
 ) -> str:
     """The utterance with misheard diagnosis words replaced, else unchanged. Words before character
     ``start`` (a header said in the same utterance) are left alone.
@@ -239,12 +230,20 @@ def recover_diagnoses(
     for a listed diagnosis scored nearly as likely (within ``TOLERANCE``), when Whisper primed with that
     diagnosis (``decode_with_hint``) then writes it itself. Whisper's own text is its best guess as
     English, so it often outscores the right diagnosis a little; primed, Whisper writes the right one and
-    still refuses a wrong one ("herpes simplex" primed over "herpes zoster" audio stays "Herpes master")."""
+    still refuses a wrong one ("herpes simplex" primed over "herpes zoster" audio stays "Herpes master").
+
+    Only heard words that may be a garbled term are replaced (``wordlists.garbled``: never a header, a
+    number, or ordinary words alone), so a misheard header is never turned into a diagnosis. ``margins``
+    receives, for each replacement, its score minus the sentence as heard."""
+    length = len(text)  # a replacement moves the end of the diagnosis words by what it adds
     dx = tuple(diagnoses if diagnoses is not None else common_diagnoses())
     qual = tuple(qualifiers if qualifiers is not None else diagnosis_qualifiers())
     vocabulary = _vocabulary(dx + qual)
     for _ in range(MAX_ROUNDS):
-        options = shortlist(text, start, dx, qual)
+        limit = len(text) if end is None else end + (len(text) - length)
+        options = [
+            c for c in shortlist(text, start, dx, qual, end=limit) if garbled(c.heard, known=vocabulary)
+        ]
         if not options:
             break
         scores = score([text, *(c.text for c in options)])
@@ -267,5 +266,7 @@ def recover_diagnoses(
                     break
         if chosen is None:
             break
+        if margins is not None:
+            margins.append(scores[1 + options.index(chosen)] - heard)
         text = chosen.text  # only words after ``start`` were replaced: the header before it stays put
     return text

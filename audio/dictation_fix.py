@@ -92,8 +92,64 @@ def fix_number_words(text: str) -> str:
     )
 
 
+#: what Whisper writes for a spoken digit after "one hundred and ..." ("100 and wait" for 108)
+_DIGIT_SOUNDALIKES = {
+    "one": 1, "won": 1, "two": 2, "to": 2, "too": 2, "three": 3, "tree": 3, "four": 4, "for": 4, "five": 5,
+    "six": 6, "seven": 7, "eight": 8, "ate": 8, "wait": 8, "nine": 9, "zero": 0, "oh": 0,
+}  # fmt: skip
+_VITAL_LEAD = (
+    r"(?:heart rate|pulse|respiratory rate|respirations|temperature|temp|weight|weighs|height|"
+    r"oxygen saturation|saturation|sats|blood pressure|bp|glucose|sugar)"
+)
+
+
+def fix_vital_numbers(text: str) -> str:
+    """Numbers of a vital sign as Whisper writes them when it does not expect one, right after the
+    vital's name: "pulse 100 and 1" / "100 and wait" -> 101 / 108 ("one hundred and one"), "weight
+    200 and 4 pounds" -> 204, "temperature 98 point to" -> 98.2. Only there: "100 and 1 things" in
+    prose stays as said."""
+    digits = "|".join(sorted(_DIGIT_SOUNDALIKES, key=len, reverse=True))
+
+    def hundred_and(m: re.Match[str]) -> str:
+        tail = m.group(3)
+        value = int(tail) if tail.isdigit() else _DIGIT_SOUNDALIKES[tail.lower()]
+        return f"{m.group(1)}{int(m.group(2)) * 100 + value}"
+
+    text = re.sub(
+        rf"(\b{_VITAL_LEAD}\b[,:]?\s+(?:is\s+|of\s+|was\s+)?)([1-9])00 and (\d{{1,2}}|{digits})\b"
+        r"(?!\s*(?:over|/))",
+        hundred_and,
+        text,
+        flags=re.IGNORECASE,
+    )
+
+    def decimal(m: re.Match[str]) -> str:
+        return f"{m.group(1)}.{_DIGIT_SOUNDALIKES[m.group(2).lower()]}"
+
+    return re.sub(
+        rf"(\b{_VITAL_LEAD}\b[,:]?\s+(?:is\s+|of\s+|was\s+)?\d{{2,3}}) point ({digits})\b",
+        decimal,
+        text,
+        flags=re.IGNORECASE,
+    )
+
+
 def fix_blood_pressure(text: str) -> str:
-    """ "blood pressure 120, 78" (the "over" swallowed) -> "blood pressure 120 over 78"."""
+    """ "blood pressure 120, 78" (the "over" swallowed) -> "blood pressure 120 over 78"; "162.94" (the
+    "over" heard as a decimal point) -> "162 over 94"."""
+
+    def decimal(m: re.Match[str]) -> str:
+        high, low = int(m.group(2)), int(m.group(3))
+        if 70 <= high <= 260 and 30 <= low <= 160 and high > low:
+            return f"{m.group(1)}{high} over {low}"
+        return m.group(0)
+
+    text = re.sub(
+        r"(\b(?:blood pressure|BP)\b[,:]?\s+(?:is\s+|of\s+|was\s+)?)(\d{2,3})\.(\d{2,3})\b",
+        decimal,
+        text,
+        flags=re.IGNORECASE,
+    )
 
     def hundred_and(m: re.Match[str]) -> str:
         # "one twenty over eighty" heard as "100 and 20/80": the spoken reading is 120
@@ -370,6 +426,7 @@ def fix_dictation(
 ) -> str:
     """All context fixes, in the order that lets each one see the others' results."""
     text = fix_number_words(text)
+    text = fix_vital_numbers(text)
     text = fix_blood_pressure(text)
     text = fix_units(text, protected)
     text = fix_routes(text)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from audio.phonetic import closeness
+from audio.wordlists import garbled
 from resources import vocab_lines
 
 #: the units that make a number a dose of a named drug
@@ -46,6 +47,8 @@ MIN_CLOSENESS = 0.35
 SOUND_CLOSENESS = 0.6
 #: ... and scored within this many nats of the best drug
 SOUND_TOLERANCE = 12.0
+#: how much likelier (nats) than every other drug a drug that does not sound close must be
+MIN_MARGIN = 1.0
 
 
 @dataclass(frozen=True)
@@ -133,11 +136,17 @@ def recover_drugs(
     known: Iterable[str],
     candidates: Iterable[str] | None = None,
     near_miss: Callable[[str], str | None] | None = None,
+    margins: list[float] | None = None,
 ) -> str:
     """The text with each drug slot filled by the drug Whisper itself confirms, else unchanged.
 
     ``near_miss`` names the drug a heard span is a misspelling of ("metaprol" -> metoprolol); when that
-    is one of the candidates it fills the slot at once, with no decoding."""
+    is one of the candidates it fills the slot at once, with no decoding.
+
+    Only heard words that may be a garbled drug name are replaced (``wordlists.garbled``: not "her",
+    "breathing" or a number); the chosen drug must beat every other drug by ``MIN_MARGIN`` nats, or be
+    the nearest in sound and confirmed. ``margins`` receives, for each replacement, the chosen drug's
+    score minus the best other drug's."""
     pool = list(candidates if candidates is not None else common_drugs())
     common = {c.lower() for c in pool}
     known_names = frozenset(n.lower() for n in known) | common
@@ -146,7 +155,10 @@ def recover_drugs(
         before, after = text[: slot.start], text[slot.end :]
         if not after.startswith(" "):
             after = " " + after.lstrip()
-        guess = near_miss(text[slot.start : slot.end]) if near_miss is not None else None
+        heard = text[slot.start : slot.end]
+        if not garbled(heard, known=known_names):
+            continue  # ordinary words before a dose ("give her 20 milligrams") were said as they are
+        guess = near_miss(heard) if near_miss is not None else None
         if guess is not None and guess.lower() in common:
             text = before + (guess[:1].upper() + guess[1:] if capital else guess) + after
             continue
@@ -155,7 +167,6 @@ def recover_drugs(
         spelled = [c[:1].upper() + c[1:] if capital else c for c in pool]
         scores = score([before + name + after for name in spelled])
         ranked = sorted(zip(scores, spelled, strict=True), reverse=True)
-        heard = text[slot.start : slot.end]
         # the likeliest drugs (within MARGIN of the best) are each confirmed by a primed decoding in turn;
         # one that sounds nothing like what was heard is not tried: Whisper's score favours short,
         # common names whatever was said, and primed with one ("lithium") it may just write it
@@ -171,7 +182,14 @@ def recover_drugs(
         if sound >= SOUND_CLOSENESS and value >= ranked[0][0] - SOUND_TOLERANCE and nearest not in tries:
             tries.append(nearest)
         for name in tries:
+            value = scores[spelled.index(name)]
+            margin = value - max(v for v, other in ranked if other != name)
+            near = closeness(heard, name) >= SOUND_CLOSENESS
+            if margin < MIN_MARGIN and not near:
+                continue  # another drug explains the audio about as well: not a choice Whisper made
             if name.lower() in decode_with_hint(name.lower()).lower():
                 text = before + name + after
+                if margins is not None:
+                    margins.append(margin)
                 break
     return text

@@ -10,12 +10,22 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
-from audio.dictation_fix import DrugSnapper, fix_dictation
+from audio.dictation_fix import (
+    DrugSnapper,
+    fix_bedtime,
+    fix_blood_pressure,
+    fix_frequencies,
+    fix_number_words,
+    fix_routes,
+    fix_units,
+    fix_vital_numbers,
+)
 from audio.phonetic import phonetic_key, similarity
 from audio.whisper_engine import COMMON_DRUGS
+from audio.wordlists import prescribable
 from models.enums import SOAP_SECTIONS
 from resources import vocab_lines
 
@@ -51,7 +61,8 @@ class MedicalCorrector:
         self, terms: list[str], english: frozenset[str], *, diagnosis_terms: Iterable[str] = ()
     ) -> None:
         self.english = english
-        self.snapper = DrugSnapper(terms, preferred=COMMON_DRUGS)
+        #: drug names by sound, only to names that are drugs ("bedtime" is a product name in the list)
+        self.snapper = DrugSnapper([t for t in terms if t in prescribable()], preferred=COMMON_DRUGS)
         clinical = [t.lower() for t in diagnosis_terms]
         singles = [t for t in [*terms, *clinical] if " " not in t and len(t) >= MIN_LENGTH and t.isalpha()]
         self.terms = frozenset(singles)
@@ -100,14 +111,24 @@ class MedicalCorrector:
             return None
         return self.snapper.best(parts) or (self.suggest(parts[0]) if len(parts) == 1 else None)
 
-    def correct(self, text: str, *, names: bool = True) -> str:
-        """Context fixes (numbers, units, frequencies, drug names before a dose), then single words.
+    def passes(self, *, names: bool = True) -> list[tuple[str, Callable[[str], str]]]:
+        """The context fixes as named passes, in order (``audio.marks`` records what each changed);
         ``names=False`` leaves words alone (for the drug recovery that asks Whisper before any guess)."""
-        header = lone_header(text)
-        if header is not None:
-            return header
-        if not names:
-            return fix_dictation(text, None, protected=self.protected)
+        out: list[tuple[str, Callable[[str], str]]] = [
+            ("numbers", fix_number_words),
+            ("vitals", fix_vital_numbers),
+            ("blood_pressure", fix_blood_pressure),
+            ("units", lambda text: fix_units(text, self.protected)),
+            ("route", fix_routes),
+            ("bedtime", fix_bedtime),
+            ("frequency", fix_frequencies),
+        ]
+        if names:
+            out += [("drug_sound", self.snapper.fix), ("spelling", self.spell)]
+        return out
+
+    def spell(self, text: str) -> str:
+        """Single words that are no English and close to one vocabulary term (``suggest``)."""
 
         def fix(m: re.Match[str]) -> str:
             word = m.group(0)
@@ -116,7 +137,17 @@ class MedicalCorrector:
                 return word
             return term[:1].upper() + term[1:] if word[:1].isupper() else term
 
-        return _WORD.sub(fix, fix_dictation(text, self.snapper, protected=self.protected))
+        return _WORD.sub(fix, text)
+
+    def correct(self, text: str, *, names: bool = True) -> str:
+        """Context fixes (numbers, units, frequencies, drug names before a dose), then single words.
+        ``names=False`` leaves words alone (for the drug recovery that asks Whisper before any guess)."""
+        header = lone_header(text)
+        if header is not None:
+            return header
+        for _, fix in self.passes(names=names):
+            text = fix(text)
+        return text
 
 
 def lone_header(text: str) -> str | None:

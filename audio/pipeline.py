@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from audio.marks import TrackedText
 from audio.medvocab import MedicalCorrector
 from audio.transcriber import Recognition, Transcriber, Utterance
 from audio.vad import VadConfig, split_utterances
@@ -30,6 +31,8 @@ class SpeechEngine:
     live: Transcriber | None = None
     accurate: Transcriber | None = None
     corrector: MedicalCorrector | None = None
+    #: a second engine whose text for the same audio checks the accurate one's (Moonshine)
+    check: Transcriber | None = None
     #: whether the dictation is in its assessment now (after "Assessment", before "Plan")
     in_assessment: bool = False
 
@@ -39,7 +42,10 @@ class SpeechEngine:
         return "+".join(names)
 
     def recognise(self, audio: FloatArray, *, live_text: Recognition | None = None) -> Recognition:
-        """Final text of one utterance; ``live_text`` is Vosk's, already heard, when streaming."""
+        """Final text of one utterance; ``live_text`` is the live engine's, already heard, when streaming.
+
+        Every pass after the engine is recorded (``audio.marks``): what it changed, and the words heard
+        uncertainly, go with the text so the doctor can review them."""
         if self.accurate is not None:
             result = self.accurate.transcribe(audio)
         elif live_text is not None:
@@ -48,51 +54,105 @@ class SpeechEngine:
             result = self.live.transcribe(audio)
         else:  # pragma: no cover - open_engine always sets one
             raise SpeechError("No speech engine is loaded.")
-        if self.corrector is not None and result.text:
-            text = result.text
-            if isinstance(self.accurate, WhisperTranscriber):
+        if not result.text:
+            return result
+        tracked = TrackedText(result.text, result.marks)
+        whisper = self.accurate if isinstance(self.accurate, WhisperTranscriber) else None
+        if whisper is not None:
+            self._closed_set(audio, tracked, whisper)
+        if self.corrector is not None:
+            if whisper is not None:
                 # Whisper is asked first, before any spelling guess: a guess from the full drug list
                 # ("as it reminds in" -> "betaderm") would fill the slot with a name and hide it from
                 # the recovery, which knows the commonly prescribed drugs and checks against the audio
-                text = self.corrector.correct(text, names=False)
-                text = self._recover_drugs(audio, text, self.accurate)
-            text = self.corrector.correct(text)
-            if isinstance(self.accurate, WhisperTranscriber):
-                text = self._recover_diagnoses(audio, text, self.accurate)
-            result = Recognition(text, result.confidence)
-        return result
+                for name, fix in self.corrector.passes(names=False):
+                    tracked.apply(name, fix)
+                self._recover_drugs(audio, tracked, whisper)
+            for name, fix in self.corrector.passes():
+                tracked.apply(name, fix)
+            if whisper is not None:
+                self._recover_diagnoses(audio, tracked, whisper)
+        else:
+            self._follow(tracked.text)
+        other = self._second_opinion(audio, live_text)
+        if other is not None and other.text:
+            from audio.second_opinion import compare
+
+            compare(tracked, other.text)
+        return Recognition(tracked.text, result.confidence, tuple(tracked.marks))
 
     def begin(self, section: str | None = None) -> None:
         """A new dictation starts, in ``section`` if the doctor chose one (else in none yet)."""
         self.in_assessment = section == "assessment"
 
-    def _recover_diagnoses(self, audio: FloatArray, text: str, whisper: WhisperTranscriber) -> str:
+    def _second_opinion(self, audio: FloatArray, live_text: Recognition | None) -> Recognition | None:
+        """The other engine's text for the same audio, when there is one to compare Whisper with."""
+        if self.accurate is None or self.check is None:
+            return None
+        if live_text is not None and self.live is self.check:
+            return live_text
+        return self.check.transcribe(audio)
+
+    def _closed_set(self, audio: FloatArray, tracked: TrackedText, whisper: WhisperTranscriber) -> None:
+        """A short utterance put to Whisper as a choice among the headers and commands (``closed_set``)."""
+        from audio.closed_set import choose
+
+        choice = choose(tracked.text, lambda texts: whisper.score_texts(audio, texts))
+        if choice is not None:
+            tracked.replace_text(
+                choice.text,
+                "closed_set",
+                score=choice.margin,
+                note="a short utterance read as a header or command",
+            )
+
+    def _follow(self, text: str) -> None:
+        from audio.diagnosis_rescore import follow_sections
+
+        self.in_assessment = follow_sections(text, self.in_assessment).in_assessment
+
+    def _recover_diagnoses(
+        self, audio: FloatArray, tracked: TrackedText, whisper: WhisperTranscriber
+    ) -> None:
         """Misheard diagnosis words in the assessment, asked of Whisper (``diagnosis_rescore``); the
         utterances are followed one by one so that only what is said after an assessment header counts."""
         from audio.diagnosis_rescore import follow_sections, recover_diagnoses
 
-        step = follow_sections(text, self.in_assessment)
+        step = follow_sections(tracked.text, self.in_assessment)
         self.in_assessment = step.in_assessment
         if step.content_start is None:
-            return text
-        return recover_diagnoses(
-            text,
+            return
+        margins: list[float] = []
+        text = recover_diagnoses(
+            tracked.text,
             score=lambda texts: whisper.score_texts(audio, texts),
             decode_with_hint=lambda hint: whisper.transcribe_with_hint(audio, hint, template=DIAGNOSIS_HINT),
             start=step.content_start,
+            end=step.content_end,
+            margins=margins,
         )
+        tracked.replace_text(
+            text, "diagnosis_recovery", score=min(margins) if margins else None,
+            note="a misheard diagnosis chosen by Whisper against the audio",
+        )  # fmt: skip
 
-    def _recover_drugs(self, audio: FloatArray, text: str, whisper: WhisperTranscriber) -> str:
+    def _recover_drugs(self, audio: FloatArray, tracked: TrackedText, whisper: WhisperTranscriber) -> None:
         from audio.drug_rescore import recover_drugs
 
         assert self.corrector is not None
-        return recover_drugs(
-            text,
+        margins: list[float] = []
+        text = recover_drugs(
+            tracked.text,
             score=lambda texts: whisper.score_texts(audio, texts),
             decode_with_hint=lambda hint: whisper.transcribe_with_hint(audio, hint),
             known=self.corrector.snapper.names,
             near_miss=self.corrector.near_miss,
+            margins=margins,
         )
+        tracked.replace_text(
+            text, "drug_recovery", score=min(margins) if margins else None,
+            note="a misheard drug name before a dose, chosen by Whisper against the audio",
+        )  # fmt: skip
 
 
 def open_engine(

@@ -154,11 +154,9 @@ class DictationSession:
             result.text, start, start + len(audio) / SAMPLE_RATE, result.confidence, self.engine.mode
         )
         before = len(self.commands.result.utterances)
-        command = self.commands.add(utterance)
-        events: list[Event] = []
-        if len(self.commands.result.utterances) > before:
-            events.append(UtteranceEvent(self.commands.result.utterances[-1]))
-        if command is not None:
+        commands = self.commands.add(utterance)
+        events: list[Event] = [UtteranceEvent(u) for u in self.commands.result.utterances[before:]]
+        for command in commands:
             events.append(CommandEvent(command))
             if command.name == "go_to" and command.argument:
                 events.append(SectionEvent(command.argument))

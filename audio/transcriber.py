@@ -8,18 +8,21 @@ while the doctor is still speaking. Callers never need to know which engine they
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from audio.marks import CORRECTION, UNCERTAIN, Mark, shift
 from audio.wavfile import FloatArray
 from clinicdesk.errors import SpeechError
 
 
 @dataclass(frozen=True)
 class Recognition:
-    """One engine's text for one stretch of audio; confidence is in [0, 1]."""
+    """One engine's text for one stretch of audio; confidence is in [0, 1]. ``marks``: the automatic
+    corrections made to the heard words and the words heard uncertainly (``audio.marks``)."""
 
     text: str
     confidence: float
+    marks: tuple[Mark, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ class Utterance:
     end: float
     confidence: float
     engine: str
+    #: corrections and uncertain words, with character spans of ``text``
+    marks: tuple[Mark, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -38,7 +43,18 @@ class Utterance:
             "start": round(self.start, 3),
             "end": round(self.end, 3),
             "confidence": round(self.confidence, 4),
+            "corrections": [m.to_json() for m in self.marks if m.kind == CORRECTION],
+            "uncertain": [m.to_json() for m in self.marks if m.kind == UNCERTAIN],
         }
+
+    def sliced(self, start: int, end: int) -> Utterance:
+        """The part of this utterance at characters ``start:end`` (a voice command split it), with the
+        marks that fall inside it."""
+        piece = self.text[start:end]
+        lead = len(piece) - len(piece.lstrip())
+        text = piece.strip()
+        marks = shift(self.marks, -(start + lead), limit=(start + lead, start + lead + len(text)))
+        return replace(self, text=text, marks=tuple(marks))
 
 
 class Stream(ABC):

@@ -9,9 +9,11 @@ from __future__ import annotations
 import logging
 import math
 import os
+from dataclasses import replace
 
 import numpy as np
 
+from audio.marks import UNCERTAIN, Mark
 from audio.models import ModelInfo, locate_whisper
 from audio.transcriber import Recognition, Transcriber
 from audio.wavfile import FloatArray
@@ -62,6 +64,8 @@ DIAGNOSIS_HINT = "Assessment. {}."
 
 #: sentences scored per forced-alignment call
 SCORE_BATCH = 32
+#: a word Whisper gives less probability than this is shown to the doctor as uncertain
+UNCERTAIN_WORD = 0.35
 
 
 def _threads() -> int:
@@ -140,10 +144,12 @@ class WhisperTranscriber(Transcriber):
             condition_on_previous_text=False,
             vad_filter=False,
             temperature=0.0,
+            word_timestamps=True,
         )
         texts: list[str] = []
         weights: list[float] = []
         logprobs: list[float] = []
+        words: list[tuple[str, float]] = []
         looped = False
         for seg in segments:
             if seg.no_speech_prob > 0.8 and seg.avg_logprob < -1.0:
@@ -154,10 +160,14 @@ class WhisperTranscriber(Transcriber):
                 texts.append(text)
                 weights.append(max(1.0, seg.end - seg.start))
                 logprobs.append(seg.avg_logprob)
+                words.extend(
+                    (w.word.strip(), float(w.probability)) for w in getattr(seg, "words", None) or []
+                )
         if not texts:
             return Recognition("", 0.0), looped
         mean_lp = sum(w * lp for w, lp in zip(weights, logprobs, strict=True)) / sum(weights)
-        return Recognition(" ".join(texts), min(1.0, math.exp(mean_lp))), looped
+        text = " ".join(texts)
+        return Recognition(text, min(1.0, math.exp(mean_lp)), _doubtful_words(text, words)), looped
 
     def score_texts(self, audio: FloatArray, texts: list[str]) -> list[float]:
         """Log-probability of each text given the audio (Whisper's forced alignment), for choosing
@@ -200,3 +210,38 @@ class WhisperTranscriber(Transcriber):
             temperature=0.0,
         )
         return " ".join(seg.text.strip() for seg in segments)
+
+
+def _doubtful_words(text: str, words: list[tuple[str, float]]) -> tuple[Mark, ...]:
+    """Uncertain marks for the words Whisper gave little probability (each found in ``text`` in order)."""
+    marks: list[Mark] = []
+    pos = 0
+    for word, probability in words:
+        if not word:
+            continue
+        at = text.find(word, pos)
+        if at < 0:
+            continue
+        pos = at + len(word)
+        core = word.strip(" .,;:!?")
+        if probability < UNCERTAIN_WORD and any(c.isalnum() for c in core):
+            start = at + word.index(core)
+            marks.append(
+                Mark(UNCERTAIN, start, start + len(core), core, core, probability, "whisper_word",
+                     "Whisper was unsure of this word")
+            )  # fmt: skip
+    return _merged(text, marks)
+
+
+def _merged(text: str, marks: list[Mark]) -> tuple[Mark, ...]:
+    """Neighbouring uncertain words as one stretch (the doctor checks a phrase, not each word)."""
+    out: list[Mark] = []
+    for m in marks:
+        if out and m.start - out[-1].end <= 2:
+            last = out[-1]
+            words = text[last.start : m.end]
+            score = min(last.score or 1.0, m.score or 1.0)
+            out[-1] = replace(last, end=m.end, original=words, new=words, score=score)
+        else:
+            out.append(m)
+    return tuple(out)

@@ -5,6 +5,9 @@ without headers (lower-cased, no punctuation, one sentence per line, as Vosk wou
 header lines are removed from the gold text, since a header is a command, not content; the note's own
 sub-header labels are left out of the prediction for the same reason.
 
+A third input puts the whole note in one run-on utterance with the section headers said inside it
+("... for two days. Physical exam. Blood pressure ..."), as a doctor who does not pause dictates it.
+
 Which headers are said: the one that opens each gold section (ACI-Bench's own, e.g. "chief complaint",
 "physical exam", "results", "assessment and plan"), i.e. the section headers a doctor says for S, O and
 A&P. The sub-headers inside a section (review of systems, social history, vitals, instructions ...) are
@@ -103,10 +106,16 @@ def spoken(sentence: str) -> str:
 def score(
     notes: list[list[tuple[str, str]]], *, headers: bool | str, vitals_as_o: bool = False
 ) -> dict[str, float]:
-    """``headers``: False (none said), True (the section-opening headers) or "all" (every ACI header)."""
+    """``headers``: False (none said), True (the section-opening headers, each its own utterance),
+    "runon" (the same headers inside one run-on utterance) or "all" (every ACI header)."""
     totals = {"S": 0.0, "O": 0.0, "AP": 0.0}
     for note in notes:
-        if headers == "all":
+        if headers == "runon":
+            # the whole note as one utterance, the section headers said inside it as Whisper writes a
+            # run-on dictation: "... for two days. Physical exam. Blood pressure 142/88 ..."
+            said = [_said_header(s) if sec == "H*" else s for sec, s in note if sec != "H"]
+            lines = [" ".join(said)]
+        elif headers == "all":
             lines = [spoken(s) if sec.startswith("H") else s for sec, s in note]
         elif headers:
             lines = [spoken(s) if sec == "H*" else s for sec, s in note if sec != "H"]
@@ -138,6 +147,11 @@ def score(
     return out
 
 
+def _said_header(sentence: str) -> str:
+    words = spoken(sentence)
+    return words[:1].upper() + words[1:] + "."
+
+
 def _canon(words: list[str]) -> list[str]:
     """Unit and frequency spellings both sides may use ("mg" and "milligrams")."""
     table = {"milligrams": "mg", "micrograms": "mcg", "percent": "", "daily": "daily"}
@@ -156,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     with_h = score(notes, headers=True)
     without_h = score(notes, headers=False)
     seconds = time.perf_counter() - t0
+    runon = score(notes, headers="runon")
     all_h = score(notes, headers="all")
     vitals_o = score(notes, headers="all", vitals_as_o=True)
     fmt = " ".join
@@ -164,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         + fmt(f"{k}={v:.3f}" for k, v in with_h.items() if k != "mean")
         + f"  soap_f1[no_headers]={without_h['mean']:.3f} "
         + fmt(f"{k}={v:.3f}" for k, v in without_h.items() if k != "mean")
+        + f"  soap_f1[runon_headers]={runon['mean']:.3f} "
+        + fmt(f"{k}={v:.3f}" for k, v in runon.items() if k != "mean")
         + f"  soap_f1[all_headers]={all_h['mean']:.3f} "
         + fmt(f"{k}={v:.3f}" for k, v in all_h.items() if k != "mean")
         + f"  soap_f1[all_headers,vitals_as_O]={vitals_o['mean']:.3f}"

@@ -1,69 +1,189 @@
-"""Medical dictation made with espeak-ng (tests/data/dictation/dictations.json, 20 dictations):
-WER, SOAP section token F1, vitals exact match and medication names found, through `dictate`'s
-own code path (VAD, Whisper with the medical prompt and post-correction, commands, structuring).
+"""Medical dictation through `dictate`'s own code path (VAD, Whisper with the medical prompt and the
+correction passes, voice commands, structuring), scored on three sets of dictations:
 
-    .venv/bin/python -m bench.speech_dictation [--model base|tiny.en] [--dev]
+- ``dev``: bench/dictation_sets/dev.json, the set tuned on;
+- ``test``: bench/dictation_sets/test.json, written by someone else and never tuned on. Only aggregate
+  figures are printed for it: no item text, no per-item line, nothing saved;
+- ``old``: tests/data/dictation/dictations.json, the 20 dictations of the first rounds (``old-dev``: the
+  15 development dictations of those rounds).
 
-``--dev`` runs the development dictations (tests/data/dictation/dev_dictations.json) instead: the set to
-tune on, so that the 20 benchmark dictations stay a fair test.
+Figures: WER; SOAP section token F1 (numbers and units compared as spoken: "500 mg" equals "five hundred
+milligrams"); vitals exact; medication names found; **invented drugs** and **invented diagnoses** (a
+medication or diagnosis in the structured note whose words were never said: not in the gold lists and
+not in the spoken words); and how many automatic corrections and uncertain marks the notes carry.
+
+    .venv/bin/python -m bench.speech_dictation --set dev [--model base|tiny.en] [--verbose] [--save F]
+
+Audio is made by ``bench.dictation_synth`` when it is there (several voices, rates and noise), else by
+espeak-ng (``bench.speech_common.synthesize``); the line printed says which.
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import cast
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
 
 from app.soap import structure_note
 from audio.commands import apply_commands
 from audio.pipeline import open_engine, transcribe_audio
 from bench.soap_structuring import f1, tokens
-from bench.speech_common import DEV_DICTATIONS, load, load_dictations, synthesize, wer, wer_text
+from bench.speech_common import (
+    DEV_DICTATIONS,
+    DICTATIONS,
+    ROOT,
+    load,
+    load_dictations,
+    synthesize,
+    wer,
+    wer_text,
+)
 
 COMMAND = ".venv/bin/python -m bench.speech_dictation"
+SETS = {
+    "dev": ROOT / "bench" / "dictation_sets" / "dev.json",
+    "test": ROOT / "bench" / "dictation_sets" / "test.json",
+    "old": DICTATIONS,
+    "old-dev": DEV_DICTATIONS,
+}
+SECTIONS = ("subjective", "objective", "assessment", "plan")
+
+
+@dataclass
+class Tally:
+    refs: list[str] = field(default_factory=list)
+    hyps: list[str] = field(default_factory=list)
+    f1s: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in SECTIONS})
+    vitals_ok: int = 0
+    vitals_all: int = 0
+    meds_ok: int = 0
+    meds_all: int = 0
+    invented_drugs: int = 0
+    invented_diagnoses: int = 0
+    corrections: int = 0
+    uncertain: int = 0
+    audio_seconds: float = 0.0
+    processing_seconds: float = 0.0
+
+
+def said(phrase: str, spoken: str, gold: list[str]) -> bool:
+    """Whether a drug or diagnosis of the note was said: its words occur in the spoken words, or it is
+    one of the gold names (compared as spoken, so "type 2 diabetes" was said as "type two diabetes")."""
+    words = f" {wer_text(phrase)} "
+    return words in f" {wer_text(spoken)} " or any(words.strip() == wer_text(g) for g in gold)
+
+
+def render(dictation: dict[str, Any], set_name: str) -> tuple[Path, str]:
+    """The dictation's audio file and the name of the tool that made it."""
+    utterances = [str(u) for u in dictation["utterances"]]
+    return synthesize(utterances), "espeak-ng en-us 150 wpm"
+
+
+def score_one(tally: Tally, dictation: dict[str, Any], engine: Any, *, set_name: str) -> dict[str, Any]:
+    wav, _ = render(dictation, set_name)
+    utterances = [str(u) for u in dictation["utterances"]]
+    transcript = transcribe_audio(load(wav), engine)
+    tally.audio_seconds += transcript.audio_seconds
+    tally.processing_seconds += transcript.processing_seconds
+    spoken = " ".join(utterances)
+    tally.refs.append(spoken)
+    tally.hyps.append(transcript.text)
+    dictated = apply_commands(transcript.utterances)
+    note = structure_note(dictated.utterances, sections=dictated.sections)
+    data = note.to_dict()
+    gold = cast(dict[str, str], dictation["sections"])
+    for name in SECTIONS:
+        pred = tokens(wer_text(note.section_text(name, labels=False)))
+        tally.f1s[name].append(f1(pred, tokens(wer_text(gold[name]))))
+    for key, value in cast(dict[str, Any], dictation["vitals"]).items():
+        tally.vitals_all += 1
+        tally.vitals_ok += note.vitals.get(key) == value
+    names = {m.name for m in note.medications}
+    gold_meds = [str(m) for m in dictation["medications"]]
+    for name in gold_meds:
+        tally.meds_all += 1
+        tally.meds_ok += name in names
+    gold_dx = [str(x) for x in dictation.get("diagnoses", [])]
+    wrong_drugs = [m.name for m in note.medications if not said(m.name, spoken, gold_meds)]
+    wrong_dx = [d.text for d in note.diagnoses if not said(d.text, spoken, gold_dx)]
+    tally.invented_drugs += len(wrong_drugs)
+    tally.invented_diagnoses += len(wrong_dx)
+    tally.corrections += len(data.get("corrections", []))
+    tally.uncertain += len(data.get("uncertain", []))
+    return {
+        "id": dictation["id"],
+        "heard": [u.text for u in transcript.utterances],
+        "note": data,
+        "invented_drugs": wrong_drugs,
+        "invented_diagnoses": wrong_dx,
+    }
+
+
+def summary(tally: Tally) -> dict[str, float]:
+    every = [x for scores in tally.f1s.values() for x in scores]
+    out = {
+        "wer": wer(tally.refs, tally.hyps),
+        "soap_f1": sum(every) / len(every),
+        **{f"f1_{s[0]}": sum(tally.f1s[s]) / len(tally.f1s[s]) for s in SECTIONS},
+        "vitals_exact": tally.vitals_ok / max(1, tally.vitals_all),
+        "medications_found": tally.meds_ok / max(1, tally.meds_all),
+        "invented_drugs": tally.invented_drugs,
+        "invented_diagnoses": tally.invented_diagnoses,
+        "corrections": tally.corrections,
+        "uncertain": tally.uncertain,
+        "rtf": tally.processing_seconds / max(1e-9, tally.audio_seconds),
+        "dictations": len(tally.refs),
+    }
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--set", choices=tuple(SETS), default="dev")
     parser.add_argument("--model", default="base")
     parser.add_argument("--raw", action="store_true", help="no medical prompt or post-correction")
-    parser.add_argument("--dev", action="store_true", help="the development dictations, not the benchmark's")
+    parser.add_argument("--verbose", action="store_true", help="a line per dictation (never for test)")
+    parser.add_argument("--save", type=Path, help="write every note as JSON (never for test)")
     args = parser.parse_args(argv)
+    path = SETS[args.set]
+    if not path.is_file():
+        print(f"{path} is not there yet", file=sys.stderr)
+        return 2
+    private = args.set == "test"
+    if private and (args.verbose or args.save):
+        print("the test set is reported as aggregate figures only", file=sys.stderr)
+        return 2
     engine = open_engine("whisper", model=args.model, medical=not args.raw)
-    refs, hyps = [], []
-    sections = ("subjective", "objective", "assessment", "plan")
-    f1s: dict[str, list[float]] = {name: [] for name in sections}
-    vit_ok = vit_all = med_ok = med_all = 0
-    audio_s = proc_s = 0.0
-    for d in load_dictations(DEV_DICTATIONS if args.dev else None):
-        utterances = list(d["utterances"])  # type: ignore[call-overload]
-        transcript = transcribe_audio(load(synthesize(utterances)), engine)
-        audio_s += transcript.audio_seconds
-        proc_s += transcript.processing_seconds
-        refs.append(" ".join(utterances))
-        hyps.append(transcript.text)
-        dictated = apply_commands(transcript.utterances)
-        note = structure_note(dictated.utterances, sections=dictated.sections)
-        gold = cast(dict[str, str], d["sections"])
-        for name in sections:
-            f1s[name].append(
-                f1(tokens(wer_text(note.section_text(name, labels=False))), tokens(wer_text(gold[name])))
-            )
-        for key, value in d["vitals"].items():  # type: ignore[attr-defined]
-            vit_all += 1
-            vit_ok += note.vitals.get(key) == value
-        names = {m.name for m in note.medications}
-        for name in d["medications"]:  # type: ignore[attr-defined]
-            med_all += 1
-            med_ok += name in names
-    every = [x for scores in f1s.values() for x in scores]
-    per_section = " ".join(f"{name[0].upper()} {sum(f1s[name]) / len(f1s[name]):.3f}" for name in sections)
-    tags = args.model + (",raw" if args.raw else "") + (",dev" if args.dev else "")
+    tally = Tally()
+    details: list[dict[str, Any]] = []
+    dictations = load_dictations(path)
+    tool = render(dictations[0], args.set)[1] if dictations else ""
+    for dictation in dictations:
+        detail = score_one(tally, dictation, engine, set_name=args.set)
+        if not private:
+            details.append(detail)
+            if args.verbose:
+                print(
+                    json.dumps(
+                        {k: detail[k] for k in ("id", "heard", "invented_drugs", "invented_diagnoses")}
+                    )
+                )
+    if args.save and not private:
+        args.save.write_text(json.dumps(details, indent=1, ensure_ascii=False))
+    s = summary(tally)
+    tags = f"{args.set},{args.model}" + (",raw" if args.raw else "")
     print(
-        f"dictation_wer[{tags}]={wer(refs, hyps):.3f} "
-        f"soap_f1={sum(every) / len(every):.3f} ({per_section}) vitals_exact={vit_ok / vit_all:.3f} "
-        f"medications_found={med_ok / med_all:.3f} rtf={proc_s / audio_s:.3f} dictations={len(refs)}"
-        f"  (command: {COMMAND}{' --model ' + args.model if args.model != 'base' else ''}"
-        f"{' --raw' if args.raw else ''}{' --dev' if args.dev else ''})"
+        f"dictation[{tags}] wer={s['wer']:.3f} soap_f1={s['soap_f1']:.3f} "
+        f"(S {s['f1_s']:.3f} O {s['f1_o']:.3f} A {s['f1_a']:.3f} P {s['f1_p']:.3f}) "
+        f"vitals_exact={s['vitals_exact']:.3f} medications_found={s['medications_found']:.3f} "
+        f"invented_drugs={s['invented_drugs']} invented_diagnoses={s['invented_diagnoses']} "
+        f"corrections={s['corrections']} uncertain={s['uncertain']} rtf={s['rtf']:.3f} "
+        f"dictations={s['dictations']} audio={tool!r}"
+        f"  (command: {COMMAND} --set {args.set}"
+        f"{' --model ' + args.model if args.model != 'base' else ''}{' --raw' if args.raw else ''})"
     )
     return 0
 

@@ -14,7 +14,11 @@ from app.soap.icd10 import COMMON, suggest
 from app.soap.vocab import diagnosis_terms, drug_names, longest_matches
 
 _NUM = r"(\d{1,3}(?:\.\d+)?)"
-_GAP = r"(?:\s*(?:is|was|of|at|:|=|-|,|reading|measured|today|noted)?\s*){0,3}"
+_GAP = r"(?:\s*(?:is|was|of|at|:|=|-|,|reading|measured|today|noted|lying|standing|sitting)?\s*){0,3}"
+#: readings a person can have; a value outside is a mishearing, left out rather than filed
+_PLAUSIBLE = {
+    "heart_rate": (20, 250), "respiratory_rate": (4, 80), "spo2": (50, 100), "bmi": (10, 80),
+}  # fmt: skip
 
 
 def _first(pattern: str, text: str) -> re.Match[str] | None:
@@ -40,21 +44,70 @@ def extract_vitals(text: str) -> dict[str, Any]:
         text,
     ):
         vitals["spo2"] = _number(m.group(1))
-    if m := _first(rf"\bweight{_GAP}{_NUM}\s*(kg|lb|pounds|kilograms)?", text):
-        unit = {"pounds": "lb", "kilograms": "kg"}.get(
-            (m.group(2) or "").lower(), (m.group(2) or "kg").lower()
-        )
+    if m := _first(
+        rf"\b(?:weight|weighs|weighing){_GAP}{_NUM}(?!\.?\d)\s*(kg|lbs?|pounds|kilograms|kilos)?\b", text
+    ):
+        # a unit that was not said stays empty: "weight 82" is not 82 kg
+        said = (m.group(2) or "").lower()
+        unit = {"pounds": "lb", "lbs": "lb", "kilograms": "kg", "kilos": "kg"}.get(said, said or None)
         vitals["weight"] = {"value": _number(m.group(1)), "unit": unit}
     if m := _first(
         rf"\bheight{_GAP}(\d)\s*(?:feet|foot|ft|')\s*(?:(\d{{1,2}})\s*(?:inches|inch|in|\"))?", text
     ):
         vitals["height"] = {"value": int(m.group(1)) * 12 + int(m.group(2) or 0), "unit": "in"}
-    elif m := _first(rf"\bheight{_GAP}{_NUM}\s*(cm|m|in|inches)?", text):
-        unit = (m.group(2) or "cm").lower().replace("inches", "in")
+    elif m := _first(rf"\bheight{_GAP}{_NUM}\s*(cm|m|in|inches)?\b", text):
+        unit = (m.group(2) or "").lower().replace("inches", "in") or None
         vitals["height"] = {"value": _number(m.group(1)), "unit": unit}
     if m := _first(rf"\b(?:bmi|body mass index){_GAP}{_NUM}", text):
         vitals["bmi"] = _number(m.group(1))
-    return vitals
+    return {k: v for k, v in vitals.items() if _plausible(k, v)}
+
+
+def _plausible(key: str, value: Any) -> bool:
+    if key in _PLAUSIBLE:
+        low, high = _PLAUSIBLE[key]
+        whole = key != "bmi"
+        number = float(value)
+        return low <= number <= high and (not whole or number.is_integer())
+    if key == "blood_pressure":
+        high, low = (int(x) for x in str(value).split("/"))
+        return 60 <= high <= 260 and 30 <= low <= 160 and high > low
+    if key == "temperature":
+        v, unit = float(value["value"]), value["unit"]
+        return (90 <= v <= 110) if unit == "F" else (30 <= v <= 45)
+    return True
+
+
+#: a vital sign's name, and how a reading of it is written after it
+_READINGS: list[tuple[str, str]] = [
+    (r"blood pressure|bp", r"\d{2,3}\s*/\s*\d{2,3}\b"),
+    (r"heart rate|pulse(?: rate)?", r"\d{2,3}\b(?![./]\d)"),
+    (r"respiratory rate|respirations|resp rate", r"\d{1,2}\b(?![./]\d)"),
+    (r"temperature|temp", r"\d{2,3}(?:\.\d)?\b(?![./]\d)"),
+    (r"oxygen saturation|o2 saturation|spo2|saturation|sats|pulse ox(?:imetry)?", r"\d{2,3}\s*%?(?![./]\d)"),
+]
+_BETWEEN = r"(?:\s*(?:is|was|of|at|:|=|-|,|reading|measured|today|noted|lying|standing|sitting)?\s*){0,3}"
+
+
+def unreadable_vitals(text: str) -> list[tuple[int, int]]:
+    """Character spans where a vital sign's name is followed closely by a number that is no reading of
+    it ("blood pressure 134 and man", "pulse 1.08"): the extraction leaves such a vital out, and the note
+    marks the words for the doctor rather than guess."""
+    spans: list[tuple[int, int]] = []
+    for names, reading in _READINGS:
+        for m in re.finditer(rf"\b(?:{names})\b", text, flags=re.IGNORECASE):
+            after = text[m.end() : m.end() + 40]
+            if re.match(rf"{_BETWEEN}{reading}", after, flags=re.IGNORECASE):
+                continue
+            number = re.match(
+                r"(?:\s*[a-z,:]+){0,2}?\s*(\d[\d.,/]*(?:\s+(?:and|an|in|on)\s+\w+)?)",
+                after,
+                flags=re.IGNORECASE,
+            )
+            if number is None:
+                continue  # no number said: "blood pressure is well controlled" is prose
+            spans.append((m.start(), m.end() + number.end()))
+    return spans
 
 
 def _number(text: str) -> int | float:

@@ -8,20 +8,36 @@ from typing import Any
 
 from app.soap.extract import Diagnosis, Medication
 from app.soap.headers import SECTIONS
+from audio.marks import CORRECTION, Mark
+
+#: a mark placed in a paragraph: (sentence index, start, end within that sentence, the mark, its id)
+NoteMark = tuple[int, int, int, Mark, str]
 
 
 @dataclass
 class Paragraph:
-    """A run of sentences under one (optional) sub-header label, e.g. "Review of systems"."""
+    """A run of sentences under one (optional) sub-header label, e.g. "Review of systems"; ``marks``
+    are the corrections and uncertain words in its sentences."""
 
     label: str | None
     sentences: list[str] = field(default_factory=list)
+    marks: list[NoteMark] = field(default_factory=list)
 
     def render(self, *, labels: bool = True) -> str:
         body = " ".join(s for s in self.sentences if s)
         if labels and self.label:
             return f"{self.label}: {body}".rstrip(": ") if body else self.label + ":"
         return body
+
+    def sentence_offsets(self, *, labels: bool = True) -> list[int]:
+        """Where each sentence starts in ``render(labels=...)`` (empty sentences share the next one's)."""
+        pos = len(self.label) + 2 if labels and self.label and any(self.sentences) else 0
+        offsets: list[int] = []
+        for s in self.sentences:
+            offsets.append(pos)
+            if s:
+                pos += len(s) + 1
+        return offsets
 
 
 @dataclass
@@ -40,13 +56,41 @@ class SoapNote:
     medications: list[Medication]
     diagnoses: list[Diagnosis]
     utterances: list[NoteUtterance]
+    #: marks not tied to a sentence (none yet; kept for the contract's shape)
+    extra_marks: list[NoteMark] = field(default_factory=list)
 
     def section_text(self, name: str, *, labels: bool = True) -> str:
-        return "\n".join(
-            p.render(labels=labels)
-            for p in self.sections.get(name, [])
-            if p.sentences or (labels and p.label)
-        ).strip()
+        return self._layout(name, labels=labels)[0]
+
+    def _layout(self, name: str, *, labels: bool = True) -> tuple[str, list[tuple[Paragraph, int]]]:
+        """The section's text and where each shown paragraph starts in it."""
+        shown = [p for p in self.sections.get(name, []) if p.sentences or (labels and p.label)]
+        rendered = [p.render(labels=labels) for p in shown]
+        joined = "\n".join(rendered)
+        lead = len(joined) - len(joined.lstrip())
+        starts: list[tuple[Paragraph, int]] = []
+        pos = -lead
+        for p, text in zip(shown, rendered, strict=True):
+            starts.append((p, pos))
+            pos += len(text) + 1
+        return joined.strip(), starts
+
+    def marks(self, *, labels: bool = True) -> list[dict[str, Any]]:
+        """Every correction and uncertain stretch with its place in ``section_text(section)``: the
+        ``corrections`` and ``uncertain`` lists of the JSON contract (see ``to_dict``)."""
+        out: list[dict[str, Any]] = []
+        for name in SECTIONS:
+            text, starts = self._layout(name, labels=labels)
+            for p, base in starts:
+                offsets = p.sentence_offsets(labels=labels)
+                for sentence, start, end, mark, mark_id in p.marks:
+                    a = max(0, min(len(text), base + offsets[sentence] + start))
+                    b = max(a, min(len(text), base + offsets[sentence] + end))
+                    entry: dict[str, Any] = {"id": mark_id, "kind": mark.kind, "section": name}
+                    entry.update(mark.to_json())
+                    entry.update({"start": a, "end": b, "text": text[a:b]})
+                    out.append(entry)
+        return out
 
     @property
     def subjective(self) -> str:
@@ -75,7 +119,11 @@ class SoapNote:
         return sum(values) / len(values) if values else None
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``clinicdesk soap`` JSON contract, plus the raw transcription and confidences."""
+        """The ``clinicdesk soap`` JSON contract, plus the raw transcription and confidences, and the
+        review lists: ``corrections`` (automatic changes) and ``uncertain`` (words to check). Each entry:
+        ``id`` (stable while the dictation grows), ``kind``, ``section``, ``start``/``end`` (characters
+        of that section's text in this JSON), ``text`` (the words there now), ``original`` (what was
+        heard), ``new``, ``score``, ``pass`` and, for most, a ``note`` saying why."""
         out: dict[str, Any] = {name: self.section_text(name) for name in SECTIONS}
         out["vitals"] = self.vitals
         out["medications"] = [m.to_json() for m in self.medications]
@@ -84,6 +132,9 @@ class SoapNote:
         out["utterances"] = [
             {"text": u.text, "confidence": u.confidence, "section": u.section} for u in self.utterances
         ]
+        marks = self.marks()
+        out["corrections"] = [m for m in marks if m["kind"] == CORRECTION]
+        out["uncertain"] = [m for m in marks if m["kind"] != CORRECTION]
         return out
 
     def to_json(self, *, indent: int | None = 2) -> str:

@@ -1,20 +1,25 @@
-"""Utterances in, SOAP note out: spoken headers first, the classifier for the rest."""
+"""Utterances in, SOAP note out: spoken headers first (wherever they fall in an utterance), the
+classifier for the rest, and the marks (automatic corrections, uncertain words) carried to where their
+words end up in the note's text."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from app.soap.classifier import SectionClassifier
-from app.soap.extract import extract_diagnoses, extract_medications, extract_vitals
-from app.soap.headers import ASSESSMENT_AND_PLAN, SECTIONS, match_header
-from app.soap.note import NoteUtterance, Paragraph, SoapNote
+from app.soap.extract import extract_diagnoses, extract_medications, extract_vitals, unreadable_vitals
+from app.soap.headers import ASSESSMENT_AND_PLAN, SECTIONS, split_headers
+from app.soap.note import NoteMark, NoteUtterance, Paragraph, SoapNote
+from audio.marks import UNCERTAIN, Mark, shift, span_mapper
 from audio.normalize import normalize, sentence_case
 
 
 class UtteranceLike(Protocol):
-    """Anything with text and an engine confidence (audio Utterance, session entries)."""
+    """Anything with text and an engine confidence (audio Utterance, session entries); ``start`` and
+    ``marks`` are read when present."""
 
     @property
     def text(self) -> str: ...
@@ -23,8 +28,22 @@ class UtteranceLike(Protocol):
     def confidence(self) -> float: ...
 
 
-#: an utterance that is only a forced section change (e.g. "go to plan" already applied by the session)
-_SECTION_TAG = re.compile(r"^\[(subjective|objective|assessment|plan)\]\s*", re.IGNORECASE)
+@dataclass
+class _Entry:
+    idx: int
+    section: str | None
+    label: str | None
+    text: str = ""
+    header: bool = False
+    marks: list[Mark] = field(default_factory=list)
+
+
+def _key(u: str | UtteranceLike, idx: int) -> str:
+    """A stable name for an utterance, for the ids of its marks: its start time in the recording when
+    known (the window restructures the note after every utterance; the ids must not move), else its
+    line number."""
+    start = getattr(u, "start", None)
+    return f"t{round(float(start) * 1000)}" if isinstance(start, int | float) else f"l{idx}"
 
 
 def structure_note(
@@ -36,69 +55,19 @@ def structure_note(
     """Builds the note. ``sections[i]``, when given (from "go to plan" commands), forces utterance i."""
     clf = classifier or SectionClassifier.load()
     raw: list[tuple[str, float | None]] = []
-    for u in utterances:
+    keys: list[str] = []
+    all_marks: list[list[Mark]] = []
+    for idx, u in enumerate(utterances):
         if isinstance(u, str):
             raw.append((u, None))
+            all_marks.append([])
         else:
             raw.append((u.text, float(u.confidence)))
-    # 1. headers
-    entries: list[dict[str, object]] = []  # text, section (fixed or None), allowed, label, raw index
-    current: str | None = None
-    label: str | None = None
-    for idx, (text, _) in enumerate(raw):
-        forced = sections[idx] if sections is not None and idx < len(sections) else None
-        content = text.strip()
-        if not content:
-            continue
-        header = match_header(content)
-        if header and header.rest and current == "objective" and header.label == "Impression":
-            header = None  # "Impression: ..." inside an imaging or ECG result is the report's, not ours
-        if header:
-            current, label = header.section, header.label
-            content = header.rest
-            entries.append({"header": True, "section": current, "label": label, "idx": idx})
-            if not content:
-                continue
-        if forced:
-            current, label = forced, None
-        entries.append({"text": content, "section": current, "label": label, "idx": idx})
-    # 2. the classifier for everything without a header (and A vs P under "assessment and plan")
-    todo = [e for e in entries if "text" in e and e["section"] in (None, ASSESSMENT_AND_PLAN)]
-    if todo:
-        texts = [str(e["text"]) for e in todo]
-        allowed: list[tuple[str, ...] | None] = [
-            ("assessment", "plan") if e["section"] == ASSESSMENT_AND_PLAN else None for e in todo
-        ]
-        for e, section in zip(todo, clf.decode(texts, allowed=allowed), strict=True):
-            e["section"] = section
-    # 3. assemble
-    out: dict[str, list[Paragraph]] = {s: [] for s in SECTIONS}
-    placed: dict[int, str] = {}
-    last_label: dict[str, str | None] = {}
-    pending_label: dict[str, str | None] = {}
-    for e in entries:
-        section = str(e["section"]) if e["section"] is not None else "subjective"
-        if section == ASSESSMENT_AND_PLAN:
-            section = "assessment"
-        if e.get("header"):
-            lab = e["label"] if isinstance(e["label"], str) else None
-            target = section if e["section"] != ASSESSMENT_AND_PLAN else "assessment"
-            pending_label[target] = lab
-            out[target].append(Paragraph(lab))
-            last_label[target] = lab
-            continue
-        text = str(e["text"])
-        paragraphs = out[section]
-        if not paragraphs:
-            paragraphs.append(Paragraph(None))
-        for part in re.split(r"\n{2,}", normalize(text)):
-            if part.strip():
-                paragraphs[-1].sentences.append(sentence_case(part.replace("\n", " ")))
-        if re.search(r"\n{2,}\s*$", normalize(text)):
-            paragraphs.append(Paragraph(None))
-        placed[int(str(e["idx"]))] = section
-    for section in SECTIONS:  # drop empty labelled paragraphs only when nothing followed them at all
-        out[section] = [p for p in out[section] if p.sentences or p.label]
+            all_marks.append(list(getattr(u, "marks", ()) or ()))
+        keys.append(_key(u, idx))
+    entries = _pieces(raw, all_marks, sections)
+    _classify(entries, clf)
+    out, note_marks, placed = _assemble(entries, keys)
     note_utts = [NoteUtterance(text, conf, placed.get(i)) for i, (text, conf) in enumerate(raw)]
     text_of = {s: "\n".join(p.render(labels=False) for p in out[s]) for s in SECTIONS}
     everything = "\n".join(text_of.values())
@@ -109,4 +78,107 @@ def structure_note(
         text_of["plan"] + "\n" + text_of["subjective"] + "\n" + text_of["assessment"]
     )
     diagnoses = extract_diagnoses(text_of["assessment"] or text_of["plan"])
-    return SoapNote(out, vitals, medications, diagnoses, note_utts)
+    return SoapNote(out, vitals, medications, diagnoses, note_utts, note_marks)
+
+
+def _pieces(
+    raw: list[tuple[str, float | None]], marks: list[list[Mark]], sections: Sequence[str | None] | None
+) -> list[_Entry]:
+    """1. headers: each utterance split into header and content pieces, the content carrying its marks."""
+    entries: list[_Entry] = []
+    current: str | None = None
+    label: str | None = None
+    for idx, (text, _) in enumerate(raw):
+        forced = sections[idx] if sections is not None and idx < len(sections) else None
+        for piece in split_headers(text):
+            if piece.header:
+                rest_after = text[piece.end :].strip()
+                if rest_after and current == "objective" and piece.label == "Impression":
+                    pass  # "Impression: ..." inside an imaging or ECG result is the report's, not ours
+                else:
+                    current, label = piece.section, piece.label
+                    entries.append(_Entry(idx, current, label, header=True))
+                    continue
+            content = text[piece.start : piece.end]
+            lead = len(content) - len(content.lstrip(" :;,.-\u2014\t"))
+            body = content[lead:].rstrip()
+            if not body:
+                continue
+            if forced:
+                current, label = forced, None
+            start = piece.start + lead
+            inside = shift(marks[idx], -start, limit=(start, start + len(body)))
+            entries.append(_Entry(idx, current, label, body, marks=inside))
+    return entries
+
+
+def _classify(entries: list[_Entry], clf: SectionClassifier) -> None:
+    """2. the classifier for everything without a header (and A vs P under "assessment and plan")."""
+    todo = [e for e in entries if not e.header and e.section in (None, ASSESSMENT_AND_PLAN)]
+    if not todo:
+        return
+    allowed: list[tuple[str, ...] | None] = [
+        ("assessment", "plan") if e.section == ASSESSMENT_AND_PLAN else None for e in todo
+    ]
+    for e, section in zip(todo, clf.decode([e.text for e in todo], allowed=allowed), strict=True):
+        e.section = section
+
+
+def _assemble(
+    entries: list[_Entry], keys: list[str]
+) -> tuple[dict[str, list[Paragraph]], list[NoteMark], dict[int, str]]:
+    """3. the sections' paragraphs, with every mark placed on the sentence its words went into."""
+    out: dict[str, list[Paragraph]] = {s: [] for s in SECTIONS}
+    placed: dict[int, str] = {}
+    counters: dict[str, int] = {}
+    for e in entries:
+        section = e.section or "subjective"
+        if section == ASSESSMENT_AND_PLAN:
+            section = "assessment"
+        if e.header:
+            out[section].append(Paragraph(e.label))
+            continue
+        paragraphs = out[section]
+        if not paragraphs:
+            paragraphs.append(Paragraph(None))
+        written = normalize(e.text)
+        to_written = span_mapper(e.text, written)
+        spans = [(m, *to_written(m.start, m.end)) for m in e.marks]
+        spans += _vital_doubts(written)
+        pos = 0
+        for part in re.split(r"(\n{2,})", written):
+            if part.startswith("\n"):
+                pos += len(part)
+                continue
+            if part.strip():
+                sentence = sentence_case(part.replace("\n", " "))
+                lead = len(part) - len(part.lstrip())
+                paragraph = paragraphs[-1]
+                paragraph.sentences.append(sentence)
+                for mark, a, b in spans:
+                    if pos <= a and b <= pos + len(part) and b > a:
+                        kind = mark.kind[0]
+                        n = counters.get(f"{kind}{e.idx}", 0)
+                        counters[f"{kind}{e.idx}"] = n + 1
+                        s, t = a - pos - lead, min(len(sentence), b - pos - lead)
+                        paragraph.marks.append(
+                            (len(paragraph.sentences) - 1, s, t, mark, f"{kind}-{keys[e.idx]}-{n}")
+                        )
+            pos += len(part)
+        if re.search(r"\n{2,}\s*$", written):
+            paragraphs.append(Paragraph(None))
+        placed[e.idx] = section
+    for section in SECTIONS:  # drop empty labelled paragraphs only when nothing followed them at all
+        out[section] = [p for p in out[section] if p.sentences or p.label]
+    return out, [], placed
+
+
+def _vital_doubts(written: str) -> list[tuple[Mark, int, int]]:
+    """A vital sign's name followed by a number that is no reading of it ("blood pressure 134 and
+    man"): left out of the structured vitals by the extraction, and shown to the doctor here."""
+    out: list[tuple[Mark, int, int]] = []
+    for start, end in unreadable_vitals(written):
+        words = written[start:end]
+        note = "a vital sign that could not be read with certainty; not in the structured vitals"
+        out.append((Mark(UNCERTAIN, start, end, words, words, None, "vitals", note), start, end))
+    return out

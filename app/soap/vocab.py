@@ -16,8 +16,11 @@ def vocab_path(name: str) -> Path:
 @lru_cache(maxsize=1)
 def drug_names() -> frozenset[str]:
     """The MedWER drug names plus the commonly prescribed generics (common_drugs.txt), some of which
-    the MedWER list lacks (benzonatate, cefdinir, meclizine, ...)."""
-    return frozenset(_lines("drugs.txt")) | frozenset(_lines("common_drugs.txt"))
+    the MedWER list lacks (benzonatate, cefdinir, meclizine, ...), without the product names that are
+    ordinary words ("bedtime", "numbness", "sore throat"): a medication always names a drug."""
+    from audio.wordlists import prescribable
+
+    return prescribable()
 
 
 @lru_cache(maxsize=1)

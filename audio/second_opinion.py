@@ -1,0 +1,72 @@
+"""A second engine's hearing of the same utterance, as a check on Whisper's.
+
+Whisper writes fluent text even where it heard little: a lone "Assessment" became "Assalamu alaikum",
+silence can become "Thank you." Moonshine is a different model trained on different data; where the two
+disagree, at least one of them is wrong, so Whisper's words there are marked uncertain for the doctor
+(they are not changed: neither engine is trusted over the other). A stretch only Whisper heard, with
+nothing from Moonshine at all, is the typical hallucination and is marked the same way.
+
+Both texts are compared as spoken: lower case, no punctuation, numbers read the same way on both sides
+("142/88" and "one forty two over eighty eight"), so a difference of writing is no disagreement.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from audio.marks import TrackedText
+from audio.normalize import UNIT_WORDS, normalize
+
+_WORD = re.compile(r"[A-Za-z0-9]+(?:['.][A-Za-z0-9]+)*")
+#: words that differ between engines only in form ("okay"/"ok") or carry no content
+_SKIP = {"a", "an", "the", "uh", "um", "and"}
+
+
+_UNITS = {k: v.lower() for k, v in UNIT_WORDS.items() if " " not in k}
+
+
+def _spoken(word: str) -> str:
+    plain = re.sub(r"[^a-z0-9.]", "", word.lower()).rstrip(".")
+    return _UNITS.get(plain, plain)
+
+
+def compare(tracked: TrackedText, other: str, *, pass_name: str = "second_opinion") -> int:
+    """Marks the words of ``tracked`` that ``other`` (the second engine's text) did not hear; returns
+    how many stretches were marked."""
+    mine = list(_WORD.finditer(tracked.text))  # Whisper writes digits and units already
+    theirs = _numbers_joined(
+        [_spoken(w.group(0)) for w in _WORD.finditer(normalize(other).replace("/", " over "))]
+    )
+    a = [_spoken(w.group(0)) for w in mine]
+    matcher = difflib.SequenceMatcher(None, a, theirs, autojunk=False)
+    marked = 0
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal" or i1 == i2:
+            continue
+        if all(w in _SKIP for w in a[i1:i2]):
+            continue
+        heard_also = " ".join(theirs[j1:j2])
+        if heard_also and _close(" ".join(a[i1:i2]), heard_also):
+            continue  # "lisinopril" and "lisinipril": a spelling, not a disagreement
+        note = (
+            f"the second engine heard: {heard_also}" if heard_also else "the second engine heard nothing here"
+        )
+        tracked.flag(mine[i1].start(), mine[i2 - 1].end(), score=None, pass_name=pass_name, note=note)
+        marked += 1
+    return marked
+
+
+def _numbers_joined(words: list[str]) -> list[str]:
+    """ "1 42" (one forty-two, written by halves) as 142."""
+    out: list[str] = []
+    for w in words:
+        if out and out[-1] in ("1", "2") and re.fullmatch(r"\d\d", w):
+            out[-1] += w
+        else:
+            out.append(w)
+    return out
+
+
+def _close(a: str, b: str) -> bool:
+    return difflib.SequenceMatcher(None, a, b).ratio() >= 0.8

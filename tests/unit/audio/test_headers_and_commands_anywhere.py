@@ -1,0 +1,83 @@
+"""Headers and voice commands are recognised wherever they fall in an utterance (issue 12, item 1)."""
+
+from __future__ import annotations
+
+from audio.commands import apply_commands
+from audio.diagnosis_rescore import follow_sections
+from audio.marks import TrackedText
+from audio.spoken import find_commands, find_headers
+from audio.transcriber import Utterance
+
+
+def _u(text: str, start: float = 0.0) -> Utterance:
+    return Utterance(text, start, start + 1.0, 0.9, "test")
+
+
+def _headers(text: str) -> list[str]:
+    return [h.section for h in find_headers(text)]
+
+
+def test_a_header_inside_a_punctuated_run_on_utterance_is_found() -> None:
+    assert _headers("Cough for two days. Objective. Blood pressure 142 over 88.") == ["objective"]
+    assert _headers("Lungs clear. Assessment: acute bronchitis. Plan: rest and fluids.") == [
+        "assessment",
+        "plan",
+    ]
+
+
+def test_a_distinct_header_inside_unpunctuated_text_is_found() -> None:
+    text = "cough for twelve days objective temperature ninety nine point four"
+    (found,) = find_headers(text)
+    assert found.section == "objective" and text[found.start : found.end] == "objective"
+    assert _headers("for two months physical exam painful arc") == ["objective"]
+
+
+def test_header_words_in_ordinary_sentences_are_not_headers() -> None:
+    for prose in (
+        "Plan to recheck in a week.",
+        "We discussed the plan with her.",
+        "He reports subjective fevers.",
+        "On physical exam there is tenderness.",
+        "Vitals are stable.",
+        "A review of systems was negative.",
+        "history and physical exam done",
+    ):
+        assert find_headers(prose) == [], prose
+
+
+def test_commands_inside_an_utterance_are_found_but_a_line_of_therapy_is_no_command() -> None:
+    assert [c.name for c in find_commands("lungs clear new paragraph heart regular")] == ["new_paragraph"]
+    assert [(c.name, c.argument) for c in find_commands("go to plan follow up in two weeks")] == [
+        ("go_to", "plan")
+    ]
+    assert find_commands("start a new line of therapy") == []
+
+
+def test_scratch_that_inside_an_utterance_drops_only_the_words_before_it() -> None:
+    out = apply_commands([_u("cough for a week"), _u("heart rate 92 scratch that heart rate 82")])
+    assert [u.text for u in out.utterances] == ["cough for a week", "heart rate 82"]
+
+
+def test_go_to_inside_an_utterance_sends_the_rest_to_that_section() -> None:
+    out = apply_commands([_u("no fever go to plan follow up in two weeks")])
+    assert [u.text for u in out.utterances] == ["no fever", "follow up in two weeks"]
+    assert out.sections == [None, "plan"]
+
+
+def test_a_command_split_keeps_each_mark_with_its_own_words() -> None:
+    tracked = TrackedText("Start Acre 81 milligrams new paragraph follow up")
+    tracked.apply("drug_recovery", lambda t: t.replace("Acre", "aspirin"), score=2.0)
+    u = Utterance(tracked.text, 0.0, 2.0, 0.9, "test", tuple(tracked.marks))
+    first, second = apply_commands([u]).utterances
+    (mark,) = first.marks
+    assert first.text[mark.start : mark.end] == "aspirin" and second.marks == ()
+
+
+def test_the_assessment_is_followed_through_headers_said_mid_utterance() -> None:
+    step = follow_sections("Lungs clear. Assessment: acute gout. Plan: colchicine.", False)
+    assert step.in_assessment is False
+    text = "Lungs clear. Assessment: acute gout. Plan: colchicine."
+    assert step.content_start is not None and step.content_end is not None
+    assert text[step.content_start : step.content_end].strip(" .") == "acute gout"
+    assert follow_sections("Plan.", True).in_assessment is False
+    assert follow_sections("go to assessment", False).in_assessment is True

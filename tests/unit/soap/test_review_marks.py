@@ -1,0 +1,79 @@
+"""Never invent, always show (issue 12, items 3 and 4): corrections and uncertain words reach the note's
+JSON with their place in the final text; units not said stay empty; vitals Whisper mangled are read
+or flagged; a medication always names a drug."""
+
+from __future__ import annotations
+
+from app.soap import extract_medications, extract_vitals, structure_note
+from audio.dictation_fix import fix_blood_pressure, fix_vital_numbers
+from audio.marks import TrackedText
+from audio.transcriber import Utterance
+
+
+def test_every_correction_and_uncertain_word_is_placed_in_the_final_section_text() -> None:
+    tracked = TrackedText("Plan: start Acre 81 milligrams by mouth one stale. Follow up in 2 weeks.")
+    tracked.apply("frequency", lambda t: t.replace("one stale", "once daily"))
+    tracked.apply("drug_recovery", lambda t: t.replace("Acre", "aspirin"), score=2.5)
+    at = tracked.text.index("Follow")
+    tracked.flag(at, at + 6, score=0.2, pass_name="whisper_word")
+    note = structure_note([Utterance(tracked.text, 3.5, 6.0, 0.8, "whisper", tuple(tracked.marks))])
+    data = note.to_dict()
+    fixes = {m["original"]: m for m in data["corrections"]}
+    assert set(fixes) == {"Acre", "one stale"}
+    for mark in [*data["corrections"], *data["uncertain"]]:
+        assert data[mark["section"]][mark["start"] : mark["end"]] == mark["text"]
+    assert fixes["Acre"]["text"] == "aspirin" and fixes["Acre"]["pass"] == "drug_recovery"
+    assert fixes["Acre"]["score"] == 2.5 and fixes["Acre"]["id"] == "c-t3500-0"
+    (doubt,) = data["uncertain"]
+    assert doubt["text"] == "Follow" and doubt["pass"] == "whisper_word"
+
+
+def test_mark_ids_stay_the_same_when_the_dictation_grows() -> None:
+    tracked = TrackedText("Start Acre 81 milligrams daily.")
+    tracked.apply("drug_recovery", lambda t: t.replace("Acre", "aspirin"), score=2.0)
+    first = Utterance(tracked.text, 1.0, 2.0, 0.9, "whisper", tuple(tracked.marks))
+    alone = structure_note([first]).to_dict()["corrections"]
+    grown = structure_note([Utterance("Subjective.", 0.0, 0.5, 0.9, "whisper"), first]).to_dict()
+    assert [m["id"] for m in alone] == [m["id"] for m in grown["corrections"]]
+
+
+def test_a_unit_that_was_not_said_stays_empty() -> None:
+    assert extract_vitals("weight 162") == {"weight": {"value": 162, "unit": None}}
+    assert extract_vitals("weight 204 pounds") == {"weight": {"value": 204, "unit": "lb"}}
+    assert extract_vitals("height 170") == {"height": {"value": 170, "unit": None}}
+    (med,) = extract_medications("continue metformin")
+    assert (med.dose, med.unit, med.frequency) == (None, None, None)
+
+
+def test_vitals_as_whisper_mishears_them_are_read() -> None:
+    assert fix_blood_pressure("Blood pressure 162.94.") == "Blood pressure 162 over 94."
+    assert fix_vital_numbers("Pulse 100 and 1.") == "Pulse 101."
+    assert fix_vital_numbers("Weight 200 and 4 pounds.") == "Weight 204 pounds."
+    assert fix_vital_numbers("Temperature 98 point to.") == "Temperature 98.2."
+    assert fix_vital_numbers("She has 100 and 1 questions.") == "She has 100 and 1 questions."
+
+
+def test_a_vital_that_cannot_be_read_is_left_out_and_marked_uncertain() -> None:
+    data = structure_note(["Objective. Blood pressure 134 and man, heart rate 72."]).to_dict()
+    assert data["vitals"] == {"heart_rate": 72}
+    (doubt,) = data["uncertain"]
+    assert doubt["text"] == "Blood pressure 134 and man" and doubt["pass"] == "vitals"
+    assert structure_note(["Objective. Pulse 1.08 and irregular."]).vitals == {}
+
+
+def test_a_medication_always_names_a_drug_never_an_ordinary_word() -> None:
+    text = "Take it at bedtime. Numbness in both feet. Sore throat for 2 days. Start lisinopril 10 mg daily."
+    assert [m.name for m in extract_medications(text)] == ["lisinopril"]
+
+
+def test_headers_said_inside_one_utterance_split_the_note() -> None:
+    note = structure_note(
+        [
+            "Cough for two days. Objective. Blood pressure 142 over 88. "
+            "Assessment: acute bronchitis. Plan: rest."
+        ]
+    )
+    assert note.subjective == "Cough for 2 days."
+    assert note.objective == "Blood pressure 142/88."
+    assert note.assessment == "Acute bronchitis."
+    assert note.plan == "Rest."
