@@ -1,7 +1,11 @@
 """Cold start of the frozen app: a new ``dist/clinicdesk/clinicdesk gui`` process until the schedule is drawn.
 
     .venv/bin/python -m bench.frozen_startup [--exe dist/clinicdesk/clinicdesk] [--runs 5] [--drop-caches]
-                                             [--compare-venv]
+                                             [--compare-venv] [--profile DIR [--password PW]]
+
+The 50,000-patient profile of bench.ui_cold_start, for the same figure frozen and not:
+
+    .venv/bin/python -m bench.frozen_startup --profile /work/p50k --password bench-password-50k
 
 Build the bundle first (packaging/build-linux.sh). Each run starts the frozen executable (offscreen
 Qt) with ``--profile`` and CLINICDESK_PASSWORD, so the profile is unlocked without the dialog (argon2id
@@ -13,8 +17,9 @@ Two kinds of run: "warm" starts a new process with the files already cached, as 
 the day; with --drop-caches, "cold" runs first drop the kernel's page cache before each start (root
 only; it slows everything else on the machine for a moment, hence opt-in), so the bundle's files really
 come from disk, as after a reboot. The profile is seeded once by the frozen binary itself
-(bench/out/frozen-profile). With --compare-venv the same warm runs are made with the virtual
-environment's ``python -m clinicdesk`` for comparison.
+(bench/out/frozen-profile) unless --profile names an existing one, whose password is --password
+(default: CLINICDESK_PASSWORD, else the bench's own). With --compare-venv the same warm runs are made
+with the virtual environment's ``python -m clinicdesk`` for comparison.
 """
 
 from __future__ import annotations
@@ -55,19 +60,21 @@ def drop_caches() -> bool:
     return True
 
 
-def ensure_profile(command: list[str], profile: Path, *, patients: int, days: int) -> None:
+def ensure_profile(command: list[str], profile: Path, password: str, *, patients: int, days: int) -> None:
     if (profile / "profile.json").is_file():
         return
     profile.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [*command, "seed", "--profile", str(profile), "--patients", str(patients), "--days", str(days)],
-        env={**os.environ, "CLINICDESK_PASSWORD": PASSWORD},
+        env={**os.environ, "CLINICDESK_PASSWORD": password},
         check=True,
         capture_output=True,
     )
 
 
-def one_run(command: list[str], profile: Path, home: Path, day: date, *, cold: bool) -> tuple[float, int]:
+def one_run(
+    command: list[str], profile: Path, password: str, home: Path, day: date, *, cold: bool
+) -> tuple[float, int]:
     """(seconds from spawn to first paint, rows drawn)"""
     env = {
         "PATH": "/usr/bin:/bin",
@@ -75,7 +82,7 @@ def one_run(command: list[str], profile: Path, home: Path, day: date, *, cold: b
         "LANG": "C.UTF-8",
         "QT_QPA_PLATFORM": "offscreen",
         "CLINICDESK_HOME": str(home / "clinicdesk"),
-        "CLINICDESK_PASSWORD": PASSWORD,
+        "CLINICDESK_PASSWORD": password,
         "CLINICDESK_EXIT_AFTER_FIRST_PAINT": "1",
     }
     if cold:
@@ -112,6 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--exe", type=Path, default=DEFAULT_EXE, help="the frozen executable")
     parser.add_argument("--profile", type=Path, default=DEFAULT_PROFILE, help="seeded if missing")
+    parser.add_argument(
+        "--password",
+        default=os.environ.get("CLINICDESK_PASSWORD", PASSWORD),
+        help="the profile's password (default: CLINICDESK_PASSWORD, else the bench's own)",
+    )
     parser.add_argument("--patients", type=int, default=2000, help="when seeding the profile (2000)")
     parser.add_argument("--days", type=int, default=60, help="when seeding the profile (60)")
     parser.add_argument("--runs", type=int, default=5)
@@ -121,14 +133,20 @@ def main(argv: list[str] | None = None) -> int:
     if not args.exe.is_file():
         raise SystemExit(f"{args.exe} not found: build it with packaging/build-linux.sh")
     frozen = [str(args.exe)]
-    ensure_profile(frozen, args.profile, patients=args.patients, days=args.days)
+    ensure_profile(frozen, args.profile, args.password, patients=args.patients, days=args.days)
     day = working_day()
     command = f".venv/bin/python -m bench.frozen_startup --runs {args.runs}"
+    if args.profile != DEFAULT_PROFILE:
+        command += f" --profile {args.profile}" + " --password ..." * (args.password != PASSWORD)
     command += " --drop-caches" * args.drop_caches + " --compare-venv" * args.compare_venv
     with tempfile.TemporaryDirectory(prefix="clinicdesk-frozen-bench-") as tmp:
         home = Path(tmp)
+
+        def run(command: list[str], *, cold: bool) -> tuple[float, int]:
+            return one_run(command, args.profile, args.password, home, day, cold=cold)
+
         if args.drop_caches and drop_caches():
-            cold = [one_run(frozen, args.profile, home, day, cold=True) for _ in range(args.runs)]
+            cold = [run(frozen, cold=True) for _ in range(args.runs)]
             print(
                 summary(
                     "frozen_cold_start_to_schedule_drawn",
@@ -140,16 +158,16 @@ def main(argv: list[str] | None = None) -> int:
             )
         elif args.drop_caches:
             print("frozen_cold_start_to_schedule_drawn: not measured (dropping the page cache needs root)")
-        one_run(frozen, args.profile, home, day, cold=False)  # warm-up: bring the bundle into the cache
-        warm = [one_run(frozen, args.profile, home, day, cold=False) for _ in range(args.runs)]
+        run(frozen, cold=False)  # warm-up: bring the bundle into the cache
+        warm = [run(frozen, cold=False) for _ in range(args.runs)]
         print(summary("frozen_warm_start_to_schedule_drawn", [t for t, _ in warm], warm[0][1], command))
         if args.compare_venv:
             venv = [sys.executable, "-m", "clinicdesk"]
-            one_run(venv, args.profile, home, day, cold=False)
-            runs = [one_run(venv, args.profile, home, day, cold=False) for _ in range(args.runs)]
+            run(venv, cold=False)
+            runs = [run(venv, cold=False) for _ in range(args.runs)]
             print(summary("venv_warm_start_to_schedule_drawn", [t for t, _ in runs], runs[0][1], command))
     print(
-        f"(profile {args.profile.name}: {args.patients} patients x {args.days} days when seeded here; "
+        f"(profile {args.profile}: {args.patients} patients x {args.days} days if seeded here; "
         f"{day:%a %Y-%m-%d}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
     )
     return 0

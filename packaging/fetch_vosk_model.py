@@ -5,7 +5,11 @@ Vosk's English models are not on PyPI, so the Windows and macOS jobs download on
 warning so it can be pinned. The model is unpacked next to the archive's name and checked for the
 files Vosk loads, so a truncated or wrong download fails the build, not a clinician's dictation.
 
-    python packaging/fetch_vosk_model.py URL OUT_DIR [--sha256 HEX]   # -> OUT_DIR/<archive name>/
+    python packaging/fetch_vosk_model.py URL OUT_DIR [--sha256 HEX] [--cache DIR]   # -> OUT_DIR/<name>/
+
+With --cache (which needs --sha256), the archive is kept in DIR and taken from there while its digest
+matches the pin, so CI downloads it once per pin (the workflow caches DIR with actions/cache, keyed on the
+URL and the digest); a cached file that does not match is downloaded again.
 """
 
 from __future__ import annotations
@@ -34,6 +38,31 @@ def download(url: str, target: Path) -> str:
             digest.update(chunk)
             out.write(chunk)
     return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def fetch(url: str, folder: Path, sha256: str) -> Path:
+    """The archive, downloaded into folder (or found there already with the pinned digest)."""
+    archive = folder / PurePosixPath(url).name
+    if sha256 and archive.is_file() and file_sha256(archive) == sha256:
+        sys.stderr.write(f"fetch_vosk_model: using {archive} (SHA-256 matches the pin)\n")
+        return archive
+    partial = archive.with_name(archive.name + ".part")
+    digest = download(url, partial)
+    if sha256 and digest != sha256:
+        partial.unlink()
+        raise FetchError(f"{archive.name}: SHA-256 {digest} does not match the pinned {sha256}")
+    if not sha256:
+        sys.stdout.write(f"::warning::{archive.name} is not pinned; its SHA-256 is {digest}\n")
+    partial.replace(archive)
+    return archive
 
 
 def unpack(archive: Path, out: Path) -> Path:
@@ -65,17 +94,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("url", help="the model's .zip (https://, or file:// for a local copy)")
     parser.add_argument("out", type=Path, help="parent folder for the unpacked model")
     parser.add_argument("--sha256", default="", help="expected SHA-256 of the archive (hex)")
+    parser.add_argument("--cache", type=Path, metavar="DIR", help="keep the archive here (needs --sha256)")
     args = parser.parse_args(argv)
+    sha256 = args.sha256.strip().lower()
+    if args.cache and not sha256:
+        parser.error("--cache needs --sha256: an unpinned archive cannot be trusted from a cache")
     args.out.mkdir(parents=True, exist_ok=True)
     try:
-        with tempfile.TemporaryDirectory(dir=args.out) as tmp:
-            archive = Path(tmp) / PurePosixPath(args.url).name
-            digest = download(args.url, archive)
-            if args.sha256 and digest != args.sha256.lower():
-                raise FetchError(f"{archive.name}: SHA-256 {digest} does not match the pinned {args.sha256}")
-            if not args.sha256:
-                sys.stdout.write(f"::warning::{archive.name} is not pinned; its SHA-256 is {digest}\n")
-            folder = unpack(archive, args.out)
+        if args.cache:
+            args.cache.mkdir(parents=True, exist_ok=True)
+            folder = unpack(fetch(args.url, args.cache, sha256), args.out)
+        else:
+            with tempfile.TemporaryDirectory(dir=args.out) as tmp:
+                folder = unpack(fetch(args.url, Path(tmp), sha256), args.out)
     except (FetchError, OSError, zipfile.BadZipFile) as exc:
         sys.stderr.write(f"fetch_vosk_model: {exc}\n")
         return 1

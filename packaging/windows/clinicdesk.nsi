@@ -19,7 +19,16 @@
 ;
 ; The uninstaller keeps the user's encrypted profiles (%LOCALAPPDATA%\ClinicDesk): they may hold
 ; changes not yet synced to the practice server. They go only when the user ticks "Delete my
-; encrypted profiles" (and confirms), or with /REMOVEPROFILES.
+; encrypted profiles" (and confirms), or with /REMOVEPROFILES, and only the profiles of the account that
+; installed ClinicDesk: an uninstaller elevated with another account's credentials never deletes that
+; account's data folder.
+;
+; Neither the installer nor the uninstaller touches the program while ClinicDesk runs (Windows locks
+; a running executable and its DLLs, so an upgrade would stop half-way): they ask to close it, with
+; Retry / Cancel; silent runs cancel (exit code 2).
+;
+; Paths are joined with "\" everywhere: makensis on Windows splits folders on "\" only (makensis on
+; Linux, which the test suite runs, turns "\" into "/"). tests/packaging checks no "/" join creeps back.
 
 Unicode true
 ManifestDPIAware true
@@ -31,7 +40,7 @@ ManifestDPIAware true
   !define FILE_VERSION "${VERSION}.0"
 !endif
 !ifndef DIST_DIR
-  !define DIST_DIR "../../dist/clinicdesk"
+  !define DIST_DIR "..\..\dist\clinicdesk"
 !endif
 !ifndef OUTFILE
   !define OUTFILE "ClinicDesk-${VERSION}-setup.exe"
@@ -53,16 +62,15 @@ ManifestDPIAware true
 ; the user's cache (platformdirs user_cache_dir("ClinicDesk", appauthor=False)): derived files, e.g. the assembled Whisper base
 !define USER_CACHE "$LOCALAPPDATA\ClinicDesk\Cache"
 
-; Fail at compile time, not on a clinic PC, when the build is incomplete. Compile-time paths use "/",
-; which makensis accepts on Windows and on Linux (where CI checks this script).
-!if ! /FileExists "${DIST_DIR}/${CLI_EXE}"
-  !error "${DIST_DIR}/${CLI_EXE} is missing: build the one-folder bundle with PyInstaller first"
+; Fail at compile time, not on a clinic PC, when the build is incomplete.
+!if ! /FileExists "${DIST_DIR}\${CLI_EXE}"
+  !error "${DIST_DIR}\${CLI_EXE} is missing: build the one-folder bundle with PyInstaller first"
 !endif
-!if ! /FileExists "${DIST_DIR}/${GUI_EXE}"
-  !error "${DIST_DIR}/${GUI_EXE} is missing: build the one-folder bundle on Windows (the spec makes it there)"
+!if ! /FileExists "${DIST_DIR}\${GUI_EXE}"
+  !error "${DIST_DIR}\${GUI_EXE} is missing: build the one-folder bundle on Windows (the spec makes it there)"
 !endif
-!if ! /FileExists "${DIST_DIR}/_internal"
-  !error "${DIST_DIR}/_internal is missing: not a PyInstaller 6 one-folder build"
+!if ! /FileExists "${DIST_DIR}\_internal"
+  !error "${DIST_DIR}\_internal is missing: not a PyInstaller 6 one-folder build"
 !endif
 
 Name "${APP_NAME}"
@@ -106,6 +114,7 @@ VIAddVersionKey /LANG=1033 "LegalCopyright" "Copyright (C) ${PUBLISHER}"
 
 !insertmacro MUI_PAGE_WELCOME
 !insertmacro MULTIUSER_PAGE_INSTALLMODE
+!define MUI_PAGE_CUSTOMFUNCTION_LEAVE DirectoryLeave
 !insertmacro MUI_PAGE_DIRECTORY
 !insertmacro MUI_PAGE_INSTFILES
 !insertmacro MUI_PAGE_FINISH
@@ -117,6 +126,55 @@ VIAddVersionKey /LANG=1033 "LegalCopyright" "Copyright (C) ${PUBLISHER}"
 
 !insertmacro MUI_LANGUAGE "English"
 
+; --- ClinicDesk must not be running ----------------------------------------------------------------------
+; Windows refuses to open a running executable for writing, whichever user runs it, so trying that on
+; the installed clinicdesk.exe and clinicdesk-gui.exe tells exactly whether replacing or deleting the
+; program would fail on locked files. No plugin and no cooperation from the app are needed.
+
+; Sets $R1 to EXE when $INSTDIR\EXE exists and cannot be opened for writing ("a" would create a
+; missing file, hence the existence check first). Uses $R2.
+!macro _IN_USE EXE
+  ${If} ${FileExists} "$INSTDIR\${EXE}"
+    ClearErrors
+    FileOpen $R2 "$INSTDIR\${EXE}" a
+    ${If} ${Errors}
+      StrCpy $R1 "${EXE}"
+    ${Else}
+      FileClose $R2
+    ${EndIf}
+  ${EndIf}
+!macroend
+; Asks to close ClinicDesk (Retry / Cancel) while it runs; leaves "ok" or "cancel" on the stack.
+!macro CLOSE_CLINICDESK_FUNCTION UN
+Function ${UN}CloseClinicDesk
+  Push $R1
+  Push $R2
+  retry:
+  StrCpy $R1 ""
+  !insertmacro _IN_USE "${CLI_EXE}"
+  !insertmacro _IN_USE "${GUI_EXE}"
+  ${If} $R1 != ""
+    DetailPrint "${APP_NAME} is running ($INSTDIR\$R1)"
+    MessageBox MB_RETRYCANCEL|MB_ICONEXCLAMATION \
+      "${APP_NAME} is still running ($R1).$\r$\n$\r$\nClose every ${APP_NAME} window, for every user signed in to this computer, then click Retry. Cancel leaves ${APP_NAME} as it is." \
+      /SD IDCANCEL IDRETRY retry
+    StrCpy $R1 "cancel"
+  ${Else}
+    StrCpy $R1 "ok"
+  ${EndIf}
+  Pop $R2
+  Exch $R1
+FunctionEnd
+!macroend
+!insertmacro CLOSE_CLINICDESK_FUNCTION ""
+!insertmacro CLOSE_CLINICDESK_FUNCTION "un."
+
+; --- whose data the uninstaller may touch ------------------------------------------------------------
+; The installer records the data folder of the account that ran it. The uninstaller deletes a data
+; folder (profiles when asked, the cache always) only when it runs as that same account: elevated with
+; another account's credentials, $LOCALAPPDATA is that other account's, and its profiles are not ours.
+Var OwnerData
+
 ; --- install -------------------------------------------------------------------------------------------
 Function .onInit
   ${IfNot} ${RunningX64}
@@ -127,14 +185,29 @@ Function .onInit
   !insertmacro MULTIUSER_INIT
 FunctionEnd
 
+Function DirectoryLeave
+  Call CloseClinicDesk
+  Pop $0
+  ${If} $0 != "ok"
+    Abort  ; stays on the folder page
+  ${EndIf}
+FunctionEnd
+
 Section "${APP_NAME}" SecProgram
   SectionIn RO
+  ; again here: silent installs skip the pages, and the app may have been started since
+  Call CloseClinicDesk
+  Pop $0
+  ${If} $0 != "ok"
+    SetErrorLevel 2
+    Abort "${APP_NAME} is running: nothing was changed"
+  ${EndIf}
   SetOutPath "$INSTDIR"
   ; An upgrade replaces the whole runtime, so modules removed in the new version do not linger.
   RMDir /r "$INSTDIR\_internal"
-  File "${DIST_DIR}/${CLI_EXE}"
-  File "${DIST_DIR}/${GUI_EXE}"
-  File /r "${DIST_DIR}/_internal"
+  File "${DIST_DIR}\${CLI_EXE}"
+  File "${DIST_DIR}\${GUI_EXE}"
+  File /r "${DIST_DIR}\_internal"
   WriteUninstaller "$INSTDIR\uninstall.exe"
 
   ; Start menu (all users or this user, following the install mode)
@@ -144,6 +217,13 @@ Section "${APP_NAME}" SecProgram
   ; SHCTX is HKLM for a per-machine install and HKCU for a per-user one.
   WriteRegStr SHCTX "${SETTINGS_KEY}" "InstallDir" "$INSTDIR"
   WriteRegStr SHCTX "${SETTINGS_KEY}" "InstallMode" "$MultiUser.InstallMode"
+  ; the installing account's data folder (SHCTX follows the shell context, so read it, then switch back)
+  SetShellVarContext current
+  StrCpy $OwnerData "${USER_DATA}"
+  ${If} $MultiUser.InstallMode == "AllUsers"
+    SetShellVarContext all
+  ${EndIf}
+  WriteRegStr SHCTX "${SETTINGS_KEY}" "OwnerDataDir" "$OwnerData"
   WriteRegStr SHCTX "${UNINST_KEY}" "DisplayName" "${APP_NAME}"
   WriteRegStr SHCTX "${UNINST_KEY}" "DisplayVersion" "${VERSION}"
   WriteRegStr SHCTX "${UNINST_KEY}" "Publisher" "${PUBLISHER}"
@@ -161,6 +241,12 @@ SectionEnd
 ; --- uninstall -----------------------------------------------------------------------------------------
 Section "un.${APP_NAME} program files" UnSecProgram
   SectionIn RO
+  Call un.CloseClinicDesk
+  Pop $0
+  ${If} $0 != "ok"
+    SetErrorLevel 2
+    Abort "${APP_NAME} is running: nothing was removed"
+  ${EndIf}
   Delete "$SMPROGRAMS\${APP_NAME}.lnk"
   ; Only what the installer put there: never a recursive delete of $INSTDIR itself.
   RMDir /r "$INSTDIR\_internal"
@@ -172,33 +258,68 @@ Section "un.${APP_NAME} program files" UnSecProgram
   DeleteRegKey SHCTX "${SETTINGS_KEY}"
 
   ; Derived files only (the assembled Whisper model); profiles are not in the cache.
-  Push $0
-  StrCpy $0 $MultiUser.InstallMode
-  SetShellVarContext current
-  RMDir /r "${USER_CACHE}"
-  RMDir "$LOCALAPPDATA\clinicdesk\clinicdesk"
-  ${If} $0 == "AllUsers"
-    SetShellVarContext all
-  ${EndIf}
+  Call un.IsOwner
   Pop $0
+  ${If} $0 == "yes"
+    SetShellVarContext current
+    RMDir /r "${USER_CACHE}"
+    ${If} $MultiUser.InstallMode == "AllUsers"
+      SetShellVarContext all
+    ${EndIf}
+  ${EndIf}
 SectionEnd
 
 ; Unticked by default: an uninstall (or an upgrade done as uninstall + install) keeps every profile.
 Section /o "un.Delete my encrypted profiles and settings" UnSecProfiles
-  Push $0
-  StrCpy $0 $MultiUser.InstallMode
-  ; Profiles belong to the user running the uninstaller, whoever installed the program.
+  Call un.IsOwner
+  Pop $0
+  ${If} $0 != "yes"
+    DetailPrint "Profiles kept: this uninstaller runs as another account than the one that installed ${APP_NAME}"
+    Return
+  ${EndIf}
   SetShellVarContext current
   RMDir /r "${USER_DATA}"
-  ${If} $0 == "AllUsers"
+  ${If} $MultiUser.InstallMode == "AllUsers"
     SetShellVarContext all
   ${EndIf}
-  Pop $0
 SectionEnd
+
+; "yes" when the uninstaller runs as the account that installed ClinicDesk (its data folder is the one
+; recorded at install time), else "no". A per-user install without the record (none was released) is
+; the running account's own.
+Function un.IsOwner
+  Push $R0
+  Push $R1
+  SetShellVarContext current
+  StrCpy $R0 "${USER_DATA}"
+  ${If} $MultiUser.InstallMode == "AllUsers"
+    SetShellVarContext all
+  ${EndIf}
+  StrCpy $R1 $OwnerData
+  ${If} $R1 == ""
+  ${AndIf} $MultiUser.InstallMode == "CurrentUser"
+    StrCpy $R1 $R0
+  ${EndIf}
+  ${If} $R1 == $R0  ; case-insensitive, as Windows paths are
+    StrCpy $R0 "yes"
+  ${Else}
+    StrCpy $R0 "no"
+  ${EndIf}
+  Pop $R1
+  Exch $R0
+FunctionEnd
 
 Function un.onInit
   SetRegView 64
   !insertmacro MULTIUSER_UNINIT
+  ; read before the program section deletes the key
+  ReadRegStr $OwnerData SHCTX "${SETTINGS_KEY}" "OwnerDataDir"
+  Call un.CloseClinicDesk
+  Pop $0
+  ${If} $0 != "ok"
+    SetErrorLevel 2
+    Quit
+  ${EndIf}
   ${GetParameters} $R0
   ClearErrors
   ${GetOptions} $R0 "/REMOVEPROFILES" $R1
@@ -209,6 +330,15 @@ FunctionEnd
 
 Function un.ConfirmProfileRemoval
   ${If} ${SectionIsSelected} ${UnSecProfiles}
+    Call un.IsOwner
+    Pop $0
+    ${If} $0 != "yes"
+      MessageBox MB_OK|MB_ICONINFORMATION \
+        "This uninstaller runs as another Windows account than the one that installed ${APP_NAME} (an administrator's, for instance), so it deletes no profiles: ${USER_DATA} is kept.$\r$\n$\r$\nTo delete a clinician's profiles, uninstall as the account that installed ${APP_NAME}, or delete that clinician's %LOCALAPPDATA%\${APP_NAME} folder." \
+        /SD IDOK
+      !insertmacro UnselectSection ${UnSecProfiles}
+      Abort
+    ${EndIf}
     MessageBox MB_YESNO|MB_ICONEXCLAMATION|MB_DEFBUTTON2 \
       "Delete your encrypted ClinicDesk profiles in ${USER_DATA}?$\r$\n$\r$\nChanges not yet synced to the practice server will be lost. This cannot be undone." \
       /SD IDYES IDYES confirmed

@@ -18,6 +18,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -140,16 +141,21 @@ class Run:
     stderr: str
     opened: list[str]  # every path the process (and its threads) asked the kernel about
     connects: list[str]
+    loaded: list[str]  # the paths it opened successfully for reading (libraries among them)
 
 
-def _parse_trace(text: str) -> tuple[list[str], list[str]]:
+def _parse_trace(text: str) -> tuple[list[str], list[str], list[str]]:
     paths: list[str] = []
     connects: list[str] = []
+    loaded: list[str] = []
     for line in text.splitlines():
         if "connect(" in line:
             connects.append(line)
         paths += re.findall(r'"(/[^"]*)"', line)
-    return paths, connects
+        opened = re.search(r'openat\([^"]*"(/[^"]*)", O_RDONLY[^)]*\) = \d+', line)
+        if opened:
+            loaded.append(opened.group(1))
+    return paths, connects, loaded
 
 
 RunFrozen = Callable[..., Run]
@@ -167,12 +173,15 @@ def run_frozen(frozen: Frozen) -> RunFrozen:
             cwd=frozen.home / "cwd",
             env=frozen.env(**env),
             capture_output=True,
-            text=True,
             timeout=timeout,
             check=False,
         )
-        opened, connects = _parse_trace(trace.read_text(errors="replace")) if STRACE else ([], [])
-        result = Run(done.returncode, done.stdout, done.stderr, opened, connects)
+        opened, connects, loaded = _parse_trace(trace.read_text(errors="replace")) if STRACE else ([], [], [])
+        # bytes in, text out: a wrong encoding must fail the test's assertion, not the decoding here
+        stdout = done.stdout.decode("utf-8", "replace")
+        result = Run(
+            done.returncode, stdout, done.stderr.decode("utf-8", "replace"), opened, connects, loaded
+        )
         if STRACE:
             _assert_self_contained(result)
         return result
@@ -190,13 +199,59 @@ def _assert_self_contained(run: Run) -> None:
 
 @pytest.fixture(scope="session")
 def seeded(frozen: Frozen, run_frozen: RunFrozen) -> Path:
+    """A demo practice of 1,000 patients: enough that some booked ones have names like Côté or José."""
     profile = frozen.home / "clinicdesk" / "profiles" / "frozen"
     done = run_frozen(
-        "seed", "--profile", str(profile), "--patients", "200", "--days", "14", "--today", DAY,
+        "seed", "--profile", str(profile), "--patients", "1000", "--days", "14", "--today", DAY,
         CLINICDESK_PASSWORD=PASSWORD,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     return profile
+
+
+@pytest.fixture(scope="session")
+def cp1252_locale(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment of a Windows-like console: an en_US locale in code page 1252, made with glibc's
+    localedef into a private folder (LOCPATH), and no PYTHONIOENCODING / PYTHONUTF8."""
+    if shutil.which("localedef") is None:
+        pytest.skip("localedef (glibc) is not installed")
+    folder = tmp_path_factory.mktemp("locales")
+    made = subprocess.run(
+        ["localedef", "-i", "en_US", "-f", "CP1252", str(folder / "en_US.CP1252")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if not (folder / "en_US.CP1252").is_dir():
+        pytest.skip(f"localedef cannot make an en_US.CP1252 locale here: {made.stderr.strip()[-300:]}")
+    return {"LOCPATH": str(folder), "LANG": "en_US.CP1252", "LC_ALL": "en_US.CP1252"}
+
+
+def _day_with_a_non_ascii_name(run_frozen: RunFrozen, profile: Path) -> tuple[str, list[str]]:
+    """The first weekday around DAY on which the seeded clinician sees a patient whose name is not
+    ASCII (the demo names include Wiśniewski, Côté, Ramón), read in a UTF-8 locale."""
+    start = date.fromisoformat(DAY)
+    for offset in (0, 1, -1, 2, -2, 3, -3, 4, -4, 7, -7):
+        day = (start + timedelta(days=offset)).isoformat()
+        done = run_frozen(
+            "schedule",
+            "--profile",
+            str(profile),
+            "--date",
+            day,
+            "--format",
+            "json",
+            CLINICDESK_PASSWORD=PASSWORD,
+        )
+        assert done.returncode == 0, done.stderr
+        names = [
+            e["patient"]["name"]
+            for e in json.loads(done.stdout)["entries"]
+            if e["patient"] and not e["patient"]["name"].isascii()
+        ]
+        if names:
+            return day, names
+    pytest.fail("the seeded clinician sees no patient with a non-ASCII name around the seeded day")
 
 
 def test_frozen_app_prints_its_version(run_frozen: RunFrozen) -> None:
@@ -287,6 +342,69 @@ def test_frozen_app_refuses_a_wrong_password_in_one_line(seeded: Path, run_froze
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().startswith("clinicdesk schedule: error:")
+
+
+def test_frozen_schedule_prints_non_ascii_names_in_a_cp1252_locale(
+    seeded: Path, run_frozen: RunFrozen, cp1252_locale: dict[str, str]
+) -> None:
+    """A Windows console pipe is cp1252: without UTF-8 mode "Wiśniewski" ends `schedule` in an error
+    (and "Ramón" comes out as cp1252 bytes). The bundle runs in UTF-8 mode whatever the locale says."""
+    day, names = _day_with_a_non_ascii_name(run_frozen, seeded)
+    for output in ("text", "json"):
+        done = run_frozen(
+            "schedule", "--profile", str(seeded), "--date", day, "--format", output,
+            CLINICDESK_PASSWORD=PASSWORD, **cp1252_locale,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "\ufffd" not in done.stdout  # every byte was UTF-8
+        assert all(name in done.stdout for name in names)
+
+
+def test_frozen_settings_page_loads_portaudio_for_the_microphone_list(
+    seeded: Path, frozen: Frozen, run_frozen: RunFrozen
+) -> None:
+    """The settings page lists the microphones on a worker thread through sounddevice: the bundle's own
+    PortAudio must load (a failure there is silent in the window, so the trace is the witness)."""
+    if not STRACE:
+        pytest.skip("strace is not installed or ptrace is not permitted here")
+    out = frozen.home / "cwd" / "settings.png"
+    done = run_frozen(
+        "screenshot",
+        "--profile",
+        str(seeded),
+        "--view",
+        "settings",
+        "--out",
+        str(out),
+        CLINICDESK_PASSWORD=PASSWORD,
+    )
+    assert done.returncode == 0, done.stderr
+    assert _png_size(out) == (1280, 800)
+    portaudio = [p for p in done.loaded if re.search(r"/libportaudio\.so[.\d]*$", p)]
+    assert portaudio, "PortAudio was never opened"
+    assert all(p.startswith(str(frozen.internal)) for p in portaudio), portaudio
+
+
+def test_ci_smoke_script_passes_against_the_linux_bundle_in_a_cp1252_locale(
+    frozen: Frozen, tmp_path: Path, cp1252_locale: dict[str, str]
+) -> None:
+    """packaging/smoke_frozen.py is what the Windows and macOS jobs run after their builds: its first
+    run is here, on the Linux bundle, in the console encoding that breaks Windows."""
+    env = {**frozen.env(), **cp1252_locale}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "packaging" / "smoke_frozen.py"), str(frozen.exe),
+         "--work", str(tmp_path / "smoke"), "--whisper-model", "tiny.en"],
+        env=env,
+        capture_output=True,
+        timeout=900,
+        check=False,
+    )  # fmt: skip
+    report = done.stdout.decode("cp1252", "replace")
+    assert done.returncode == 0, report + done.stderr.decode("cp1252", "replace")[-3000:]
+    assert "schedule prints non-ASCII names as UTF-8" in report
+    assert "transcribe with the bundled Whisper model (CTranslate2): tiny.en" in report
+    assert "screenshot of the settings view" in report
+    assert report.rstrip().endswith("smoke: all steps passed")
 
 
 def _png_size(path: Path) -> tuple[int, int]:

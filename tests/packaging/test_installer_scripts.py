@@ -15,6 +15,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -27,7 +28,11 @@ from audio.models import BASE_MODEL_BYTES, check_vosk_dir, check_whisper_dir
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGING = ROOT / "packaging"
 NSI = PACKAGING / "windows" / "clinicdesk.nsi"
+SPEC = PACKAGING / "clinicdesk.spec"
+WORKFLOW = ROOT / ".github" / "workflows" / "installers.yml"
 SETUP = f"ClinicDesk-{clinicdesk.__version__}-setup.exe"
+#: a "/" between two path parts ("${DIST_DIR}/x", "dist/clinicdesk"), not a switch ("File /r", "/SD")
+SLASH_JOIN = re.compile(r"(?<=[\w}).])/(?=[\w${.])")
 
 
 def _fake_dist(folder: Path, *, gui: bool = True) -> Path:
@@ -79,6 +84,113 @@ def test_nsis_script_refuses_a_build_without_the_windowed_executable(tmp_path: P
     assert not (tmp_path / SETUP).exists()
 
 
+def _nsis_code(line: str) -> str:
+    """A line of NSIS script without its trailing comment (";" or "#" outside quotes)."""
+    quote = None
+    for i, ch in enumerate(line):
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "\"'`":
+            quote = ch
+        elif ch in ";#" and (i == 0 or line[i - 1].isspace()):
+            return line[:i]
+    return line
+
+
+def _slash_joins(text: str) -> list[str]:
+    return [
+        f"{n}: {line.strip()}"
+        for n, line in enumerate(text.splitlines(), 1)
+        if SLASH_JOIN.search(_nsis_code(line))
+    ]
+
+
+def test_nsis_script_joins_paths_with_backslashes_only() -> None:
+    """makensis on Windows splits folders on "\\" only: "${DIST_DIR}/clinicdesk.exe" is "missing" there,
+    while makensis on Linux (this test suite) accepts both, so a compile here cannot catch it."""
+    text = NSI.read_text(encoding="utf-8")
+    assert _slash_joins(text) == []
+    # the check sees the joins the first Windows build tripped over
+    regressed = text.replace('File "${DIST_DIR}\\${CLI_EXE}"', 'File "${DIST_DIR}/${CLI_EXE}"')
+    assert regressed != text
+    found = _slash_joins(regressed)
+    assert len(found) == 1 and found[0].endswith('File "${DIST_DIR}/${CLI_EXE}"'), found
+
+
+def test_nsis_script_compiles_with_its_default_dist_folder(tmp_path: Path) -> None:
+    """Without /DDIST_DIR the script takes ..\\..\\dist\\clinicdesk from its own folder (the repository's
+    dist/), written with backslashes like every other path."""
+    makensis = shutil.which("makensis")
+    if makensis is None:
+        pytest.skip("makensis is not installed (Debian package nsis)")
+    script = tmp_path / "packaging" / "windows" / "clinicdesk.nsi"
+    script.parent.mkdir(parents=True)
+    shutil.copy(NSI, script)
+    _fake_dist(tmp_path / "dist" / "clinicdesk")
+    done = subprocess.run(
+        [makensis, "-V2", "-WX", f"-DVERSION={clinicdesk.__version__}", f"-DOUTFILE={tmp_path / SETUP}",
+         "-DCOMPRESSOR=zlib", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / SETUP).read_bytes()[:2] == b"MZ"
+
+
+def _nsis_block(text: str, start: str, end: str) -> str:
+    assert start in text, f"{start!r} is not in the script"
+    return text.split(start, 1)[1].split(end, 1)[0]
+
+
+def test_nsis_installer_and_uninstaller_refuse_while_clinicdesk_runs() -> None:
+    """Both executables are probed (opened for writing, which Windows refuses while either runs), with
+    Retry / Cancel, before the installer or the uninstaller touches a file; silent runs cancel with exit
+    code 2. packaging/windows/test-installer.ps1 runs this for real on the Windows CI runner."""
+    text = NSI.read_text(encoding="utf-8")
+    probe = _nsis_block(text, "!macro _IN_USE EXE", "!macroend")
+    assert re.search(r'FileOpen \$R2 "\$INSTDIR\\\$\{EXE\}" a', probe)
+    assert "${If} ${FileExists}" in probe.split("FileOpen", 1)[0]  # "a" would create a missing file
+    ask = _nsis_block(text, "Function ${UN}CloseClinicDesk", "FunctionEnd")
+    assert '!insertmacro _IN_USE "${CLI_EXE}"' in ask and '!insertmacro _IN_USE "${GUI_EXE}"' in ask
+    assert re.search(r"MB_RETRYCANCEL.*\n.*\n\s*/SD IDCANCEL IDRETRY retry", ask)
+    assert '!insertmacro CLOSE_CLINICDESK_FUNCTION ""' in text
+    assert '!insertmacro CLOSE_CLINICDESK_FUNCTION "un."' in text
+    install = _nsis_block(text, 'Section "${APP_NAME}" SecProgram', "SectionEnd")
+    assert install.index("Call CloseClinicDesk") < install.index("RMDir") < install.index("File ")
+    assert "SetErrorLevel 2" in install.split("RMDir", 1)[0]
+    assert "Call CloseClinicDesk" in _nsis_block(text, "Function DirectoryLeave", "FunctionEnd")
+    assert "!define MUI_PAGE_CUSTOMFUNCTION_LEAVE DirectoryLeave\n!insertmacro MUI_PAGE_DIRECTORY" in text
+    uninit = _nsis_block(text, "Function un.onInit", "FunctionEnd")
+    assert "Call un.CloseClinicDesk" in uninit and "SetErrorLevel 2" in uninit
+    uninstall = _nsis_block(text, 'Section "un.${APP_NAME} program files" UnSecProgram', "SectionEnd")
+    assert uninstall.index("Call un.CloseClinicDesk") < uninstall.index("Delete ")
+
+
+def test_nsis_uninstaller_deletes_only_the_installing_accounts_data() -> None:
+    """An uninstaller elevated with another account's credentials sees that account's $LOCALAPPDATA:
+    the installer records its own account's data folder, and the uninstaller deletes profiles (when
+    asked) and the cache only when it runs as that account."""
+    text = NSI.read_text(encoding="utf-8")
+    install = _nsis_block(text, 'Section "${APP_NAME}" SecProgram', "SectionEnd")
+    assert 'WriteRegStr SHCTX "${SETTINGS_KEY}" "OwnerDataDir" "$OwnerData"' in install
+    recorded = install.split('"OwnerDataDir"', 1)[0]
+    assert recorded.rindex("SetShellVarContext current") < recorded.rindex('StrCpy $OwnerData "${USER_DATA}"')
+    uninit = _nsis_block(text, "Function un.onInit", "FunctionEnd")
+    assert 'ReadRegStr $OwnerData SHCTX "${SETTINGS_KEY}" "OwnerDataDir"' in uninit
+    owner = _nsis_block(text, "Function un.IsOwner", "FunctionEnd")
+    assert 'StrCpy $R0 "${USER_DATA}"' in owner and "${If} $R1 == $R0" in owner
+    for section in ('Section /o "un.Delete my encrypted profiles and settings" UnSecProfiles',
+                    'Section "un.${APP_NAME} program files" UnSecProgram'):  # fmt: skip
+        body = _nsis_block(text, section, "SectionEnd")
+        deletes = [m.start() for m in re.finditer(r'RMDir /r "\$\{USER_(DATA|CACHE)\}"', body)]
+        assert deletes, section
+        assert body.index("Call un.IsOwner") < min(deletes)
+    confirm = _nsis_block(text, "Function un.ConfirmProfileRemoval", "FunctionEnd")
+    assert confirm.index("Call un.IsOwner") < confirm.index("MB_YESNO")
+
+
 def test_nsis_uninstaller_keeps_profiles_unless_asked() -> None:
     """The profile section is optional and unticked (/o), and only /REMOVEPROFILES or the box selects it."""
     text = NSI.read_text(encoding="utf-8")
@@ -99,6 +211,33 @@ def test_app_bundle_plist_explains_the_microphone_and_names_the_executable() -> 
     with open(PACKAGING / "macos" / "entitlements.plist", "rb") as fh:
         entitlements = plistlib.load(fh)
     assert entitlements["com.apple.security.device.audio-input"] is True
+
+
+def test_app_bundle_asks_for_the_macos_its_arm64_wheels_need() -> None:
+    """numpy, onnxruntime and av ship arm64 wheels for macOS 14 only: the app says 14.0, the spec fails
+    a build whose libraries need more than the plist says, and the README tells users the same."""
+    with open(PACKAGING / "macos" / "Info.plist", "rb") as fh:
+        assert plistlib.load(fh)["LSMinimumSystemVersion"] == "14.0"
+    spec = SPEC.read_text(encoding="utf-8")
+    assert "from PyInstaller.utils.osx import macosx_version_min" in spec
+    assert re.search(
+        r'if IS_MAC:\n\s+MACOS_MINIMUM = _macos_minimum\(ROOT / "packaging" / "macos" / "Info.plist"\)', spec
+    )
+    # checked before the executables are built, not after
+    assert spec.index("MACOS_MINIMUM = _macos_minimum") < spec.index("executables = [")
+    readme = (PACKAGING / "README.md").read_text(encoding="utf-8")
+    assert "macOS 14" in readme
+    assert not re.search(r"macOS 1[0-3]\b|macOS 11\.0", readme)
+
+
+def test_spec_runs_every_frozen_executable_in_utf8_mode() -> None:
+    """The bootloader enables UTF-8 mode for "X utf8" (its spelling of python -X utf8); "X utf8_mode=1"
+    would be passed on as an unknown -X option and do nothing. The frozen-build test proves the effect
+    in a cp1252 locale."""
+    spec = SPEC.read_text(encoding="utf-8")
+    assert 'RUNTIME_OPTIONS = [("X utf8", None, "OPTION")]' in spec
+    exes = re.findall(r"EXE\(\s*pyz,\s*a\.scripts,\s*(\w+),", spec)
+    assert exes == ["RUNTIME_OPTIONS", "RUNTIME_OPTIONS"]  # clinicdesk and clinicdesk-gui
 
 
 def test_icons_are_rendered_into_ico_and_icns_containers(tmp_path: Path) -> None:
@@ -169,12 +308,75 @@ def test_spec_refuses_an_incomplete_model_folder(tmp_path: Path) -> None:
 
 
 def test_installer_workflow_names_only_files_that_exist() -> None:
-    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "installers.yml").read_text(encoding="utf-8"))
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
     jobs = workflow["jobs"]
     assert {"windows", "macos"} <= set(jobs)
-    text = (ROOT / ".github" / "workflows" / "installers.yml").read_text(encoding="utf-8")
+    text = WORKFLOW.read_text(encoding="utf-8")
     for path in set(re.findall(r"packaging/[\w./-]+\.(?:sh|ps1|nsi|spec|py|plist)", text)):
         assert (ROOT / path).is_file(), f"the workflow uses {path}, which does not exist"
+
+
+def _steps(job: dict[str, object]) -> list[dict[str, str]]:
+    steps = job["steps"]
+    assert isinstance(steps, list)
+    return steps
+
+
+def test_installer_workflow_pins_the_vosk_model_and_caches_it_by_url_and_digest() -> None:
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    assert re.fullmatch(r"[0-9a-f]{64}", workflow["env"]["VOSK_MODEL_SHA256"])  # a literal, not a variable
+    assert workflow["env"]["VOSK_MODEL_URL"].startswith("https://")
+    for name in ("windows", "macos"):
+        steps = _steps(workflow["jobs"][name])
+        fetches = [s["run"] for s in steps if "fetch_vosk_model.py" in s.get("run", "")]
+        assert fetches, name
+        for run in fetches:
+            assert '--sha256 "$VOSK_MODEL_SHA256"' in run and "--cache build/downloads" in run
+        caches = [s for s in steps if str(s.get("uses", "")).startswith("actions/cache@")]
+        assert len(caches) == 1, name
+        cache = caches[0]["with"]
+        assert isinstance(cache, dict)
+        assert cache["path"] == "build/downloads"
+        assert "${{ env.VOSK_MODEL_SHA256 }}" in cache["key"] and "${{ env.VOSK_MODEL_URL }}" in cache["key"]
+        assert steps.index(caches[0]) < min(
+            i for i, s in enumerate(steps) if "fetch_vosk_model" in s.get("run", "")
+        )
+
+
+def _dev_pins() -> dict[str, str]:
+    """name -> version of pyproject's ``dev`` extra (``pip install -e ".[dev]"``)."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    pins = {}
+    for requirement in pyproject["project"]["optional-dependencies"]["dev"]:
+        name, _, version = requirement.partition("==")
+        pins[name.strip().lower()] = version.strip()
+    return pins
+
+
+def test_installer_workflow_installs_the_pinned_pyinstaller_and_its_hooks() -> None:
+    """The hooks decide what goes into the bundle as much as PyInstaller does: both are pinned, in the
+    workflow and in pyproject's dev group, to the same versions."""
+    pins = _dev_pins()
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    assert workflow["env"]["PYINSTALLER_VERSION"] == pins["pyinstaller"]
+    assert workflow["env"]["PYINSTALLER_HOOKS_CONTRIB_VERSION"] == pins["pyinstaller-hooks-contrib"]
+    for name in ("windows", "macos"):
+        installs = [s["run"] for s in _steps(workflow["jobs"][name]) if "pyinstaller==" in s.get("run", "")]
+        assert installs, name
+        for run in installs:
+            assert '"pyinstaller-hooks-contrib==${{ env.PYINSTALLER_HOOKS_CONTRIB_VERSION }}"' in run
+
+
+def test_installer_workflow_smoke_tests_models_audio_and_qt_from_the_bundle() -> None:
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    for name, exe in (("windows", "dist/clinicdesk/clinicdesk.exe"),
+                      ("macos", "dist/ClinicDesk.app/Contents/MacOS/clinicdesk")):  # fmt: skip
+        runs = [s.get("run", "") for s in _steps(workflow["jobs"][name])]
+        smoke = [r for r in runs if "packaging/smoke_frozen.py" in r]
+        assert len(smoke) == 1, name
+        assert exe in smoke[0] and "--whisper-model base" in smoke[0] and "--vosk" in smoke[0]
+    runs = [s.get("run", "") for s in _steps(workflow["jobs"]["windows"])]
+    assert any("packaging/windows/test-installer.ps1" in r for r in runs)
 
 
 def _vosk_archive(path: Path, *, complete: bool) -> str:
@@ -204,6 +406,36 @@ def test_vosk_fetcher_unpacks_a_pinned_model_and_checks_its_files(tmp_path: Path
     folder = Path(done.stdout.strip())
     assert (folder / "graph" / "HCLr.fst").is_file()
     check_vosk_dir(folder)
+
+
+def test_vosk_fetcher_downloads_a_pinned_archive_once_into_its_cache(tmp_path: Path) -> None:
+    source = tmp_path / "vosk-model-test.zip"
+    url = _vosk_archive(source, complete=True)
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    cache = tmp_path / "cache"
+    first = _fetch(url, tmp_path / "a", "--sha256", digest, "--cache", str(cache))
+    assert first.returncode == 0, first.stderr
+    assert hashlib.sha256((cache / source.name).read_bytes()).hexdigest() == digest
+    source.unlink()  # the second run must not need the network
+    second = _fetch(url, tmp_path / "b", "--sha256", digest, "--cache", str(cache))
+    assert second.returncode == 0, second.stderr
+    assert "using" in second.stderr
+    check_vosk_dir(Path(second.stdout.strip()))
+
+
+def test_vosk_fetcher_replaces_a_damaged_cached_archive_and_needs_a_pin_to_cache(tmp_path: Path) -> None:
+    source = tmp_path / "vosk-model-test.zip"
+    url = _vosk_archive(source, complete=True)
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / source.name).write_bytes(b"truncated")
+    done = _fetch(url, tmp_path / "a", "--sha256", digest, "--cache", str(cache))
+    assert done.returncode == 0, done.stderr
+    assert hashlib.sha256((cache / source.name).read_bytes()).hexdigest() == digest
+    unpinned = _fetch(url, tmp_path / "b", "--cache", str(cache))
+    assert unpinned.returncode == 2
+    assert "--cache needs --sha256" in unpinned.stderr
 
 
 def test_vosk_fetcher_refuses_a_wrong_digest_or_an_incomplete_model(tmp_path: Path) -> None:
