@@ -60,9 +60,10 @@ def drop_caches() -> bool:
     return True
 
 
-def ensure_profile(command: list[str], profile: Path, password: str, *, patients: int, days: int) -> None:
+def ensure_profile(command: list[str], profile: Path, password: str, *, patients: int, days: int) -> bool:
+    """Seeds the profile if it does not exist; True when it did so."""
     if (profile / "profile.json").is_file():
-        return
+        return False
     profile.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [*command, "seed", "--profile", str(profile), "--patients", str(patients), "--days", str(days)],
@@ -70,6 +71,7 @@ def ensure_profile(command: list[str], profile: Path, password: str, *, patients
         check=True,
         capture_output=True,
     )
+    return True
 
 
 def one_run(
@@ -133,17 +135,16 @@ def main(argv: list[str] | None = None) -> int:
     if not args.exe.is_file():
         raise SystemExit(f"{args.exe} not found: build it with packaging/build-linux.sh")
     frozen = [str(args.exe)]
-    ensure_profile(frozen, args.profile, args.password, patients=args.patients, days=args.days)
+    seeded = ensure_profile(frozen, args.profile, args.password, patients=args.patients, days=args.days)
     day = working_day()
-    command = f".venv/bin/python -m bench.frozen_startup --runs {args.runs}"
-    if args.profile != DEFAULT_PROFILE:
-        command += f" --profile {args.profile}" + " --password ..." * (args.password != PASSWORD)
-    command += " --drop-caches" * args.drop_caches + " --compare-venv" * args.compare_venv
+    given = list(sys.argv[1:] if argv is None else argv)
+    shown = ["..." if i and given[i - 1] == "--password" else a for i, a in enumerate(given)]
+    command = " ".join([".venv/bin/python -m bench.frozen_startup", *shown])
     with tempfile.TemporaryDirectory(prefix="clinicdesk-frozen-bench-") as tmp:
         home = Path(tmp)
 
-        def run(command: list[str], *, cold: bool) -> tuple[float, int]:
-            return one_run(command, args.profile, args.password, home, day, cold=cold)
+        def run(cmd: list[str], *, cold: bool) -> tuple[float, int]:
+            return one_run(cmd, args.profile, args.password, home, day, cold=cold)
 
         if args.drop_caches and drop_caches():
             cold = [run(frozen, cold=True) for _ in range(args.runs)]
@@ -166,8 +167,9 @@ def main(argv: list[str] | None = None) -> int:
             run(venv, cold=False)
             runs = [run(venv, cold=False) for _ in range(args.runs)]
             print(summary("venv_warm_start_to_schedule_drawn", [t for t, _ in runs], runs[0][1], command))
+    made = f", seeded here: {args.patients} patients x {args.days} days" if seeded else ""
     print(
-        f"(profile {args.profile}: {args.patients} patients x {args.days} days if seeded here; "
+        f"(profile {args.profile}{made}; "
         f"{day:%a %Y-%m-%d}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
     )
     return 0

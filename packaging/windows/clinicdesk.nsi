@@ -127,20 +127,24 @@ VIAddVersionKey /LANG=1033 "LegalCopyright" "Copyright (C) ${PUBLISHER}"
 !insertmacro MUI_LANGUAGE "English"
 
 ; --- ClinicDesk must not be running ----------------------------------------------------------------------
-; Windows refuses to open a running executable for writing, whichever user runs it, so trying that on
-; the installed clinicdesk.exe and clinicdesk-gui.exe tells exactly whether replacing or deleting the
-; program would fail on locked files. No plugin and no cooperation from the app are needed.
+; Windows refuses to open a running executable for writing, whichever user runs it (the loader holds it
+; without FILE_SHARE_WRITE): ERROR_SHARING_VIOLATION. Trying that on the installed clinicdesk.exe and
+; clinicdesk-gui.exe tells exactly whether replacing or deleting the program would fail on locked files,
+; with no extra plugin (System is part of NSIS) and no help from the app. Any other error (access
+; denied, say) is not "running": the copy itself then reports it.
 
-; Sets $R1 to EXE when $INSTDIR\EXE exists and cannot be opened for writing ("a" would create a
-; missing file, hence the existence check first). Uses $R2.
+; Sets $R1 to EXE when $INSTDIR\EXE exists and is in use. Uses $R2 and $R3.
 !macro _IN_USE EXE
   ${If} ${FileExists} "$INSTDIR\${EXE}"
-    ClearErrors
-    FileOpen $R2 "$INSTDIR\${EXE}" a
-    ${If} ${Errors}
-      StrCpy $R1 "${EXE}"
+    ; CreateFileW(path, GENERIC_WRITE, FILE_SHARE_READ|WRITE|DELETE, NULL, OPEN_EXISTING, NORMAL, NULL)
+    System::Call 'kernel32::CreateFileW(w "$INSTDIR\${EXE}", i 0x40000000, i 7, p 0, i 3, i 0x80, p 0) p.R2 ?e'
+    Pop $R3  ; GetLastError
+    ${If} $R2 = -1
+      ${If} $R3 = 32  ; ERROR_SHARING_VIOLATION
+        StrCpy $R1 "${EXE}"
+      ${EndIf}
     ${Else}
-      FileClose $R2
+      System::Call 'kernel32::CloseHandle(p R2)'
     ${EndIf}
   ${EndIf}
 !macroend
@@ -149,6 +153,7 @@ VIAddVersionKey /LANG=1033 "LegalCopyright" "Copyright (C) ${PUBLISHER}"
 Function ${UN}CloseClinicDesk
   Push $R1
   Push $R2
+  Push $R3
   retry:
   StrCpy $R1 ""
   !insertmacro _IN_USE "${CLI_EXE}"
@@ -162,6 +167,7 @@ Function ${UN}CloseClinicDesk
   ${Else}
     StrCpy $R1 "ok"
   ${EndIf}
+  Pop $R3
   Pop $R2
   Exch $R1
 FunctionEnd

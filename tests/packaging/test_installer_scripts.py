@@ -150,8 +150,13 @@ def test_nsis_installer_and_uninstaller_refuse_while_clinicdesk_runs() -> None:
     code 2. packaging/windows/test-installer.ps1 runs this for real on the Windows CI runner."""
     text = NSI.read_text(encoding="utf-8")
     probe = _nsis_block(text, "!macro _IN_USE EXE", "!macroend")
-    assert re.search(r'FileOpen \$R2 "\$INSTDIR\\\$\{EXE\}" a', probe)
-    assert "${If} ${FileExists}" in probe.split("FileOpen", 1)[0]  # "a" would create a missing file
+    # GENERIC_WRITE, every share mode (readers such as a virus scanner are not "running"), OPEN_EXISTING
+    assert (
+        'kernel32::CreateFileW(w "$INSTDIR\\${EXE}", i 0x40000000, i 7, p 0, i 3, i 0x80, p 0) p.R2 ?e'
+        in probe
+    )
+    assert "${If} $R3 = 32" in probe  # ERROR_SHARING_VIOLATION, not any failure (access denied)
+    assert "kernel32::CloseHandle(p R2)" in probe
     ask = _nsis_block(text, "Function ${UN}CloseClinicDesk", "FunctionEnd")
     assert '!insertmacro _IN_USE "${CLI_EXE}"' in ask and '!insertmacro _IN_USE "${GUI_EXE}"' in ask
     assert re.search(r"MB_RETRYCANCEL.*\n.*\n\s*/SD IDCANCEL IDRETRY retry", ask)
