@@ -49,6 +49,11 @@ fi
 "$APP/Contents/MacOS/clinicdesk" --version
 /usr/libexec/PlistBuddy -c "Print :NSMicrophoneUsageDescription" "$APP/Contents/Info.plist" >/dev/null \
     || { echo "build-macos.sh: Info.plist lacks NSMicrophoneUsageDescription" >&2; exit 1; }
+# the macOS the app promises is ours (14.0: the arm64 numpy/onnxruntime/av wheels need it), not a default
+MINIMUM="$(/usr/libexec/PlistBuddy -c "Print :LSMinimumSystemVersion" "$APP/Contents/Info.plist")"
+[[ "$MINIMUM" == "$(/usr/libexec/PlistBuddy -c "Print :LSMinimumSystemVersion" packaging/macos/Info.plist)" ]] \
+    || { echo "build-macos.sh: the app says macOS $MINIMUM, not packaging/macos/Info.plist's" >&2; exit 1; }
+echo "build-macos.sh: ClinicDesk.app runs on macOS $MINIMUM or later"
 codesign --verify --deep --strict --verbose=2 "$APP"
 
 # 2. the disk image: the app and a link to /Applications, to drag it onto

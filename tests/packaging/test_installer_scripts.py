@@ -230,6 +230,8 @@ def test_app_bundle_asks_for_the_macos_its_arm64_wheels_need() -> None:
     )
     # checked before the executables are built, not after
     assert spec.index("MACOS_MINIMUM = _macos_minimum") < spec.index("executables = [")
+    build = (PACKAGING / "macos" / "build-macos.sh").read_text(encoding="utf-8")
+    assert 'PlistBuddy -c "Print :LSMinimumSystemVersion" "$APP/Contents/Info.plist"' in build
     readme = (PACKAGING / "README.md").read_text(encoding="utf-8")
     assert "macOS 14" in readme
     assert not re.search(r"macOS 1[0-3]\b|macOS 11\.0", readme)
