@@ -25,7 +25,7 @@ from audio.dictation_fix import (
 )
 from audio.phonetic import phonetic_key, similarity
 from audio.whisper_engine import COMMON_DRUGS
-from audio.wordlists import prescribable
+from audio.wordlists import common_drug_names, prescribable
 from models.enums import SOAP_SECTIONS
 from resources import vocab_lines
 
@@ -61,8 +61,11 @@ class MedicalCorrector:
         self, terms: list[str], english: frozenset[str], *, diagnosis_terms: Iterable[str] = ()
     ) -> None:
         self.english = english
-        #: drug names by sound, only to names that are drugs ("bedtime" is a product name in the list)
-        self.snapper = DrugSnapper([t for t in terms if t in prescribable()], preferred=COMMON_DRUGS)
+        #: drug names by sound, only to names that are drugs ("bedtime" is a product name in the list), and
+        #: to one-word names or the common generics ("teva trazodone" is one maker's product, not a drug
+        #: a doctor names)
+        names = [t for t in terms if t in prescribable() and (" " not in t or t in common_drug_names())]
+        self.snapper = DrugSnapper(names, preferred=COMMON_DRUGS)
         clinical = [t.lower() for t in diagnosis_terms]
         singles = [t for t in [*terms, *clinical] if " " not in t and len(t) >= MIN_LENGTH and t.isalpha()]
         self.terms = frozenset(singles)
@@ -169,7 +172,9 @@ def lone_header(text: str) -> str | None:
 @lru_cache(maxsize=1)
 def _default() -> MedicalCorrector:
     return MedicalCorrector(
-        _terms("drugs.txt"), _english_words(), diagnosis_terms=_terms("diagnosis_terms.txt")
+        [*_terms("drugs.txt"), *sorted(common_drug_names())],
+        _english_words(),
+        diagnosis_terms=_terms("diagnosis_terms.txt"),
     )
 
 

@@ -233,3 +233,72 @@ def locate_vosk(path: str | os.PathLike[str] | None = None) -> ModelInfo:
         candidates = found
     check_vosk_dir(candidates[0])
     return ModelInfo(name=candidates[0].name, path=candidates[0])
+
+
+#: the files of a ready Moonshine folder (ONNX, converted from the package's ORT files, and the pieces)
+MOONSHINE_FILES = ("encoder_model.onnx", "decoder_model_merged.onnx", "tokenizer.bin")
+MOONSHINE_NAME = "moonshine-base-en"
+ENV_MOONSHINE_MODEL = "CLINICDESK_MOONSHINE_MODEL"
+
+
+def _moonshine_ready(path: Path) -> bool:
+    return all((path / name).is_file() for name in MOONSHINE_FILES)
+
+
+def _moonshine_package() -> Path | None:
+    """The base-en folder of the PyPI package moonshine-cpp (found, never imported: importing it loads
+    a native library that needs AVX-512)."""
+    pkg = _package_dir("moonshine_cpp")
+    folder = pkg / "models" / "base-en" if pkg is not None else None
+    return folder if folder is not None and (folder / "decoder_model_merged.ort").is_file() else None
+
+
+def locate_moonshine(path: str | os.PathLike[str] | None = None) -> ModelInfo:
+    """Order: explicit folder, CLINICDESK_MOONSHINE_MODEL, the frozen bundle, the model cache (made once
+    from the moonshine-cpp package by ``moonshine_convert``)."""
+    explicit = path or os.environ.get(ENV_MOONSHINE_MODEL)
+    if explicit:
+        folder = Path(explicit).expanduser()
+        if not _moonshine_ready(folder):
+            raise SpeechError(
+                f"Moonshine model folder {folder} is incomplete: it needs {', '.join(MOONSHINE_FILES)}."
+            )
+        return ModelInfo(MOONSHINE_NAME, folder)
+    bundled = bundle_dir()
+    if bundled and _moonshine_ready(bundled / BUNDLED_MODELS / MOONSHINE_NAME):
+        return ModelInfo(MOONSHINE_NAME, bundled / BUNDLED_MODELS / MOONSHINE_NAME)
+    target = model_cache_dir() / MOONSHINE_NAME
+    if _moonshine_ready(target):
+        return ModelInfo(MOONSHINE_NAME, target)
+    source = _moonshine_package()
+    if source is None:
+        raise SpeechError(
+            "The Moonshine model is not installed (the package moonshine-cpp is missing): live words need "
+            "an English Vosk model instead. Reinstall ClinicDesk to add it."
+        )
+    try:
+        from audio.moonshine_convert import convert
+
+        target.mkdir(parents=True, exist_ok=True)
+        for name in ("encoder_model", "decoder_model_merged"):
+            convert(source / f"{name}.ort", target / f"{name}.onnx")
+        (target / "tokenizer.bin").write_bytes((source / "tokenizer.bin").read_bytes())
+    except ImportError:
+        raise SpeechError(
+            "The Moonshine model cannot be prepared: the onnx package is missing. Reinstall ClinicDesk."
+        ) from None
+    except OSError as exc:
+        raise SpeechError(
+            f"Could not prepare the Moonshine model in {target.parent} ({exc.strerror or 'I/O error'}). "
+            f"Make the folder writable or set {ENV_MODEL_CACHE} to a writable folder."
+        ) from None
+    return ModelInfo(MOONSHINE_NAME, target)
+
+
+def moonshine_available() -> bool:
+    """Whether a Moonshine model can be had without error (ready, bundled, or the package installed)."""
+    try:
+        locate_moonshine()
+    except SpeechError:
+        return False
+    return True

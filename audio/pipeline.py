@@ -20,7 +20,7 @@ from audio.wavfile import SAMPLE_RATE, FloatArray, read_wav
 from audio.whisper_engine import DIAGNOSIS_HINT, WhisperTranscriber
 from clinicdesk.errors import SpeechError
 
-ENGINES = ("vosk", "whisper", "two-pass")
+ENGINES = ("vosk", "whisper", "two-pass", "moonshine")
 
 
 @dataclass
@@ -38,7 +38,7 @@ class SpeechEngine:
 
     @property
     def model(self) -> str:
-        names = [t.model for t in (self.live, self.accurate) if t is not None]
+        names = [t.model for t in (self.live, self.accurate) if t is not None and t is not self.check]
         return "+".join(names)
 
     def recognise(self, audio: FloatArray, *, live_text: Recognition | None = None) -> Recognition:
@@ -161,8 +161,13 @@ def open_engine(
     model: str | None = None,
     vosk_model: str | Path | None = None,
     medical: bool = True,
+    second_opinion: bool = True,
 ) -> SpeechEngine:
-    """Loads the engines for a mode: ``model`` is the Vosk folder for vosk, else a Whisper name or folder."""
+    """Loads the engines for a mode: ``model`` is the Vosk folder for vosk, else a Whisper name or folder.
+
+    With Whisper alone, Moonshine (when installed) gives the live words and checks each finished
+    utterance (``second_opinion``: where the two engines disagree the words are marked uncertain);
+    ``moonshine`` mode uses Moonshine alone, for both."""
     if engine not in ENGINES:
         raise SpeechError(f"Unknown speech engine {engine!r}. Use one of: {', '.join(ENGINES)}.")
     from audio.vosk_engine import VoskTranscriber
@@ -170,19 +175,34 @@ def open_engine(
 
     live: Transcriber | None = None
     accurate: Transcriber | None = None
+    check: Transcriber | None = None
     if engine == "vosk":
         live = VoskTranscriber(model or vosk_model)
-    elif engine == "whisper":
-        accurate = WhisperTranscriber(
-            model, initial_prompt=MEDICAL_PROMPT if medical else None, hotwords=HOTWORDS if medical else None
-        )
+    elif engine == "moonshine":
+        from audio.moonshine_engine import MoonshineTranscriber
+
+        live = MoonshineTranscriber(model)
     else:
-        live = VoskTranscriber(vosk_model)
         accurate = WhisperTranscriber(
             model, initial_prompt=MEDICAL_PROMPT if medical else None, hotwords=HOTWORDS if medical else None
         )
+        if engine == "two-pass":
+            live = VoskTranscriber(vosk_model)
+        elif second_opinion:
+            live = check = _moonshine_if_installed()
     corrector = MedicalCorrector.load() if medical and accurate is not None else None
-    return SpeechEngine(engine, live, accurate, corrector)
+    return SpeechEngine(engine, live, accurate, corrector, check=check)
+
+
+def _moonshine_if_installed() -> Transcriber | None:
+    """Moonshine, or None when it is not installed (Whisper then works alone, as before)."""
+    from audio.models import moonshine_available
+
+    if not moonshine_available():
+        return None
+    from audio.moonshine_engine import MoonshineTranscriber
+
+    return MoonshineTranscriber()
 
 
 @dataclass
@@ -223,8 +243,11 @@ def transcribe_audio(
     utterances: list[Utterance] = []
     partials: list[str] = []
     step = SAMPLE_RATE // 10
-    # one stream for all utterances (finish() readies it for the next): opening one is not free
-    stream = engine.live.stream() if engine.live is not None and engine.live.streaming else None
+    # one stream for all utterances (finish() readies it for the next): opening one is not free. A file
+    # needs no live words from an engine that only checks Whisper: it is asked once per utterance.
+    wanted = engine.live is not None and engine.live.streaming
+    wanted = wanted and (engine.live is not engine.check or on_partial is not None)
+    stream = engine.live.stream() if wanted and engine.live is not None else None
     for seg in split_utterances(audio, vad):
         chunk = audio[seg.start : seg.end]
         live_text: Recognition | None = None

@@ -16,55 +16,75 @@ import difflib
 import re
 
 from audio.marks import TrackedText
-from audio.normalize import UNIT_WORDS, normalize
+from audio.normalize import TENS, UNIT_WORDS, UNITS
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['.][A-Za-z0-9]+)*")
 #: words that differ between engines only in form ("okay"/"ok") or carry no content
-_SKIP = {"a", "an", "the", "uh", "um", "and"}
+_SKIP = {"a", "an", "the", "uh", "um", "and", ""}
 
 
-_UNITS = {k: v.lower() for k, v in UNIT_WORDS.items() if " " not in k}
+_CANON = {
+    **{k: v.lower() for k, v in UNIT_WORDS.items() if " " not in k},
+    **{k: str(v) for k, v in UNITS.items()},
+    **{k: str(v) for k, v in TENS.items()},
+    "degrees": "", "fahrenheit": "f", "celsius": "c", "°c": "c", "°f": "f",
+}  # fmt: skip
 
 
 def _spoken(word: str) -> str:
-    plain = re.sub(r"[^a-z0-9.]", "", word.lower()).rstrip(".")
-    return _UNITS.get(plain, plain)
+    """One word as both engines would agree on it: units and number words written one way."""
+    plain = re.sub(r"[^a-z0-9.%]", "", word.lower()).rstrip(".")
+    return _CANON.get(plain, plain)
+
+
+#: the pass name of a stretch only Whisper heard (the second engine heard nothing there): the structured
+#: note takes no drug or diagnosis from it
+ONLY_WHISPER = "only_whisper"
 
 
 def compare(tracked: TrackedText, other: str, *, pass_name: str = "second_opinion") -> int:
     """Marks the words of ``tracked`` that ``other`` (the second engine's text) did not hear; returns
     how many stretches were marked."""
     mine = list(_WORD.finditer(tracked.text))  # Whisper writes digits and units already
-    theirs = _numbers_joined(
-        [_spoken(w.group(0)) for w in _WORD.finditer(normalize(other).replace("/", " over "))]
-    )
-    a = [_spoken(w.group(0)) for w in mine]
+    theirs = _numbers_joined([_spoken(w.group(0)) for w in _WORD.finditer(other.replace("/", " over "))])
+    a = _numbers_joined([_spoken(w.group(0)) for w in mine], keep_length=True)
     matcher = difflib.SequenceMatcher(None, a, theirs, autojunk=False)
     marked = 0
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal" or i1 == i2:
             continue
-        if all(w in _SKIP for w in a[i1:i2]):
+        if all(w in _SKIP or not w for w in a[i1:i2]):
             continue
         heard_also = " ".join(theirs[j1:j2])
         if heard_also and _close(" ".join(a[i1:i2]), heard_also):
             continue  # "lisinopril" and "lisinipril": a spelling, not a disagreement
-        note = (
-            f"the second engine heard: {heard_also}" if heard_also else "the second engine heard nothing here"
-        )
-        tracked.flag(mine[i1].start(), mine[i2 - 1].end(), score=None, pass_name=pass_name, note=note)
+        if heard_also:
+            note, name = f"the second engine heard: {heard_also}", pass_name
+        else:
+            note, name = "only Whisper heard this; the second engine heard nothing here", ONLY_WHISPER
+        tracked.flag(mine[i1].start(), mine[i2 - 1].end(), score=None, pass_name=name, note=note)
         marked += 1
     return marked
 
 
-def _numbers_joined(words: list[str]) -> list[str]:
-    """ "1 42" (one forty-two, written by halves) as 142."""
+def _numbers_joined(words: list[str], *, keep_length: bool = False) -> list[str]:
+    """ "1 42" (one forty-two, written by halves) as 142, "40 2" (forty two) as 42; with
+    ``keep_length`` the joined word leaves an empty place, so positions still match the text's words."""
     out: list[str] = []
     for w in words:
-        if out and out[-1] in ("1", "2") and re.fullmatch(r"\d\d", w):
-            out[-1] += w
-        else:
+        prev = next((x for x in reversed(out) if x), "")
+        joined = None
+        if prev in ("1", "2") and re.fullmatch(r"\d\d", w):
+            joined = prev + w
+        elif re.fullmatch(r"[2-9]0", prev) and re.fullmatch(r"[1-9]", w):
+            joined = str(int(prev) + int(w))
+        if joined is None:
             out.append(w)
+            continue
+        at = max(i for i, x in enumerate(out) if x)
+        out[at] = joined
+        if keep_length:
+            out.append("")
     return out
 
 

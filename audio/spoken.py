@@ -97,6 +97,12 @@ DISTINCT = {
     "physical exam", "physical examination", "assessment and plan", "impression and plan", "vital signs",
     "past medical history",
 }  # fmt: skip
+#: section headers taken inside a long run-on stretch with no marks around them (with the guards on the
+#: words before and after); a run-on is at least RUN_ON_WORDS words with fewer than one full stop per
+#: RUN_ON_WORDS_PER_MARK words
+RUN_ON_OK = {"assessment", "plan", "impression", "assessment and plan", "vitals", "vital signs"}
+RUN_ON_WORDS = 25
+RUN_ON_WORDS_PER_MARK = 15
 #: a header word followed by one of these is the subject of a sentence ("vitals are normal")
 CONTINUES_SENTENCE = {
     "of", "is", "are", "was", "were", "look", "looks", "looked", "signs", "within", "show", "shows", "showed",
@@ -210,7 +216,8 @@ def _counts(
             return True
         if phrase not in LEADING_OK or continues:
             return False
-        return marked_after or vital_next or not punctuated
+        run_on = phrase in RUN_ON_OK and _run_on(text, len(words))
+        return marked_after or vital_next or not punctuated or phrase in DISTINCT or run_on
     before = text[words[i - 1].end() : words[i].start()]
     if lowered[i - 1] in BEFORE_IN_SENTENCE and not _SENTENCE_END.search(before):
         return False
@@ -220,7 +227,14 @@ def _counts(
         return marked_after or vital_next or phrase in DISTINCT
     if ":" in text[last.end() : last.end() + 2] and phrase in LEADING_OK:
         return True  # "... sinuses, assessment: acute sinusitis"
+    if phrase in RUN_ON_OK and _run_on(text, len(words)):
+        return True  # a dictation said without pauses, written without full stops: "... swelling assessment"
     return phrase in DISTINCT
+
+
+def _run_on(text: str, words: int) -> bool:
+    """A long stretch written with hardly a full stop (Whisper on a dictation said without pauses)."""
+    return words >= RUN_ON_WORDS and len(_SENTENCE_END.findall(text)) * RUN_ON_WORDS_PER_MARK < words
 
 
 def match_leading_header(text: str) -> HeaderFound | None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 from dataclasses import replace
 
 import numpy as np
 
-from audio.marks import UNCERTAIN, Mark
+from audio.marks import UNCERTAIN, Mark, TrackedText
 from audio.models import ModelInfo, locate_whisper
 from audio.transcriber import Recognition, Transcriber
 from audio.wavfile import FloatArray
@@ -125,10 +126,20 @@ class WhisperTranscriber(Transcriber):
         if self.initial_prompt is not None:
             attempts.append((None, None))
         result = Recognition("", 0.0)
+        looped = False
         for prompt, hotwords in attempts:
             result, looped = self._decode(samples, prompt, hotwords)
+            looped = looped or repeated_tail(result.text) is not None
             if not looped:
                 break
+        cut = repeated_tail(result.text) if looped else None
+        if cut is not None:
+            # every attempt ended in the same phrase over and over ("Dr. Pariet, Dr. Pariet, ..."): that
+            # is no speech; it is cut off, and the cut is shown to the doctor like any correction
+            kept = result.text[:cut].rstrip(" ,;")
+            tracked = TrackedText(result.text, result.marks)
+            tracked.replace_text(kept, "loop", note="a phrase Whisper repeated over and over was cut off")
+            return Recognition(kept, result.confidence if kept else 0.0, tuple(tracked.marks) if kept else ())
         return result
 
     def _decode(
@@ -210,6 +221,23 @@ class WhisperTranscriber(Transcriber):
             temperature=0.0,
         )
         return " ".join(seg.text.strip() for seg in segments)
+
+
+def repeated_tail(text: str, *, times: int = 3) -> int | None:
+    """Where a phrase of one to five words that ends the text, said ``times`` times or more in a row,
+    first starts (a decoding loop), else None."""
+    words = list(re.finditer(r"[A-Za-z0-9']+", text))
+    lowered = [w.group(0).lower() for w in words]
+    for size in range(1, 6):
+        unit = lowered[-size:]
+        if len(unit) < size:
+            break
+        count = 1
+        while lowered[-size * (count + 1) : len(lowered) - size * count] == unit:
+            count += 1
+        if count >= times and count * size >= 4:
+            return words[len(words) - size * count].start()
+    return None
 
 
 def _doubtful_words(text: str, words: list[tuple[str, float]]) -> tuple[Mark, ...]:

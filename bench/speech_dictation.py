@@ -76,14 +76,25 @@ def said(phrase: str, spoken: str, gold: list[str]) -> bool:
     return words in f" {wer_text(spoken)} " or any(words.strip() == wer_text(g) for g in gold)
 
 
-def render(dictation: dict[str, Any], set_name: str) -> tuple[Path, str]:
-    """The dictation's audio file and the name of the tool that made it."""
-    utterances = [str(u) for u in dictation["utterances"]]
-    return synthesize(utterances), "espeak-ng en-us 150 wpm"
+def renders(set_name: str, path: Path, *, espeak: bool) -> tuple[dict[str, list[Path]], str]:
+    """Each dictation's audio files (by id) and the name of what made them: ``bench.dictation_synth``
+    (nine voices, 140-180 wpm, noise, paused or run-on; one condition per dictation), or with
+    ``espeak`` the single espeak-ng voice of the earlier rounds."""
+    if espeak:
+        return {
+            str(d["id"]): [synthesize([str(u) for u in d["utterances"]])] for d in load_dictations(path)
+        }, "espeak-ng en-us 150 wpm, paused"
+    from bench.dictation_synth import OUT, render_set
+
+    manifest = render_set(set_name, path, skip_missing=True)
+    files: dict[str, list[Path]] = {}
+    for entry in manifest["renders"]:
+        files.setdefault(str(entry["id"]), []).append(OUT / set_name / str(entry["file"]))
+    voices = len({entry["voice"] for entry in manifest["renders"]})
+    return files, f"bench.dictation_synth: {voices} voices, {len(manifest['skipped'])} files skipped"
 
 
-def score_one(tally: Tally, dictation: dict[str, Any], engine: Any, *, set_name: str) -> dict[str, Any]:
-    wav, _ = render(dictation, set_name)
+def score_one(tally: Tally, dictation: dict[str, Any], engine: Any, *, wav: Path) -> dict[str, Any]:
     utterances = [str(u) for u in dictation["utterances"]]
     transcript = transcribe_audio(load(wav), engine)
     tally.audio_seconds += transcript.audio_seconds
@@ -115,6 +126,7 @@ def score_one(tally: Tally, dictation: dict[str, Any], engine: Any, *, set_name:
     tally.uncertain += len(data.get("uncertain", []))
     return {
         "id": dictation["id"],
+        "file": wav.name,
         "heard": [u.text for u in transcript.utterances],
         "note": data,
         "invented_drugs": wrong_drugs,
@@ -147,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--raw", action="store_true", help="no medical prompt or post-correction")
     parser.add_argument("--verbose", action="store_true", help="a line per dictation (never for test)")
     parser.add_argument("--save", type=Path, help="write every note as JSON (never for test)")
+    parser.add_argument("--espeak", action="store_true", help="one espeak-ng voice, not dictation_synth")
+    parser.add_argument("--memo", type=Path, help="reuse Whisper's answers for the same audio (dev tuning)")
     args = parser.parse_args(argv)
     path = SETS[args.set]
     if not path.is_file():
@@ -157,20 +171,22 @@ def main(argv: list[str] | None = None) -> int:
         print("the test set is reported as aggregate figures only", file=sys.stderr)
         return 2
     engine = open_engine("whisper", model=args.model, medical=not args.raw)
+    if args.memo and not private:
+        from bench.speech_memo import remember
+
+        remember(engine, args.memo)
     tally = Tally()
     details: list[dict[str, Any]] = []
-    dictations = load_dictations(path)
-    tool = render(dictations[0], args.set)[1] if dictations else ""
-    for dictation in dictations:
-        detail = score_one(tally, dictation, engine, set_name=args.set)
-        if not private:
+    files, tool = renders(args.set, path, espeak=args.espeak)
+    for dictation in load_dictations(path):
+        for wav in files.get(str(dictation["id"]), []):
+            detail = score_one(tally, dictation, engine, wav=wav)
+            if private:
+                continue
             details.append(detail)
             if args.verbose:
-                print(
-                    json.dumps(
-                        {k: detail[k] for k in ("id", "heard", "invented_drugs", "invented_diagnoses")}
-                    )
-                )
+                keys = ("id", "file", "heard", "invented_drugs", "invented_diagnoses")
+                print(json.dumps({k: detail[k] for k in keys}))
     if args.save and not private:
         args.save.write_text(json.dumps(details, indent=1, ensure_ascii=False))
     s = summary(tally)
@@ -182,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         f"invented_drugs={s['invented_drugs']} invented_diagnoses={s['invented_diagnoses']} "
         f"corrections={s['corrections']} uncertain={s['uncertain']} rtf={s['rtf']:.3f} "
         f"dictations={s['dictations']} audio={tool!r}"
-        f"  (command: {COMMAND} --set {args.set}"
+        f"  (command: {COMMAND} --set {args.set}{' --espeak' if args.espeak else ''}"
         f"{' --model ' + args.model if args.model != 'base' else ''}{' --raw' if args.raw else ''})"
     )
     return 0

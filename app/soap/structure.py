@@ -15,6 +15,7 @@ from app.soap.headers import ASSESSMENT_AND_PLAN, SECTIONS, split_headers
 from app.soap.note import NoteMark, NoteUtterance, Paragraph, SoapNote
 from audio.marks import UNCERTAIN, Mark, shift, span_mapper
 from audio.normalize import normalize, sentence_case
+from audio.second_opinion import ONLY_WHISPER
 
 
 class UtteranceLike(Protocol):
@@ -69,7 +70,9 @@ def structure_note(
     _classify(entries, clf)
     out, note_marks, placed = _assemble(entries, keys)
     note_utts = [NoteUtterance(text, conf, placed.get(i)) for i, (text, conf) in enumerate(raw)]
-    text_of = {s: "\n".join(p.render(labels=False) for p in out[s]) for s in SECTIONS}
+    # what only Whisper heard (no word of it from the second engine: a hallucination, typically in a
+    # pause) stays in the text, marked, but gives the structured note no drug, diagnosis or vital
+    text_of = {s: "\n".join(_heard_by_both(p) for p in out[s]) for s in SECTIONS}
     everything = "\n".join(text_of.values())
     vitals = extract_vitals(text_of["objective"]) or extract_vitals(everything)
     for key, value in extract_vitals(everything).items():
@@ -171,6 +174,15 @@ def _assemble(
     for section in SECTIONS:  # drop empty labelled paragraphs only when nothing followed them at all
         out[section] = [p for p in out[section] if p.sentences or p.label]
     return out, [], placed
+
+
+def _heard_by_both(paragraph: Paragraph) -> str:
+    sentences = list(paragraph.sentences)
+    for index, start, end, mark, _ in paragraph.marks:
+        if mark.pass_name == ONLY_WHISPER:
+            s = sentences[index]
+            sentences[index] = s[:start] + " " * (end - start) + s[end:]
+    return " ".join(s for s in sentences if s)
 
 
 def _vital_doubts(written: str) -> list[tuple[Mark, int, int]]:

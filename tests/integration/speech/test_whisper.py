@@ -59,7 +59,7 @@ def test_transcribe_command_prints_the_json_contract(corpora: Path) -> None:
                          capture_output=True, text=True, check=True, cwd=ROOT)  # fmt: skip
     data = json.loads(out.stdout)
     assert set(data) == {"text", "utterances", "audio_seconds", "processing_seconds", "engine", "model"}
-    assert set(data["utterances"][0]) == {"text", "start", "end", "confidence"}
+    assert set(data["utterances"][0]) == {"text", "start", "end", "confidence", "corrections", "uncertain"}
     assert (data["engine"], data["model"]) == ("whisper", "tiny.en")
     assert "ill disposed" in _words(data["text"])
 

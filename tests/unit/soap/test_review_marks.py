@@ -4,6 +4,8 @@ or flagged; a medication always names a drug."""
 
 from __future__ import annotations
 
+import pytest
+
 from app.soap import extract_medications, extract_vitals, structure_note
 from audio.dictation_fix import fix_blood_pressure, fix_vital_numbers
 from audio.marks import TrackedText
@@ -77,3 +79,22 @@ def test_headers_said_inside_one_utterance_split_the_note() -> None:
     assert note.objective == "Blood pressure 142/88."
     assert note.assessment == "Acute bronchitis."
     assert note.plan == "Rest."
+
+
+def test_the_soap_command_applies_voice_commands_and_headers_anywhere_in_a_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+    import io
+    import json
+
+    from app.cli import cmd_soap
+
+    lines = "cough for two days. Objective. Blood pressure 142 over 88\n"
+    lines += "heart rate 90 scratch that heart rate 80\ngo to plan rest\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(lines))
+    assert cmd_soap.run(argparse.Namespace(format="json")) == 0
+    note = json.loads(capsys.readouterr().out)
+    assert note["vitals"] == {"blood_pressure": "142/88", "heart_rate": 80}
+    assert (note["subjective"], note["plan"]) == ("Cough for 2 days.", "Rest.")
+    assert note["corrections"] == [] and note["uncertain"] == []

@@ -1,0 +1,105 @@
+"""Never invent (issue 12, item 3): recovery replaces only words that may be a garbled medical term, in a
+slot that expects one, with a margin; a header, a number or an ordinary word ("bedtime", "numbness",
+"sore throat", "her", "breathing") is never replaced. Stand-in scorers that would happily "confirm" any
+drug or diagnosis make the guard, not the scorer, do the refusing."""
+
+from __future__ import annotations
+
+import pytest
+
+from audio.closed_set import choose
+from audio.diagnosis_rescore import recover_diagnoses
+from audio.drug_rescore import recover_drugs
+from audio.whisper_engine import repeated_tail
+from audio.wordlists import garbled, prescribable
+
+DRUGS = ["aspirin", "lithium", "dopamine", "metformin", "lisinopril"]
+
+
+def _always(best: str):  # type: ignore[no-untyped-def]
+    """A scorer that puts ``best`` far ahead of everything, and a decoder that always writes it."""
+
+    def score(texts: list[str]) -> list[float]:
+        return [0.0 if best in t.lower() else -20.0 for t in texts]
+
+    return score, (lambda hint: f"{best} {hint}")
+
+
+@pytest.mark.parametrize(
+    "heard",
+    [
+        "Take at bedtime 20 milligrams.",
+        "Numbness 20 milligrams.",
+        "Give her 20 milligrams.",
+        "Breathing 5 milligrams.",
+        "Sore throat 500 milligrams.",
+        "Assessment 20 milligrams.",
+        "Twenty 5 milligrams.",
+    ],
+)
+def test_ordinary_words_headers_and_numbers_before_a_dose_are_never_replaced(heard: str) -> None:
+    score, decode = _always("lithium")
+    assert recover_drugs(heard, score=score, decode_with_hint=decode, known=DRUGS, candidates=DRUGS) == heard
+
+
+def test_a_garbled_name_before_a_dose_is_still_recovered() -> None:
+    score, decode = _always("aspirin")
+    margins: list[float] = []
+    text = recover_drugs(
+        "Acre 81 milligrams daily.", score=score, decode_with_hint=decode, known=DRUGS, candidates=DRUGS,
+        margins=margins,
+    )  # fmt: skip
+    assert text == "Aspirin 81 milligrams daily." and margins == [20.0]
+
+
+def test_a_drug_that_wins_by_too_little_is_not_taken() -> None:
+    def score(texts: list[str]) -> list[float]:
+        return [0.0 if "aspirin" in t.lower() else -0.5 if "lithium" in t.lower() else -20.0 for t in texts]
+
+    text = recover_drugs(
+        "Acre 81 milligrams daily.", score=score, decode_with_hint=lambda h: h, known=DRUGS,
+        candidates=DRUGS,
+    )  # fmt: skip
+    assert text == "Acre 81 milligrams daily."
+
+
+@pytest.mark.parametrize("heard", ["Assessment.", "Sore throat.", "Numbness in both feet.", "Plan."])
+def test_a_header_or_ordinary_words_are_never_turned_into_a_diagnosis(heard: str) -> None:
+    score, decode = _always("acute bronchitis")
+    text = recover_diagnoses(
+        heard, score=score, decode_with_hint=decode, diagnoses=["acute bronchitis", "sore throat"]
+    )
+    assert text == heard
+
+
+def test_the_closed_set_takes_a_header_only_when_it_wins_with_a_margin() -> None:
+    def favour(phrase: str, own: float):  # type: ignore[no-untyped-def]
+        return lambda texts: [own, *(0.0 if t == phrase else -10.0 for t in texts[1:])]
+
+    chosen = choose("Assalamu alaikum.", favour("Assessment.", own=-1.0))
+    assert chosen is not None and chosen.text == "Assessment." and chosen.margin == 10.0
+    # what Whisper wrote explains the audio far better: short content stays as it was heard
+    assert choose("No fever.", favour("Assessment.", own=20.0)) is None
+    # two headers about as likely: no choice
+    assert choose("Mmm.", lambda texts: [-5.0, *(0.0 for _ in texts[1:])]) is None
+    # longer utterances are not asked at all
+    assert choose("She has had a cough for two days.", favour("Plan.", own=-50.0)) is None
+
+
+def test_only_garbled_words_count_as_a_misheard_term() -> None:
+    assert garbled("Acre") and garbled("Therapy master") and garbled("Strip throat")
+    for word in ("her", "breathing", "bedtime", "numbness", "sore throat", "Assessment", "twenty", "81"):
+        assert not garbled(word), word
+
+
+def test_the_drug_vocabulary_keeps_drugs_and_drops_ordinary_product_names() -> None:
+    names = prescribable()
+    assert {"latanoprost", "levetiracetam", "aspirin", "lithium", "insulin"} <= names
+    assert not {"bedtime", "numbness", "sore throat"} & names
+
+
+def test_a_decoding_loop_is_found_where_it_starts() -> None:
+    text = "Return in 6 weeks. Dr. Pariet, Dr. Pariet, Dr. Pariet, Dr. Pariet,"
+    cut = repeated_tail(text)
+    assert cut is not None and text[:cut].strip() == "Return in 6 weeks."
+    assert repeated_tail("no no no") is None
