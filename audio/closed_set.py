@@ -25,9 +25,14 @@ Scorer = Callable[[list[str]], list[float]]
 #: how many words an utterance may have for the closed set to be asked
 MAX_WORDS = 3
 #: how much likelier (nats) the best phrase must be than every phrase that means something else
-MARGIN = 2.0
+MARGIN = 1.5
 #: how much less likely than Whisper's own text the best phrase may be and still be taken
 TOLERANCE = 4.0
+
+#: the same when Whisper's text only copies its prompt: what it wrote counts for less, but a header must
+#: then win more clearly ("Lungs are clear." is in the prompt and is also said)
+MARGIN_COPIED = 3.0
+TOLERANCE_COPIED = 10.0
 
 #: the commands a doctor says alone (the rest of the command phrases are their variants)
 _COMMANDS = (
@@ -70,8 +75,9 @@ def already_closed(text: str) -> bool:
     )
 
 
-def choose(heard: str, score: Scorer) -> Choice | None:
-    """The header or command a short utterance was, or None to keep Whisper's text."""
+def choose(heard: str, score: Scorer, *, trust_heard: bool = True) -> Choice | None:
+    """The header or command a short utterance was, or None to keep Whisper's text. With
+    ``trust_heard`` False (Whisper copied its prompt) what it wrote does not count against the choice."""
     if not is_short(heard) or already_closed(heard):
         return None
     options = phrases()
@@ -80,6 +86,7 @@ def choose(heard: str, score: Scorer) -> Choice | None:
     best_score, (best_text, best_meaning) = ranked[0]
     other = next((s for s, (_, meaning) in ranked[1:] if meaning != best_meaning), None)
     margin = best_score - other if other is not None else MARGIN
-    if margin < MARGIN or best_score < own - TOLERANCE:
+    need, tolerance = (MARGIN, TOLERANCE) if trust_heard else (MARGIN_COPIED, TOLERANCE_COPIED)
+    if margin < need or best_score < own - tolerance:
         return None
     return Choice(best_text, best_meaning, margin)

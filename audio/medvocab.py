@@ -131,12 +131,16 @@ class MedicalCorrector:
         return out
 
     def spell(self, text: str) -> str:
-        """Single words that are no English and close to one vocabulary term (``suggest``)."""
+        """Single words that are no English and close to one vocabulary term (``suggest``). A drug name
+        only where a drug is expected (before a dose, after "start", "continue" ...): "18-monthold"
+        must not become the product "mentholated"."""
 
         def fix(m: re.Match[str]) -> str:
             word = m.group(0)
             term = self.suggest(word)
             if term is None:
+                return word
+            if term not in self.protected and not _drug_slot(text, m.start(), m.end()):
                 return word
             return term[:1].upper() + term[1:] if word[:1].isupper() else term
 
@@ -151,6 +155,23 @@ class MedicalCorrector:
         for _, fix in self.passes(names=names):
             text = fix(text)
         return text
+
+
+_DOSE_AFTER = re.compile(
+    r"^\W*(?:[A-Za-z][A-Za-z'-]*\W+){0,2}\d+(?:\.\d+)?\s*(?:milligrams?|micrograms?|grams?|units?|mg|mcg|puffs?|"
+    r"tablets?|drops?|percent|%)",
+    re.IGNORECASE,
+)
+_VERB_BEFORE = re.compile(
+    r"\b(?:start|started|starting|continue|continued|add|increase|decrease|stop|stopped|take|takes|taking|"
+    r"prescribe|prescribed|resume|restart|switch to|on|of|with)\W*$",
+    re.IGNORECASE,
+)
+
+
+def _drug_slot(text: str, start: int, end: int) -> bool:
+    """Whether a drug name is expected at ``start:end``: a dose follows, or a prescribing word precedes."""
+    return bool(_DOSE_AFTER.match(text[end:]) or _VERB_BEFORE.search(text[:start]))
 
 
 def lone_header(text: str) -> str | None:

@@ -359,6 +359,8 @@ def normalize(text: str) -> str:
     } | {i for i, tok in enumerate(converted) if tok.isdigit() and tok not in tokens}
     converted = _small_words_back(converted, originals)
     out = _join(converted)
+    if " - " not in text:  # "67-year-old" stays one word (the tokens came apart at its hyphens)
+        out = re.sub(r"(?<=[A-Za-z0-9]) - (?=[A-Za-z0-9])", "-", out)
     out = _replace_phrases(out)
     out = _dates(out)
     return re.sub(r"[ \t]+", " ", out).strip()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from audio.marks import TrackedText
 from audio.medvocab import MedicalCorrector
+from audio.second_opinion import PROMPT_COPY
 from audio.transcriber import Recognition, Transcriber, Utterance
 from audio.vad import VadConfig, split_utterances
 from audio.wavfile import SAMPLE_RATE, FloatArray, read_wav
@@ -94,10 +95,21 @@ class SpeechEngine:
         return self.check.transcribe(audio)
 
     def _closed_set(self, audio: FloatArray, tracked: TrackedText, whisper: WhisperTranscriber) -> None:
-        """A short utterance put to Whisper as a choice among the headers and commands (``closed_set``)."""
+        """A short utterance put to Whisper as a choice among the headers and commands (``closed_set``).
+        A short text that only repeats Whisper's own prompt ("Acute bronchitis." for a lone "Assessment")
+        is not trusted at all: it is marked, gives the note no diagnosis or drug, and the choice does not
+        weigh it."""
         from audio.closed_set import choose
 
-        choice = choose(tracked.text, lambda texts: whisper.score_texts(audio, texts))
+        copied = whisper.copies_prompt(tracked.text)
+        if copied:
+            core = tracked.text.strip().rstrip(".!?")
+            start = tracked.text.index(core) if core in tracked.text else 0
+            tracked.flag(
+                start, start + len(core), score=None, pass_name=PROMPT_COPY,
+                note="Whisper wrote words of its own prompt here; the audio may have said something else",
+            )  # fmt: skip
+        choice = choose(tracked.text, lambda texts: whisper.score_texts(audio, texts), trust_heard=not copied)
         if choice is not None:
             tracked.replace_text(
                 choice.text,
@@ -262,7 +274,14 @@ def transcribe_audio(
         result = engine.recognise(chunk, live_text=live_text)
         if result.text:
             utterances.append(
-                Utterance(result.text, seg.start_seconds, seg.end_seconds, result.confidence, engine.mode)
+                Utterance(
+                    result.text,
+                    seg.start_seconds,
+                    seg.end_seconds,
+                    result.confidence,
+                    engine.mode,
+                    result.marks,
+                )
             )
     return Transcript(
         utterances,

@@ -40,6 +40,10 @@ def _spoken(word: str) -> str:
 #: the pass name of a stretch only Whisper heard (the second engine heard nothing there): the structured
 #: note takes no drug or diagnosis from it
 ONLY_WHISPER = "only_whisper"
+#: the pass name of a short utterance that only repeats Whisper's prompt (not trusted either)
+PROMPT_COPY = "prompt_copy"
+#: marks whose words give the structured note nothing (they stay in the text, shown)
+NOT_HEARD = (ONLY_WHISPER, PROMPT_COPY)
 
 
 def compare(tracked: TrackedText, other: str, *, pass_name: str = "second_opinion") -> int:

@@ -107,7 +107,7 @@ class DictationSession:
             else:
                 self._add(chunk[cursor:offset], events)
                 cursor = offset
-                events.extend(self._end(extra=chunk[offset : offset + self._pad]))
+                events.extend(self._end(extra=chunk[:0], trailing_silence=True))
                 if self.stopped:
                     break
         if self.vad.in_speech:
@@ -127,7 +127,7 @@ class DictationSession:
     def _begin(self, before: FloatArray, start: int) -> None:
         preroll = np.concatenate([self._history, before])[-self._pad - len(before) :]
         self._utterance = [preroll]
-        self._start = max(0, start - len(preroll) + len(before))
+        self._start = max(0, start - len(preroll))  # the pre-roll ends where speech was detected
         if self._live is not None:
             self._stream = self._live
             self._stream.accept(preroll)
@@ -141,8 +141,15 @@ class DictationSession:
             if partial:
                 events.append(PartialEvent(partial))
 
-    def _end(self, *, extra: FloatArray) -> list[Event]:
+    def _end(self, *, extra: FloatArray, trailing_silence: bool = False) -> list[Event]:
+        """Finishes the utterance. When the voice-activity step ended it, the utterance ends in the
+        silence that decided it (``merge_gap`` long); all but ``pad_seconds`` of it is cut off, because
+        Whisper fills a long silence with words never said ("Thank you very much.")."""
         audio = np.concatenate([*self._utterance, extra]) if self._utterance else extra
+        if trailing_silence:
+            cut = int((self.vad.config.merge_gap_seconds - self.vad.config.pad_seconds) * SAMPLE_RATE)
+            if 0 < cut < len(audio) - self._pad:
+                audio = audio[: len(audio) - cut]
         self._utterance = []
         live_text: Recognition | None = self._stream.finish() if self._stream is not None else None
         self._stream = None
@@ -151,7 +158,12 @@ class DictationSession:
             return []
         start = self._start / SAMPLE_RATE
         utterance = Utterance(
-            result.text, start, start + len(audio) / SAMPLE_RATE, result.confidence, self.engine.mode
+            result.text,
+            start,
+            start + len(audio) / SAMPLE_RATE,
+            result.confidence,
+            self.engine.mode,
+            result.marks,
         )
         before = len(self.commands.result.utterances)
         commands = self.commands.add(utterance)

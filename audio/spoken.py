@@ -97,6 +97,8 @@ DISTINCT = {
     "physical exam", "physical examination", "assessment and plan", "impression and plan", "vital signs",
     "past medical history",
 }  # fmt: skip
+#: the four sections' own names: at the start of an utterance they lead their content even without a mark
+SECTION_NAMES = {"subjective", "objective", "assessment", "plan", "assessment and plan"}
 #: section headers taken inside a long run-on stretch with no marks around them (with the guards on the
 #: words before and after); a run-on is at least RUN_ON_WORDS words with fewer than one full stop per
 #: RUN_ON_WORDS_PER_MARK words
@@ -106,10 +108,12 @@ RUN_ON_WORDS_PER_MARK = 15
 #: a header word followed by one of these is the subject of a sentence ("vitals are normal")
 CONTINUES_SENTENCE = {
     "of", "is", "are", "was", "were", "look", "looks", "looked", "signs", "within", "show", "shows", "showed",
-    "revealed", "reveals", "to", "for", "has", "have", "had", "will", "would", "remain", "remains", "fever",
-    "fevers", "complaint", "complaints", "symptoms", "findings", "evidence", "and", "or", "with", "on",
-    "that",
-    "as", "by", "at", "in", "from", "b", "c", "today", "it", "we",
+    "revealed", "reveals", "to", "for", "has", "have", "had", "will", "would", "remain", "remains",
+}  # fmt: skip
+#: ... and inside an utterance, where a header word is likelier to be prose, these too
+CONTINUES_INSIDE = CONTINUES_SENTENCE | {
+    "fever", "fevers", "complaint", "complaints", "symptoms", "findings", "evidence", "and", "or", "with",
+    "on", "that", "as", "by", "at", "in", "from", "b", "c", "today", "it", "we",
 }  # fmt: skip
 #: a header word after one of these is part of a sentence ("the plan", "on exam", "her history")
 BEFORE_IN_SENTENCE = {
@@ -210,14 +214,16 @@ def _counts(
     alone_after = not after
     marked_after = bool(_MARK_AFTER.match(text[last.end() :])) or alone_after
     vital_next = phrase in _VITALS_FIRST and _names_a_vital(after)
-    continues = bool(after) and after[0] in CONTINUES_SENTENCE and not vital_next and not marked_after
+    following = CONTINUES_SENTENCE if i == 0 else CONTINUES_INSIDE
+    continues = bool(after) and after[0] in following and not vital_next and not marked_after
     if i == 0:
         if alone_after:
             return True
         if phrase not in LEADING_OK or continues:
             return False
         run_on = phrase in RUN_ON_OK and _run_on(text, len(words))
-        return marked_after or vital_next or not punctuated or phrase in DISTINCT or run_on
+        named = phrase in SECTION_NAMES  # "Plan on moxicillin ...": Whisper left out the full stop
+        return marked_after or vital_next or not punctuated or phrase in DISTINCT or run_on or named
     before = text[words[i - 1].end() : words[i].start()]
     if lowered[i - 1] in BEFORE_IN_SENTENCE and not _SENTENCE_END.search(before):
         return False

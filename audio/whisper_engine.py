@@ -10,7 +10,6 @@ import logging
 import math
 import os
 import re
-from dataclasses import replace
 
 import numpy as np
 
@@ -65,8 +64,10 @@ DIAGNOSIS_HINT = "Assessment. {}."
 
 #: sentences scored per forced-alignment call
 SCORE_BATCH = 32
-#: a word Whisper gives less probability than this is shown to the doctor as uncertain
-UNCERTAIN_WORD = 0.35
+#: a stretch Whisper decoded with less mean token probability than this is shown as uncertain (word
+#: probabilities would need word timestamps, which make faster-whisper decode the silence after the
+#: last word again, where it writes "Thank you very much.")
+UNCERTAIN_SEGMENT = 0.4
 
 
 def _threads() -> int:
@@ -155,12 +156,11 @@ class WhisperTranscriber(Transcriber):
             condition_on_previous_text=False,
             vad_filter=False,
             temperature=0.0,
-            word_timestamps=True,
         )
         texts: list[str] = []
         weights: list[float] = []
         logprobs: list[float] = []
-        words: list[tuple[str, float]] = []
+        doubtful: list[tuple[str, float]] = []
         looped = False
         for seg in segments:
             if seg.no_speech_prob > 0.8 and seg.avg_logprob < -1.0:
@@ -171,14 +171,26 @@ class WhisperTranscriber(Transcriber):
                 texts.append(text)
                 weights.append(max(1.0, seg.end - seg.start))
                 logprobs.append(seg.avg_logprob)
-                words.extend(
-                    (w.word.strip(), float(w.probability)) for w in getattr(seg, "words", None) or []
-                )
+                if math.exp(seg.avg_logprob) < UNCERTAIN_SEGMENT:
+                    doubtful.append((text, math.exp(seg.avg_logprob)))
         if not texts:
             return Recognition("", 0.0), looped
         mean_lp = sum(w * lp for w, lp in zip(weights, logprobs, strict=True)) / sum(weights)
         text = " ".join(texts)
-        return Recognition(text, min(1.0, math.exp(mean_lp)), _doubtful_words(text, words)), looped
+        return Recognition(text, min(1.0, math.exp(mean_lp)), _doubtful(text, doubtful)), looped
+
+    def copies_prompt(self, text: str) -> bool:
+        """Whether a short text (four words at most) is nothing but words of the prompt or hot words,
+        which Whisper copies when it hears little ("Acute bronchitis." for a lone "Assessment")."""
+        words = re.findall(r"[a-z0-9]+", text.lower())
+        if not words or len(words) > 4:
+            return False
+        primed = " ".join(
+            re.findall(r"[a-z0-9]+", f"{self.initial_prompt or ''} {self.hotwords or ''}".lower())
+        )
+        said = " ".join(words)
+        headers = {"subjective", "objective", "assessment", "plan", "vitals"}
+        return f" {said} " in f" {primed} " and not set(words) <= headers
 
     def score_texts(self, audio: FloatArray, texts: list[str]) -> list[float]:
         """Log-probability of each text given the audio (Whisper's forced alignment), for choosing
@@ -240,36 +252,17 @@ def repeated_tail(text: str, *, times: int = 3) -> int | None:
     return None
 
 
-def _doubtful_words(text: str, words: list[tuple[str, float]]) -> tuple[Mark, ...]:
-    """Uncertain marks for the words Whisper gave little probability (each found in ``text`` in order)."""
+def _doubtful(text: str, stretches: list[tuple[str, float]]) -> tuple[Mark, ...]:
+    """Uncertain marks for the stretches (segments) Whisper gave little probability."""
     marks: list[Mark] = []
     pos = 0
-    for word, probability in words:
-        if not word:
-            continue
-        at = text.find(word, pos)
+    for stretch, probability in stretches:
+        at = text.find(stretch, pos)
         if at < 0:
             continue
-        pos = at + len(word)
-        core = word.strip(" .,;:!?")
-        if probability < UNCERTAIN_WORD and any(c.isalnum() for c in core):
-            start = at + word.index(core)
-            marks.append(
-                Mark(UNCERTAIN, start, start + len(core), core, core, probability, "whisper_word",
-                     "Whisper was unsure of this word")
-            )  # fmt: skip
-    return _merged(text, marks)
-
-
-def _merged(text: str, marks: list[Mark]) -> tuple[Mark, ...]:
-    """Neighbouring uncertain words as one stretch (the doctor checks a phrase, not each word)."""
-    out: list[Mark] = []
-    for m in marks:
-        if out and m.start - out[-1].end <= 2:
-            last = out[-1]
-            words = text[last.start : m.end]
-            score = min(last.score or 1.0, m.score or 1.0)
-            out[-1] = replace(last, end=m.end, original=words, new=words, score=score)
-        else:
-            out.append(m)
-    return tuple(out)
+        pos = at + len(stretch)
+        core = stretch.strip(" .,;:!?")
+        start = at + stretch.index(core)
+        note = "Whisper was unsure of these words"
+        marks.append(Mark(UNCERTAIN, start, start + len(core), core, core, probability, "whisper", note))
+    return tuple(marks)

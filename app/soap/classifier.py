@@ -21,7 +21,7 @@ from app.soap.headers import SECTIONS
 _TOKEN = re.compile(r"[a-z]+|\d+")
 WEIGHTS_FILE = "soap_classifier.npz"
 #: log-penalties for moving between sections (stay is free)
-FORWARD_PENALTY = 2.0
+FORWARD_PENALTY = 1.0
 BACKWARD_PENALTY = 6.0
 AP_SWITCH_PENALTY = 1.0
 

@@ -21,20 +21,27 @@ _PLAUSIBLE = {
 }  # fmt: skip
 
 
-def _first(pattern: str, text: str) -> re.Match[str] | None:
-    return re.search(pattern, text, flags=re.IGNORECASE)
+def _first(pattern: str, text: str, doubtful: list[tuple[int, int]] | None = None) -> re.Match[str] | None:
+    """The first match that is not inside a stretch marked as unreadable (``unreadable_vitals``)."""
+    for m in re.finditer(pattern, text, flags=re.IGNORECASE):
+        if not any(a <= m.start() < b for a, b in doubtful or ()):
+            return m
+    return None
 
 
 def extract_vitals(text: str) -> dict[str, Any]:
     """Only the vitals actually stated; numbers as numbers, units kept where they vary."""
     vitals: dict[str, Any] = {}
-    if m := _first(rf"\b(?:blood pressure|bp){_GAP}(\d{{2,3}})\s*/\s*(\d{{2,3}})\b", text):
+    doubtful = unreadable_vitals(text)
+    if m := _first(rf"\b(?:blood pressure|bp){_GAP}(\d{{2,3}})\s*/\s*(\d{{2,3}})\b", text, doubtful):
         vitals["blood_pressure"] = f"{m.group(1)}/{m.group(2)}"
-    if m := _first(rf"\b(?:heart rate|pulse(?: rate)?|hr){_GAP}{_NUM}", text):
+    if m := _first(rf"\b(?:heart rate|pulse(?: rate)?|hr){_GAP}{_NUM}", text, doubtful):
         vitals["heart_rate"] = _number(m.group(1))
-    if m := _first(rf"\b(?:respiratory rate|respiration rate|respirations|resp rate|rr){_GAP}{_NUM}", text):
+    if m := _first(
+        rf"\b(?:respiratory rate|respiration rate|respirations|resp rate|rr){_GAP}{_NUM}", text, doubtful
+    ):
         vitals["respiratory_rate"] = _number(m.group(1))
-    if m := _first(rf"\b(?:temperature|temp){_GAP}{_NUM}\s*(?:°\s?([FC])|degrees\s*([FC]))?", text):
+    if m := _first(rf"\b(?:temperature|temp){_GAP}{_NUM}\s*(?:°\s?([FC])|degrees\s*([FC]))?", text, doubtful):
         value = _number(m.group(1))
         unit = (m.group(2) or m.group(3) or ("F" if value > 50 else "C")).upper()
         vitals["temperature"] = {"value": value, "unit": unit}
@@ -42,23 +49,26 @@ def extract_vitals(text: str) -> dict[str, Any]:
         rf"\b(?:oxygen saturation|o2 saturation|spo2|sp02|o2 sat|sats|saturation|pulse ox(?:imetry)?|"
         rf"saturating){_GAP}{_NUM}\s*%?",
         text,
+        doubtful,
     ):
         vitals["spo2"] = _number(m.group(1))
     if m := _first(
-        rf"\b(?:weight|weighs|weighing){_GAP}{_NUM}(?!\.?\d)\s*(kg|lbs?|pounds|kilograms|kilos)?\b", text
+        rf"\b(?:weight|weighs|weighing){_GAP}{_NUM}(?!\.?\d)\s*(kg|lbs?|pounds|kilograms|kilos)?\b",
+        text,
+        doubtful,
     ):
         # a unit that was not said stays empty: "weight 82" is not 82 kg
         said = (m.group(2) or "").lower()
         unit = {"pounds": "lb", "lbs": "lb", "kilograms": "kg", "kilos": "kg"}.get(said, said or None)
         vitals["weight"] = {"value": _number(m.group(1)), "unit": unit}
     if m := _first(
-        rf"\bheight{_GAP}(\d)\s*(?:feet|foot|ft|')\s*(?:(\d{{1,2}})\s*(?:inches|inch|in|\"))?", text
+        rf"\bheight{_GAP}(\d)\s*(?:feet|foot|ft|')\s*(?:(\d{{1,2}})\s*(?:inches|inch|in|\"))?", text, doubtful
     ):
         vitals["height"] = {"value": int(m.group(1)) * 12 + int(m.group(2) or 0), "unit": "in"}
-    elif m := _first(rf"\bheight{_GAP}{_NUM}\s*(cm|m|in|inches)?\b", text):
+    elif m := _first(rf"\bheight{_GAP}{_NUM}\s*(cm|m|in|inches)?\b", text, doubtful):
         unit = (m.group(2) or "").lower().replace("inches", "in") or None
         vitals["height"] = {"value": _number(m.group(1)), "unit": unit}
-    if m := _first(rf"\b(?:bmi|body mass index){_GAP}{_NUM}", text):
+    if m := _first(rf"\b(?:bmi|body mass index){_GAP}{_NUM}", text, doubtful):
         vitals["bmi"] = _number(m.group(1))
     return {k: v for k, v in vitals.items() if _plausible(k, v)}
 
@@ -97,8 +107,8 @@ def unreadable_vitals(text: str) -> list[tuple[int, int]]:
     for names, reading in _READINGS:
         for m in re.finditer(rf"\b(?:{names})\b", text, flags=re.IGNORECASE):
             after = text[m.end() : m.end() + 40]
-            if re.match(rf"{_BETWEEN}{reading}", after, flags=re.IGNORECASE):
-                continue
+            if re.match(rf"{_BETWEEN}{reading}(?!\s+and\s+\d)", after, flags=re.IGNORECASE):
+                continue  # a reading ("pulse 100 and 48" is not one: "one hundred and four", run on)
             number = re.match(
                 r"(?:\s*[a-z,:]+){0,2}?\s*(\d[\d.,/]*(?:\s+(?:and|an|in|on)\s+\w+)?)",
                 after,

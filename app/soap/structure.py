@@ -15,7 +15,7 @@ from app.soap.headers import ASSESSMENT_AND_PLAN, SECTIONS, split_headers
 from app.soap.note import NoteMark, NoteUtterance, Paragraph, SoapNote
 from audio.marks import UNCERTAIN, Mark, shift, span_mapper
 from audio.normalize import normalize, sentence_case
-from audio.second_opinion import ONLY_WHISPER
+from audio.second_opinion import NOT_HEARD
 
 
 class UtteranceLike(Protocol):
@@ -179,7 +179,7 @@ def _assemble(
 def _heard_by_both(paragraph: Paragraph) -> str:
     sentences = list(paragraph.sentences)
     for index, start, end, mark, _ in paragraph.marks:
-        if mark.pass_name == ONLY_WHISPER:
+        if mark.pass_name in NOT_HEARD:
             s = sentences[index]
             sentences[index] = s[:start] + " " * (end - start) + s[end:]
     return " ".join(s for s in sentences if s)

@@ -85,6 +85,9 @@ def test_dictate_command_turns_speech_into_a_soap_note(espeak_dir: Path) -> None
     assert "water" in note["plan"].lower()
     assert note["transcript"]["engine"] == "whisper"
     assert len(note["transcript"]["utterances"]) == 6
+    # the review lists ride along; every entry points at its words in the note
+    for mark in note["corrections"] + note["uncertain"]:
+        assert note[mark["section"]][mark["start"] : mark["end"]] == mark["text"]
 
 
 def test_live_session_applies_voice_commands(espeak_dir: Path, tiny: SpeechEngine) -> None:

@@ -61,6 +61,8 @@ def test_a_vital_that_cannot_be_read_is_left_out_and_marked_uncertain() -> None:
     (doubt,) = data["uncertain"]
     assert doubt["text"] == "Blood pressure 134 and man" and doubt["pass"] == "vitals"
     assert structure_note(["Objective. Pulse 1.08 and irregular."]).vitals == {}
+    # "one hundred and four, weight fifty six" run together: no heart rate of 100 is filed
+    assert structure_note(["Objective. Pulse 100 and 4856.5 kilograms."]).vitals == {}
 
 
 def test_a_medication_always_names_a_drug_never_an_ordinary_word() -> None:
