@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from app.settings import Settings, data_root
+from app.settings import WorkstationSettings, data_root
 from audio.models import VOSK_REQUIRED, WHISPER_FILES, check_vosk_dir, check_whisper_dir
 from clinicdesk.errors import ClinicDeskError, SpeechError, ValidationError
 
@@ -122,7 +122,7 @@ def _copy_folder(source: Path, target: Path, *, progress: Progress | None = None
 def import_model(
     source: Path,
     *,
-    settings: Settings,
+    settings: WorkstationSettings,
     root: Path | None = None,
     progress: Progress | None = None,
     save: bool = True,
@@ -182,7 +182,7 @@ def _whisper_usable(name: str) -> bool:
     return True
 
 
-def model_problem(settings: Settings) -> str | None:
+def model_problem(settings: WorkstationSettings) -> str | None:
     """Why dictation cannot start with these settings (the message names the missing model and how
     to add one), or None when the configured models are present. Can take seconds the first time
     Whisper base is assembled: call it off the GUI thread."""

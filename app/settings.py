@@ -67,7 +67,7 @@ def list_profiles(root: Path | None = None) -> list[ProfileInfo]:
 
 
 @dataclass
-class Settings:
+class WorkstationSettings:
     """Per-workstation preferences. Speech model folders may be empty: no model is a normal state."""
 
     idle_lock_minutes: float = 5.0
@@ -82,7 +82,7 @@ class Settings:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, root: Path | None = None) -> Settings:
+    def load(cls, root: Path | None = None) -> WorkstationSettings:
         path = (root or data_root()) / SETTINGS_FILE
         try:
             data = json.loads(path.read_text(encoding="utf-8"))

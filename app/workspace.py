@@ -1,13 +1,15 @@
-"""The Workspace: an unlocked profile and its signed-in user, the one door the CLI and the UI use.
+"""The Workspace: an unlocked profile and its signed-in user, which every operation and query takes.
 
-Each method opens its own short session, so the UI can call any of them from a worker thread and
-receive plain frozen views back (never live ORM objects).
+It holds the store, who is signed in and the practice's timezone, and opens the one transaction an
+operation runs in (:meth:`Workspace.transaction`, which also finds out what the operation changed).
+What the window and the command line ask of the core is in :mod:`app.ops`; the UI runs those calls on
+worker threads and receives frozen records back (never live ORM objects).
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
@@ -15,19 +17,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from app.services import appointments, patients, practice, schedule, users
-from app.services.views import (
-    AppointmentView,
-    DaySchedule,
-    PatientChart,
-    PatientSummary,
-    SignedInUser,
-    UserSummary,
-)
+from app.ops.changes import Transaction
+from app.services import practice, users
+from app.services.records import SignedInUser
 from app.store import Store, open_store
-from clinicdesk.errors import NotFoundError, StoreError
+from clinicdesk.errors import StoreError
 from models import utcnow
-from models.enums import AppointmentStatus, AppointmentType
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -72,69 +67,26 @@ class Workspace:
     def verify_password(self, password: str) -> None:
         self.store.verify_password(password)
 
-    def call(self, operation: Callable[Concatenate[Session, P], R], *args: P.args, **kwargs: P.kwargs) -> R:
-        """Run one service function (app.services.*) in its own transaction as the
-        signed-in user: ``ws.call(notes.sign_note, note_id)``. The UI runs this on a worker thread."""
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """One unit of work as the signed-in user: commits on success, rolls back on any error; its
+        ``changes`` are known once the block has run."""
         with self.store.session(actor_id=self.user.id) as session:
-            return operation(session, *args, **kwargs)
+            transaction = Transaction(session)
+            yield transaction
+            transaction.finish()
 
-    def clinicians(self) -> list[UserSummary]:
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A short session for a read (reads of a patient's record still write their audit event)."""
         with self.store.session(actor_id=self.user.id) as session:
-            return users.clinicians(session)
+            yield session
 
-    def clinician_by_username(self, username: str) -> UserSummary:
-        with self.store.session(actor_id=self.user.id) as session:
-            return users.user_summary(users.by_username(session, username))
-
-    def schedule(self, day: date | None = None, *, clinician_id: uuid.UUID | None = None) -> DaySchedule:
-        with self.store.session(actor_id=self.user.id) as session:
-            return schedule.day_schedule(
-                session, clinician_id=clinician_id or self.user.id, day=day or self.today()
-            )
-
-    def search_patients(self, text: str, *, limit: int = 50) -> list[PatientSummary]:
-        with self.store.session(actor_id=self.user.id) as session:
-            return patients.search_patients(session, text, limit=limit)
-
-    def patient_chart(self, patient_id: uuid.UUID) -> PatientChart:
-        with self.store.session(actor_id=self.user.id) as session:
-            return patients.patient_chart(session, patient_id)
-
-    def change_appointment_status(
-        self, appointment_id: uuid.UUID, status: AppointmentStatus, *, reason: str | None = None
-    ) -> AppointmentView:
-        with self.store.session(actor_id=self.user.id) as session:
-            return appointments.change_status(session, appointment_id, status, reason=reason)
-
-    def book_appointment(
-        self,
-        *,
-        patient_id: uuid.UUID,
-        clinician_id: uuid.UUID,
-        start: datetime,
-        appointment_type: AppointmentType,
-        reason: str | None = None,
-        duration_minutes: int | None = None,
-    ) -> AppointmentView:
-        with self.store.session(actor_id=self.user.id) as session:
-            return appointments.book_appointment(
-                session,
-                patient_id=patient_id,
-                clinician_id=clinician_id,
-                start=start,
-                appointment_type=appointment_type,
-                reason=reason,
-                duration_minutes=duration_minutes,
-            )
-
-    def appointment(self, appointment_id: uuid.UUID) -> AppointmentView:
-        from models import Appointment
-
-        with self.store.session(actor_id=self.user.id) as session:
-            appt = session.get(Appointment, appointment_id)
-            if appt is None:
-                raise NotFoundError("no such appointment in this profile")
-            return patients.appointment_view(appt)
+    def call(self, service: Callable[Concatenate[Session, P], R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """One service function (app.services.*) in its own transaction, for scripts and tests that
+        check what the store holds; the window and the command line go through :mod:`app.ops`."""
+        with self.reading() as session:
+            return service(session, *args, **kwargs)
 
     def close(self) -> None:
         self.store.close()

@@ -28,6 +28,8 @@ from sqlalchemy.orm import sessionmaker
 import app.demo as demo_package
 from app.demo import practice_today, seed_profile, vocab
 from app.demo.calendar import holidays
+from app.ops import patients as patient_ops
+from app.ops import schedule as schedule_ops
 from app.store import Store, open_store
 from app.store.engine import make_engine
 from app.store.outbox import install_outbox_listener
@@ -156,13 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(5):
         with stopwatch(unlock):
             ws = Workspace.unlock(profile, PASSWORD)
-            ws.clinicians()
+            schedule_ops.clinicians(ws)
         ws.close()
 
     encrypted = Workspace.unlock(profile, PASSWORD)
     baseline = plain_workspace(profile, plain)
     try:
-        clinicians = [c.id for c in encrypted.clinicians() if c.role.value == "doctor"]
+        clinicians = [c.id for c in schedule_ops.clinicians(encrypted) if c.role.value == "doctor"]
         terms = prefixes(args.searches)
         timings: dict[str, dict[str, list[float]]] = {
             q: {"sqlcipher": [], "plain": []} for q in ("schedule", "search", "search_one_letter")
@@ -179,15 +181,17 @@ def main(argv: list[str] | None = None) -> int:
                     sizes[query].append(size)
 
         for ws in (encrypted, baseline):
-            ws.schedule(day, clinician_id=clinicians[0])
-            ws.search_patients(terms[0])
+            schedule_ops.day(ws, clinician_id=clinicians[0], day=day)
+            patient_ops.search(ws, terms[0])
         for i in range(runs):
             clinician = clinicians[i % len(clinicians)]
-            measure("schedule", lambda ws, c=clinician: len(ws.schedule(day, clinician_id=c).entries))
+            measure(
+                "schedule", lambda ws, c=clinician: len(schedule_ops.day(ws, clinician_id=c, day=day).entries)
+            )
         for term in terms:
-            measure("search", lambda ws, t=term: len(ws.search_patients(t)))
+            measure("search", lambda ws, t=term: len(patient_ops.search(ws, t)))
         for letter in "abcdefghijklmnopqrstuvwxyz":
-            measure("search_one_letter", lambda ws, t=letter: len(ws.search_patients(t)))
+            measure("search_one_letter", lambda ws, t=letter: len(patient_ops.search(ws, t)))
     finally:
         encrypted.close()
         baseline.close()

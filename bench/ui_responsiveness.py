@@ -572,16 +572,17 @@ def measure(
 ) -> int:
     from PySide6.QtCore import QEventLoop, Qt, QTimer
 
-    from app.settings import Settings
+    from app.dictation import DictationResult
+    from app.ops import schedule as schedule_ops
+    from app.settings import WorkstationSettings
     from app.workspace import Workspace
     from models.enums import AppointmentStatus as S
     from ui.app import application
-    from ui.dictation import DictationResult
     from ui.main_window import MainWindow
 
     faulthandler.enable()  # a crash in native code (Qt, a C extension) prints every thread's stack
     app = application()
-    settings = Settings(speech_engine="whisper", whisper_model=args.model, server_url=server_url)
+    settings = WorkstationSettings(speech_engine="whisper", whisper_model=args.model, server_url=server_url)
     workspace = Workspace.unlock(profile, PASSWORD)
     window = MainWindow(workspace, settings=settings, sync_interval=3600)
     window.resize(1280, 800)
@@ -614,13 +615,13 @@ def measure(
     window.sync.synced.connect(reports.append)
     window.sync.failed.connect(lambda e: errors.append(type(e).__name__))
     if server_url:
-        window.sync_now()  # a first sync settles what the window's opening wrote; not measured
+        window.sync.sync_now()  # a first sync settles what the window's opening wrote; not measured
         spin_until(lambda: bool(reports or errors))
     day = workspace.today()
     entries = [
         e
         for d in (day + timedelta(days=i) for i in range(14))
-        for e in workspace.schedule(d).entries
+        for e in schedule_ops.day(workspace, clinician_id=workspace.user.id, day=d).entries
         if e.kind == "appointment" and e.status in (S.SCHEDULED, S.CONFIRMED)
     ]
     if len(entries) < args.runs:
@@ -635,7 +636,7 @@ def measure(
 
     def next_sync(_payload: object = None) -> None:  # back to back, through the window's controller
         if syncing["on"]:
-            QTimer.singleShot(0, window.sync_now)
+            QTimer.singleShot(0, window.sync.sync_now)
 
     window.sync.synced.connect(next_sync)
     window.sync.failed.connect(next_sync)
@@ -651,13 +652,14 @@ def measure(
                 window.schedule.select_appointment(e.appointment_id) and window.runner.pending == 0
             )
         )
-        window.open_encounter()
+        window.schedule.request_encounter()
         spin_until(lambda: window.encounter.editable)
-        window.encounter.dictation.ensure_engine()  # loaded before measuring: loading is not the test
+        # loaded before measuring: loading is not the test
+        window.encounter.dictation.controller.ensure_engine()
         spin_until(
             lambda: (
-                window.encounter.dictation.engine is not None
-                and window.encounter.dictation.state == "idle"
+                window.encounter.dictation.controller.engine is not None
+                and window.encounter.dictation.controller.state == "idle"
                 and window.runner.pending == 0
             )
         )
@@ -670,7 +672,7 @@ def measure(
         if server_url:
             _tell(colleague_proc, "go")
             syncing["on"] = True
-            window.sync_now()
+            window.sync.sync_now()
         window.encounter.dictate_file(wav, realtime=args.realtime)
         spin_until(lambda: bool(finished))
         seconds = time.perf_counter() - started

@@ -12,6 +12,8 @@ import argparse
 import importlib
 import importlib.util
 import logging
+import os
+import signal
 import sys
 
 from clinicdesk import __version__
@@ -69,7 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     module.configure(parser)
     args = parser.parse_args(argv[1:])
     try:
-        return int(module.run(args))
+        code = int(module.run(args))
+        sys.stdout.flush()  # here, not at exit: a reader that went away is answered below
+        return code
+    except BrokenPipeError:
+        return _reader_gone()
     except ClinicDeskError as exc:
         print(f"clinicdesk {name}: error: {exc.message}", file=sys.stderr)
         return exc.exit_code
@@ -82,6 +88,15 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 70
+
+
+def _reader_gone() -> int:
+    """The program reading the output stopped early (``clinicdesk patients ... | head``): end quietly,
+    as Unix tools do, with the status of a process ended by SIGPIPE. What is still buffered for the
+    closed pipe goes nowhere, so the interpreter's own flush at exit cannot complain either."""
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), sys.stdout.fileno())
+    return 128 + int(getattr(signal, "SIGPIPE", 13))
 
 
 if __name__ == "__main__":

@@ -12,9 +12,10 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QColor, QGuiApplication, QIcon, QKeySequence, QPalette, QWindow
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 import resources
+from clinicdesk.errors import ClinicDeskError
 
 RESOURCES = resources.path("ui")
 APP_NAME = "ClinicDesk"
@@ -134,6 +135,24 @@ def set_accessible(widget: QWidget, name: str, description: str = "") -> QWidget
     if not widget.objectName():
         widget.setObjectName(name.replace(" ", "_").lower())
     return widget
+
+
+def error_label() -> QLabel:
+    """A dialog's or page's own error line (hidden until there is an error): a refused rule is said
+    where the field is, not in a message box."""
+    label = QLabel("")
+    label.setObjectName("errorMessage")
+    label.setWordWrap(True)
+    label.setAccessibleName("Error message")
+    label.setVisible(False)
+    return label
+
+
+def show_error_in(label: QLabel, error: ClinicDeskError) -> None:
+    """An error's message in a dialog's error line, starting with a capital."""
+    message = error.message
+    label.setText(message[:1].upper() + message[1:])
+    label.setVisible(True)
 
 
 #: What counts as the user doing something (for the idle lock).

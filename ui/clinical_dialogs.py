@@ -7,8 +7,9 @@ errors in the dialog's own error line, so a refused rule is fixed right where it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -16,7 +17,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -35,25 +34,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.notes import SECTIONS, VersionView, diff_sections
+from app.services.notes import SECTIONS, NoteVersionRecord, diff_sections
 from app.services.orders import OrderItemInput, PrescriptionItemInput
 from clinicdesk.errors import ClinicDeskError
 from models.enums import OrderType
-from ui.app import icon, set_accessible
+from ui.app import error_label, icon, set_accessible, show_error_in
 from ui.note_editor import NoteEditor
 
-
-def error_label() -> QLabel:
-    label = QLabel("")
-    label.setObjectName("errorMessage")
-    label.setWordWrap(True)
-    label.setAccessibleName("Error message")
-    label.setVisible(False)
-    return label
+T = TypeVar("T")
 
 
-class _Dialog(QDialog):
-    """A dialog with an error line and OK/Cancel, whose OK starts work elsewhere (``submitted``)."""
+class FormDialog(QDialog):
+    """A dialog with an error line and OK/Cancel, whose OK starts work elsewhere (``on_submit``): the
+    work's success closes it (``done_ok``), its error is said on the error line (``show_error``)."""
 
     def __init__(self, title: str, ok_text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,7 +59,7 @@ class _Dialog(QDialog):
         self.ok_button.setDefault(True)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
-        self.on_submit: Any = None
+        self.on_submit: Callable[[], object] | None = None
 
     def submit(self) -> None:
         problem = self.problem()
@@ -76,7 +69,7 @@ class _Dialog(QDialog):
         self.ok_button.setEnabled(False)
         self.error.setVisible(False)
         if self.on_submit is not None:
-            self.on_submit(self)
+            self.on_submit()
         else:
             self.accept()
 
@@ -87,14 +80,21 @@ class _Dialog(QDialog):
         self.ok_button.setEnabled(True)
         self.accept()
 
+    def closing(self, then: Callable[[T], object]) -> Callable[[T], None]:
+        """A success callback that closes the dialog, then hands the result on."""
+
+        def done(result: T) -> None:
+            self.done_ok()
+            then(result)
+
+        return done
+
     def show_error(self, error: ClinicDeskError) -> None:
         self.ok_button.setEnabled(True)
-        message = error.message
-        self.error.setText(message[:1].upper() + message[1:])
-        self.error.setVisible(True)
+        show_error_in(self.error, error)
 
 
-class AmendDialog(_Dialog):
+class AmendDialog(FormDialog):
     """A signed note changes only by amendment: edit a copy and say why; a new version is made."""
 
     def __init__(self, content: dict[str, Any], parent: QWidget | None = None) -> None:
@@ -156,7 +156,9 @@ def diff_html(old: dict[str, Any], new: dict[str, Any]) -> str:
 class HistoryDialog(QDialog):
     """Every version with who, when and why; choosing one shows what it changed, side by side."""
 
-    def __init__(self, versions: list[VersionView], *, tz: Any = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, versions: list[NoteVersionRecord], *, tz: Any = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Note history")
         self.setWindowIcon(icon("app"))
@@ -208,7 +210,7 @@ VITAL_FIELDS = (
 )
 
 
-class VitalsDialog(_Dialog):
+class VitalsDialog(FormDialog):
     def __init__(self, current: dict[str, Any], parent: QWidget | None = None) -> None:
         super().__init__("Record vitals", "&Save vitals", parent)
         self.fields: dict[str, QLineEdit] = {}
@@ -296,7 +298,7 @@ class _ItemsTable(QTableWidget):
         return out
 
 
-class PrescriptionDialog(_Dialog):
+class PrescriptionDialog(FormDialog):
     """Medication, dose, frequency, duration, quantity, refills; saved as a draft until signed."""
 
     def __init__(
@@ -365,7 +367,7 @@ class PrescriptionDialog(_Dialog):
 ORDER_COLUMNS = ("Code", "Name", "Instructions")
 
 
-class OrderDialog(_Dialog):
+class OrderDialog(FormDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("New order", "&Save draft order", parent)
         self.resize(760, 340)
@@ -414,7 +416,7 @@ class OrderDialog(_Dialog):
         return None
 
 
-class ReasonDialog(_Dialog):
+class ReasonDialog(FormDialog):
     """A short required reason (cancelling a task or a prescription)."""
 
     def __init__(self, title: str, ok_text: str, prompt: str, parent: QWidget | None = None) -> None:
@@ -435,6 +437,3 @@ class ReasonDialog(_Dialog):
 
     def problem(self) -> str | None:
         return None if self.reason_text() else "give a reason"
-
-
-_ = (QDoubleSpinBox, QSpinBox)  # kept importable for the vitals widgets' future spin boxes

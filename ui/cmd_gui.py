@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
-    from app.settings import Settings
+    from app.settings import WorkstationSettings
     from app.workspace import Workspace
     from ui.main_window import MainWindow
     from ui.unlock import UnlockDialog
@@ -80,7 +80,12 @@ class GuiSession:
     """Takes the app from "locked profile" to "main window": the unlock dialog, or a direct unlock."""
 
     def __init__(
-        self, app: QApplication, settings: Settings, *, profile: Path | None, day: date | None = None
+        self,
+        app: QApplication,
+        settings: WorkstationSettings,
+        *,
+        profile: Path | None,
+        day: date | None = None,
     ) -> None:
         from ui.worker import Runner
 
@@ -99,13 +104,11 @@ class GuiSession:
             if early is None:
                 early = EarlyUnlock(self.profile, password)
             import ui.main_window  # noqa: F401  (imported while the key derivation runs)
+            from ui.worker import QueryOp
 
-            self.runner.run(
-                early.result,
-                label="unlocking the profile",
-                on_done=self.open_window,
-                on_error=lambda error: self.ask(message=error.message),
-            )
+            QueryOp(self.runner, early.result, label="unlocking the profile").success(
+                self.open_window
+            ).failure(lambda error: self.ask(message=error.message)).run()
         else:
             self.ask()
 
@@ -123,11 +126,11 @@ class GuiSession:
         self.dialog = dialog
         dialog.show()
 
-    def open_window(self, workspace: object) -> None:
-        from app.workspace import Workspace
+    def open_window(self, workspace: Workspace | None) -> None:
         from ui.main_window import MainWindow
 
-        assert isinstance(workspace, Workspace)
+        if workspace is None:
+            return
         self._remember(workspace)
         window = MainWindow(
             workspace,
@@ -164,9 +167,9 @@ def run(args: argparse.Namespace) -> int:
     from ui.app import application
 
     app = application()  # Qt first: the unlock thread is importing the store meanwhile
-    from app.settings import Settings
+    from app.settings import WorkstationSettings
 
-    session = GuiSession(app, Settings.load(), profile=args.profile, day=args.date)
+    session = GuiSession(app, WorkstationSettings.load(), profile=args.profile, day=args.date)
     session.start(password, early=early)
     code = app.exec()
     if session.window is not None:

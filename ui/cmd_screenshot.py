@@ -98,22 +98,22 @@ def run(args: argparse.Namespace) -> int:
     from app.workspace import Workspace
     from ui.app import application
     from ui.main_window import MainWindow
-    from ui.worker import Runner
+    from ui.worker import QueryOp, Runner
 
     app = application()
     runner = Runner()
     unlocked = _Waiter()
     workspace = unlocked.wait(
-        lambda: runner.run(
-            lambda: Workspace.unlock(args.profile, password),
-            label="unlocking the profile",
-            on_done=unlocked.done,
-            on_error=unlocked.fail,
+        lambda: (
+            QueryOp(runner, lambda: Workspace.unlock(args.profile, password), label="unlocking the profile")
+            .success(unlocked.done)
+            .failure(unlocked.fail)
+            .run()
         )
     )
-    from app.settings import Settings
+    from app.settings import WorkstationSettings
 
-    window = MainWindow(workspace, runner=runner, day=args.date, settings=Settings.load())
+    window = MainWindow(workspace, runner=runner, day=args.date, settings=WorkstationSettings.load())
     try:
         window.resize(width, height)
         loaded = _Waiter()
@@ -130,14 +130,14 @@ def run(args: argparse.Namespace) -> int:
             shown = _Waiter()
             view.loaded.connect(shown.done)
             view.failed.connect(shown.fail)
-            shown.wait(lambda: window.show_page(3 if args.view == "tasks" else 4))
+            shown.wait(lambda: window.show_page(view))
             if view.table.model().rowCount():
                 view.table.selectRow(0)
         elif args.view == "settings":
-            window.show_page(5)
+            window.show_page(window.settings_page)
             checked = _Waiter()
-            window.settings_view.model_checked.connect(checked.done)
-            checked.wait(window.settings_view.check_model)
+            window.settings_page.model_checked.connect(checked.done)
+            checked.wait(window.settings_page.check_model)
         # background work still running (a sync-status read, say) would change the window after
         # the grab, or between a label's new text and the layout that makes room for it
         if runner.pending:
@@ -156,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _open_chart(window: Any, schedule: Any, patient_text: str | None) -> None:
-    window.show_page(1)
+    window.show_page(window.patients)
     patients = window.patients
     searched = _Waiter()
     patients.searched.connect(searched.done)
@@ -193,7 +193,7 @@ def _open_note(window: Any, schedule: Any, wav: Path | None) -> None:
     window.encounter.opened.connect(opened.done)
     window.encounter.failed.connect(opened.fail)
     window.schedule.select_appointment(entry.appointment_id)
-    opened.wait(window.open_encounter)
+    opened.wait(window.schedule.request_encounter)
     if wav is not None:
         dictated = _Waiter()
         window.encounter.dictation_finished.connect(dictated.done)

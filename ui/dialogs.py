@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, time
 
-from PySide6.QtCore import QDate, Qt, QTime, QTimer
+from PySide6.QtCore import QDate, Qt, QTime, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -27,24 +27,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.views import AppointmentView, PatientSummary
-from app.workspace import Workspace
+from app.ops import patients as patient_ops
+from app.ops import schedule as schedule_ops
+from app.services.records import AppointmentRecord, PatientSummary
 from clinicdesk.errors import ClinicDeskError
 from models.enums import AppointmentType
-from ui.app import icon, set_accessible
-from ui.schedule_view import type_label
-from ui.worker import Runner
+from ui.app import error_label, icon, set_accessible, show_error_in
+from ui.schedule_model import type_label
+from ui.worker import Operations
 
 SEARCH_DELAY_MS = 250
-
-
-def _error_label() -> QLabel:
-    label = QLabel("")
-    label.setObjectName("errorMessage")
-    label.setWordWrap(True)
-    label.setAccessibleName("Error message")
-    label.setVisible(False)
-    return label
 
 
 class CancelDialog(QDialog):
@@ -87,12 +79,14 @@ class CancelDialog(QDialog):
 
 
 class BookingDialog(QDialog):
-    """Book a new appointment. ``booked`` holds the AppointmentView once the Workspace accepted it."""
+    """Book a new appointment. ``booked`` fires with the AppointmentRecord once the booking rules
+    accepted it (the dialog then closes); a refused slot is said in the dialog's error line."""
+
+    booked = Signal(AppointmentRecord)
 
     def __init__(
         self,
-        runner: Runner,
-        workspace: Workspace,
+        ops: Operations,
         *,
         clinicians: list[tuple[str, uuid.UUID]],
         clinician_id: uuid.UUID,
@@ -104,10 +98,8 @@ class BookingDialog(QDialog):
         self.setWindowTitle("Book appointment")
         self.setWindowIcon(icon("book"))
         self.setMinimumWidth(520)
-        self._runner = runner
-        self._workspace = workspace
+        self._ops = ops
         self._search_generation = 0
-        self.booked: AppointmentView | None = None
         self.patient: PatientSummary | None = None
 
         self.patient_search = QLineEdit()
@@ -153,7 +145,7 @@ class BookingDialog(QDialog):
         self.reason.setMaxLength(500)
         set_accessible(self.reason, "Reason for visit")
 
-        self.error = _error_label()
+        self.error = error_label()
         form = QFormLayout()
         form.addRow("Find &patient:", self.patient_search)
         form.addRow("", self.patient_list)
@@ -188,24 +180,20 @@ class BookingDialog(QDialog):
         if len(text) < 2:
             self.patient_list.clear()
             return
-        self._runner.run(
-            lambda: self._workspace.search_patients(text, limit=30),
-            label="searching patients",
-            on_done=lambda result: self._show_patients(generation, result),
-            on_error=self.show_error,
-        )
+        self._ops.query(
+            lambda ws: patient_ops.search(ws, text, limit=30), label="searching patients"
+        ).success(lambda found: self._show_patients(generation, found)).failure(self.show_error).run()
 
-    def _show_patients(self, generation: int, result: object) -> None:
-        if generation != self._search_generation or not isinstance(result, list):
+    def _show_patients(self, generation: int, found: list[PatientSummary]) -> None:
+        if generation != self._search_generation:
             return
         self.patient_list.clear()
-        for patient in result:
-            if isinstance(patient, PatientSummary):
-                item = QListWidgetItem(
-                    f"{patient.last_name}, {patient.first_name} · {patient.mrn} · {patient.date_of_birth}"
-                )
-                item.setData(Qt.ItemDataRole.UserRole, patient)
-                self.patient_list.addItem(item)
+        for patient in found:
+            item = QListWidgetItem(
+                f"{patient.last_name}, {patient.first_name} · {patient.mrn} · {patient.date_of_birth}"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, patient)
+            self.patient_list.addItem(item)
         if self.patient_list.count() == 1:
             self.patient_list.setCurrentRow(0)
 
@@ -224,7 +212,9 @@ class BookingDialog(QDialog):
     def start(self) -> datetime:
         d, t = self.date_edit.date(), self.time_edit.time()
         return datetime.combine(
-            date(d.year(), d.month(), d.day()), time(t.hour(), t.minute()), tzinfo=self._workspace.practice_tz
+            date(d.year(), d.month(), d.day()),
+            time(t.hour(), t.minute()),
+            tzinfo=self._ops.workspace.practice_tz,
         )
 
     def appointment_type(self) -> AppointmentType:
@@ -251,8 +241,9 @@ class BookingDialog(QDialog):
         duration = self.duration.value() or None
         self.book_button.setEnabled(False)
         self.error.setVisible(False)
-        self._runner.run(
-            lambda: self._workspace.book_appointment(
+        self._ops.op(
+            lambda ws: schedule_ops.book(
+                ws,
                 patient_id=patient_id,
                 clinician_id=clinician,
                 start=start,
@@ -261,18 +252,14 @@ class BookingDialog(QDialog):
                 duration_minutes=duration,
             ),
             label="booking the appointment",
-            on_done=self._booked,
-            on_error=self.show_error,
-        )
+            initiator=self,
+        ).success(self._booked).failure(self.show_error).run()
 
-    def _booked(self, result: object) -> None:
-        assert isinstance(result, AppointmentView)
-        self.booked = result
+    def _booked(self, result: AppointmentRecord) -> None:
         self.book_button.setEnabled(True)
         self.accept()
+        self.booked.emit(result)
 
     def show_error(self, error: ClinicDeskError) -> None:
         self.book_button.setEnabled(True)
-        message = error.message
-        self.error.setText(message[:1].upper() + message[1:])
-        self.error.setVisible(True)
+        show_error_in(self.error, error)

@@ -1,22 +1,15 @@
-"""Dictation in the window: the engine loaded on a worker with progress, the audio pumped into a
-DictationSession on its own thread, and the session's events brought to the GUI thread by a queued
-signal. The GUI thread never touches audio or the engine, so the window stays responsive while
-Whisper finishes an utterance.
-
-Audio comes from the microphone (sounddevice) or from a WAV file (tests, demos, the benchmark),
-through the same code path. Pause stops feeding the session (microphone audio heard while paused is
-dropped, not recorded); push-to-talk is pause/resume bound to holding a key.
+"""Dictation in the window: the engine loaded on a worker with progress, the audio fed into a
+DictationSession on its own thread (app.dictation, the same pipeline ``clinicdesk dictate`` uses),
+and the session's events brought to the GUI thread by one queued signal. The GUI thread never
+touches audio or the engine, so the window stays responsive while Whisper finishes an utterance.
 """
 
 from __future__ import annotations
 
-import logging
+import dataclasses
 import threading
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import (
@@ -30,121 +23,54 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.settings import Settings
-from clinicdesk.errors import ClinicDeskError, SpeechError
+from app.dictation import (
+    Chunks,
+    DictationFeed,
+    DictationResult,
+    EngineChoice,
+    FeedCallbacks,
+    Snapshot,
+    engine_for_settings,
+    loaded_engine,
+    microphone_chunks,
+    wav_chunks,
+)
+from app.settings import WorkstationSettings
+from clinicdesk.errors import ClinicDeskError
 from ui.app import set_accessible
-from ui.worker import Runner
+from ui.worker import QueryOp, Runner
 
-log = logging.getLogger(__name__)
-
-CHUNK = 1600  # 0.1 s at 16 kHz
-LEVEL_INTERVAL = 0.05
 IDLE, LOADING, RECORDING, PAUSED, FINISHING = "idle", "loading", "recording", "paused", "finishing"
-
-_engines: dict[tuple[str, str, str], Any] = {}
-_engines_lock = threading.Lock()
-
-
-def engine_key(settings: Settings) -> tuple[str, str, str]:
-    engine = settings.speech_engine or "whisper"
-    whisper = settings.whisper_model if engine in ("whisper", "two-pass") else ""
-    vosk = settings.vosk_model_path if engine in ("vosk", "two-pass") else ""
-    return engine, whisper or "", vosk or ""
-
-
-def load_engine(settings: Settings) -> Any:
-    """The SpeechEngine for these settings, loaded once per process (seconds the first time).
-    Runs on a worker; the missing-model check comes first so its message names what to add."""
-    from app.model_import import model_problem
-    from audio.pipeline import open_engine
-
-    key = engine_key(settings)
-    with _engines_lock:
-        cached = _engines.get(key)
-        if cached is not None:
-            return cached
-        problem = model_problem(settings)
-        if problem:
-            raise SpeechError(problem)
-        engine, whisper, vosk = key
-        if engine == "vosk":
-            loaded = open_engine("vosk", model=vosk or None)
-        else:
-            loaded = open_engine(engine, model=whisper or None, vosk_model=vosk or None)
-        _engines[key] = loaded
-        return loaded
-
-
-@dataclass
-class Snapshot:
-    """The dictation so far, copied on the audio thread so the GUI never reads a list being changed."""
-
-    texts: list[str]
-    starts: list[float]
-    confidences: list[float | None]
-    sections: list[str | None]
-
-
-@dataclass
-class DictationResult:
-    snapshot: Snapshot
-    wav: bytes
-    seconds: float
-    engine: str
-    model: str
-    error: ClinicDeskError | None = None
-    stats: dict[str, float] = field(default_factory=dict)
-
-
-class _Bridge(QObject):
-    """Lives in the GUI thread; the audio thread emits, Qt queues, the GUI thread delivers."""
-
-    raw = Signal(object)
-
-    def __init__(self, deliver: Callable[[object], None], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._deliver = deliver
-        self.raw.connect(self._on_raw, Qt.ConnectionType.QueuedConnection)
-
-    @Slot(object)
-    def _on_raw(self, item: object) -> None:
-        self._deliver(item)
-
-
-def wav_chunks(path: Path, *, realtime: bool = False) -> Iterator[Any]:
-    from audio.wavfile import read_wav
-
-    audio = read_wav(path)
-    for start in range(0, len(audio), CHUNK):
-        if realtime:
-            time.sleep(CHUNK / 16_000)
-        yield audio[start : start + CHUNK]
 
 
 class DictationController(QObject):
-    """``session_event(ev, snapshot)`` for each session event (snapshot None for level/partial events);
-    ``finished(DictationResult)`` once the audio thread is done; ``state_changed(str)``."""
+    """One dictation at a time, as signals on the GUI thread: the level, the live (partial) words,
+    each utterance's start, a section or command heard, the dictation so far after each utterance or
+    command (``dictated``), and the result once the audio thread is done (``finished``)."""
 
-    session_event = Signal(object, object)
-    finished = Signal(object)
-    failed = Signal(object)
+    level = Signal(float)
+    partial = Signal(str)
+    utterance_heard = Signal(float)  # the new utterance's start, in seconds
+    section_spoken = Signal(str)
+    command_heard = Signal(str)
+    dictated = Signal(Snapshot)
+    finished = Signal(DictationResult)
+    failed = Signal(ClinicDeskError)
     state_changed = Signal(str)
-    engine_ready = Signal(object)
+    #: from the audio thread: ("event", a session event, its snapshot or None), ("state", ...), ("done", ...)
+    _from_audio = Signal(str, object, object)
 
-    def __init__(self, runner: Runner, settings: Settings, parent: QObject | None = None) -> None:
+    def __init__(self, runner: Runner, settings: WorkstationSettings, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
         self.settings = settings
         self.state = IDLE
         #: the SOAP section the next dictation starts in (the one the doctor clicked into), if any
         self.section: str | None = None
-        self.engine: Any = None
-        self._bridge = _Bridge(self._deliver, self)
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
-        self._running = threading.Event()  # set = feeding, clear = paused
+        self.engine: object | None = None
+        self._feed: DictationFeed | None = None
         self._pending_start: Callable[[], None] | None = None
-        self._last_level = 0.0
+        self._from_audio.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
     # -- engine -----------------------------------------------------------------------------------
 
@@ -154,25 +80,23 @@ class DictationController(QObject):
             self.state_changed.emit(state)
 
     def ensure_engine(self, then: Callable[[], None] | None = None) -> None:
-        if self.engine is not None and engine_key(self.settings) in _engines:
-            self.engine = _engines[engine_key(self.settings)]
+        """Loads the settings' engine on the worker (once per process), then runs ``then``."""
+        loaded = loaded_engine(EngineChoice.of_settings(self.settings)) if self.engine is not None else None
+        if loaded is not None:
+            self.engine = loaded
             if then is not None:
                 then()
             return
         self._pending_start = then
         self._set_state(LOADING)
-        settings = Settings(**{k: getattr(self.settings, k) for k in Settings.__dataclass_fields__})
-        self.runner.run(
-            lambda: load_engine(settings),
-            label="loading the speech model",
-            on_done=self._engine_loaded,
-            on_error=self._engine_failed,
-        )
+        settings = dataclasses.replace(self.settings)
+        QueryOp(self.runner, lambda: engine_for_settings(settings), label="loading the speech model").success(
+            self._engine_loaded
+        ).failure(self._engine_failed).run()
 
     def _engine_loaded(self, engine: object) -> None:
         self.engine = engine
         self._set_state(IDLE)
-        self.engine_ready.emit(engine)
         then, self._pending_start = self._pending_start, None
         if then is not None:
             then()
@@ -193,142 +117,87 @@ class DictationController(QObject):
         return self.state in (RECORDING, PAUSED, FINISHING)
 
     def start_wav(self, path: Path, *, realtime: bool = False) -> None:
-        self._start(lambda: wav_chunks(path, realtime=realtime), live=False)
+        self._start(lambda _stop: wav_chunks(path, realtime=realtime), live=False)
 
     def start_microphone(self, device: int | str | None = None, *, paused: bool = False) -> None:
-        self._start(lambda: self._microphone_chunks(device), live=True, paused=paused)
+        self._start(lambda stop: microphone_chunks(device, stop), live=True, paused=paused)
 
-    def _start(self, source: Callable[[], Iterator[Any]], *, live: bool, paused: bool = False) -> None:
+    def _start(
+        self, source: Callable[[threading.Event], Chunks], *, live: bool, paused: bool = False
+    ) -> None:
         if self.active or self.state == LOADING:
             return
         self.ensure_engine(lambda: self._launch(source, live=live, paused=paused))
 
-    def _launch(self, source: Callable[[], Iterator[Any]], *, live: bool, paused: bool) -> None:
-        from audio.session import DictationSession
+    def _launch(self, source: Callable[[threading.Event], Chunks], *, live: bool, paused: bool) -> None:
+        from audio.pipeline import SpeechEngine
 
-        self._stop.clear()
-        if paused:
-            self._running.clear()
-        else:
-            self._running.set()
-        engine = self.engine
-        session = DictationSession(
-            engine, on_event=lambda ev: self._from_audio(ev, session), section=self.section
+        assert isinstance(self.engine, SpeechEngine)
+        callbacks = FeedCallbacks(
+            on_event=lambda event, snapshot: self._from_audio.emit("event", event, snapshot),
+            on_finishing=lambda: self._from_audio.emit("state", FINISHING, None),
+            on_done=lambda result: self._from_audio.emit("done", result, None),
         )
-        self._thread = threading.Thread(
-            target=self._pump, args=(session, source, live), name="clinicdesk-dictation", daemon=True
-        )
+        self._feed = DictationFeed(self.engine, source, callbacks, live=live, section=self.section)
         self._set_state(PAUSED if paused else RECORDING)
-        self._thread.start()
+        self._feed.start(paused=paused)
 
-    def _microphone_chunks(self, device: int | str | None) -> Iterator[Any]:
-        from audio.microphone import MicrophoneSource
-
-        with MicrophoneSource(device) as mic:
-            while not self._stop.is_set():
-                yield from mic.chunks(timeout=0.2)
-
-    def _from_audio(self, event: object, session: Any) -> None:
-        """Called on the audio thread for each session event. Level readings are thinned to what a
-        meter can show (20 a second), so a file fed faster than real time cannot flood the GUI."""
-        from audio.session import LevelEvent, PartialEvent
-
-        if isinstance(event, LevelEvent):
-            now = time.monotonic()
-            if now - self._last_level < LEVEL_INTERVAL:
-                return
-            self._last_level = now
-        snapshot = None if isinstance(event, (LevelEvent, PartialEvent)) else _snapshot(session)
-        self._bridge.raw.emit(("event", event, snapshot))
-
-    def _pump(self, session: Any, source: Callable[[], Iterator[Any]], live: bool) -> None:
-        started = time.perf_counter()
-        error: ClinicDeskError | None = None
-        try:
-            for chunk in source():
-                if self._stop.is_set() or session.stopped:
-                    break
-                if not self._running.is_set():
-                    if live:
-                        continue  # heard while paused: neither transcribed nor kept
-                    while not self._running.wait(0.1):
-                        if self._stop.is_set():
-                            break
-                    if self._stop.is_set():
-                        break
-                session.feed(chunk)
-                time.sleep(0)  # let the GUI thread take the GIL between chunks
-            self._bridge.raw.emit(("state", FINISHING, None))
-            session.finish()
-        except ClinicDeskError as exc:
-            error = exc
-        except Exception as exc:  # a bug: keep the window alive; the type only, never audio or text
-            log.error("dictation failed with %s", type(exc).__name__)
-            error = ClinicDeskError(f"dictation stopped because of an internal error ({type(exc).__name__})")
-        # the callback closes over the session: break that cycle, so the session and its engine
-        # stream are freed now (a Vosk recogniser then returns to the warm pool) and not by the
-        # collector, whose full passes hold the GIL
-        session.on_event = None
-        import numpy as np  # only once a dictation ran: start-up never pays for numpy
-
-        from audio.wavfile import SAMPLE_RATE, encode_wav
-
-        audio = np.concatenate(session.recording) if session.recording else np.zeros(0, dtype=np.float32)
-        result = DictationResult(
-            snapshot=_snapshot(session),
-            wav=encode_wav(audio) if len(audio) else b"",
-            seconds=len(audio) / SAMPLE_RATE,
-            engine=session.engine.mode,
-            model=session.engine.model,
-            error=error,
-            stats={"processing_seconds": time.perf_counter() - started},
-        )
-        self._bridge.raw.emit(("done", result, None))
-
-    def _deliver(self, item: object) -> None:
-        kind, payload, snapshot = cast(tuple[str, Any, Any], item)
+    @Slot(str, object, object)
+    def _deliver(self, kind: str, payload: object, snapshot: object) -> None:
         if kind == "event":
-            self.session_event.emit(payload, snapshot)
+            self._event(payload, snapshot if isinstance(snapshot, Snapshot) else None)
         elif kind == "state":
             self._set_state(str(payload))
-        else:
-            self._thread = None
+        elif isinstance(payload, DictationResult):
+            self._feed = None
             self._set_state(IDLE)
             self.finished.emit(payload)
 
+    def _event(self, event: object, snapshot: Snapshot | None) -> None:
+        from audio.session import (
+            CommandEvent,
+            LevelEvent,
+            PartialEvent,
+            SectionEvent,
+            StoppedEvent,
+            UtteranceEvent,
+        )
+
+        if isinstance(event, LevelEvent):
+            self.level.emit(float(event.db))
+        elif isinstance(event, PartialEvent):
+            self.partial.emit(event.text)
+        elif isinstance(event, SectionEvent):
+            self.section_spoken.emit(event.section)
+        elif isinstance(event, UtteranceEvent):
+            self.utterance_heard.emit(float(event.utterance.start))
+        elif isinstance(event, CommandEvent):
+            self.command_heard.emit(event.command.name)
+        if isinstance(event, StoppedEvent):
+            self.stop()
+        if snapshot is not None and isinstance(event, UtteranceEvent | CommandEvent):
+            self.dictated.emit(snapshot)
+
     def pause(self) -> None:
-        if self.state == RECORDING:
-            self._running.clear()
+        if self.state == RECORDING and self._feed is not None:
+            self._feed.pause()
             self._set_state(PAUSED)
 
     def resume(self) -> None:
-        if self.state == PAUSED:
-            self._running.set()
+        if self.state == PAUSED and self._feed is not None:
+            self._feed.resume()
             self._set_state(RECORDING)
 
     def stop(self) -> None:
-        if self.state in (RECORDING, PAUSED):
-            self._stop.set()
-            self._running.set()
+        if self.state in (RECORDING, PAUSED) and self._feed is not None:
+            self._feed.stop()
             self._set_state(FINISHING)
 
     def shutdown(self, timeout: float = 30.0) -> None:
-        self._stop.set()
-        self._running.set()
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-
-
-def _snapshot(session: Any) -> Snapshot:
-    dictated = session.dictated
-    utterances = list(dictated.utterances)
-    return Snapshot(
-        texts=[u.text for u in utterances],
-        starts=[float(u.start) for u in utterances],
-        confidences=[None if u.confidence is None else float(u.confidence) for u in utterances],
-        sections=list(dictated.sections),
-    )
+        feed = self._feed
+        if feed is not None:
+            feed.stop()
+            feed.join(timeout)
 
 
 def level_percent(db: float) -> int:
@@ -447,10 +316,6 @@ class DictationPanel(QFrame):
         self._final = list(texts)
         self._partial = ""
         self._render()
-
-    @property
-    def partial_text(self) -> str:
-        return self._partial
 
     @property
     def final_text(self) -> str:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBox
 
 from clinicdesk.errors import ClinicDeskError
 from ui.app import WindowInputWatcher, icon, set_accessible
-from ui.worker import Runner
+from ui.worker import QueryOp, Runner
 
 
 class IdleWatcher(QObject):
@@ -127,14 +127,11 @@ class LockScreen(QWidget):
             return
         self._set_busy(True)
         self.message.setText("Checking…")
-        self._runner.run(
-            lambda: self._verify(password),
-            label="checking the password",
-            on_done=self._verified,
-            on_error=self._failed,
-        )
+        QueryOp(self._runner, lambda: self._verify(password), label="checking the password").success(
+            self._verified
+        ).failure(self._failed).run()
 
-    def _verified(self, _result: object) -> None:
+    def _verified(self, _result: None) -> None:
         self.password.clear()
         self.message.clear()
         self._set_busy(False)

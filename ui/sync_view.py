@@ -2,12 +2,16 @@
 """Sync in the window: the always-visible status (online/offline, last sync, changes waiting,
 conflicts), "Sync now", a background sync every minute, and the reconcile view for conflicts.
 
-The SyncService (app/sync_service.py) does the work on the worker or on its own background thread;
-results come back to the GUI thread through queued signals only.
+The SyncService (app.sync_service) does the work on the worker or on its own background thread;
+results come back to the GUI thread through queued signals only. Resolving a conflict is an
+operation (app.ops.conflicts) whose change set reaches every page, so the encounter page shows a
+reconciled note as it now stands.
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
@@ -25,33 +29,53 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.sync_service import ConflictView, PeriodicSync, SyncService, SyncState
+from app.ops import conflicts as conflict_ops
+from app.ops.changes import Changes, Outcome
+from app.sync_service import ConflictRecord, PeriodicSync, SyncService, SyncState
+from app.workspace import Workspace
 from clinicdesk.errors import ClinicDeskError
-from ui.app import set_accessible
-from ui.clinical_dialogs import error_label
-from ui.note_editor import SECTIONS
-from ui.worker import Runner
+from models.enums import SOAP_SECTIONS
+from sync.status import SyncReport
+from ui.actions import Menu
+from ui.app import error_label, set_accessible, show_error_in
+from ui.page import PageContext
+from ui.worker import Operations, QueryOp
 
 STATUS_REFRESH_MS = 15_000
 HELP = "Sync state: online or offline, last sync, changes waiting, conflicts (Ctrl+Shift+Y syncs now)"
 
 
 class SyncController(QObject):
-    """``state_changed(SyncState)`` after every status read; ``synced(SyncReport)`` after each sync."""
+    """The window's sync: the background sync, "Sync now" and "Sync conflicts…" (its own actions),
+    the status (``state_changed(SyncState)`` after every read) and what a sync brought.
 
-    state_changed = Signal(object)
-    synced = Signal(object)
-    failed = Signal(object)
-    _from_thread = Signal(str, object)
+    The status is read again when an operation queued changes or touched conflicts; a sync that
+    pulled records (or found conflicts) tells every page that anything may have changed, and found
+    conflicts open the reconcile view."""
+
+    state_changed = Signal(SyncState)
+    synced = Signal(SyncReport)
+    failed = Signal(ClinicDeskError)
+    status_message = Signal(str, int)
+    _from_thread = Signal(str, object)  # what the sync thread reports: "start", "report" or "error"
 
     def __init__(
-        self, runner: Runner, service: SyncService, *, interval: float = 60.0, parent: QObject | None = None
+        self,
+        ctx: PageContext,
+        service: SyncService,
+        *,
+        interval: float = 60.0,
+        parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.runner = runner
+        self.ctx = ctx
+        self.runner = ctx.ops.runner
         self.service = service
         self.syncing = False
         self.state: SyncState | None = None
+        self.conflict_dialog: ConflictDialog | None = None
+        self.label = SyncStatusLabel()
+        self.label.clicked.connect(self.show_conflicts)
         self._from_thread.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         self.periodic = PeriodicSync(
             service,
@@ -63,37 +87,47 @@ class SyncController(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(STATUS_REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
+        ctx.ops.did_execute.connect(self._changed)
+        self.synced.connect(self._synced)
+        self.failed.connect(lambda e: self.status_message.emit(e.message, 8000))
+        a = ctx.actions.create
+        self.sync_action = a(
+            "S&ync now", name="sync_now", menu=Menu.FILE, shortcut="Ctrl+Shift+Y", slot=self.sync_now,
+            icon_name="sync", toolbar=3,
+        )  # fmt: skip
+        self.conflicts_action = a(
+            "Sync &conflicts…", name="sync_conflicts", menu=Menu.FILE, shortcut="Ctrl+Shift+J",
+            slot=self.show_conflicts,
+        )  # fmt: skip
 
     def start(self) -> None:
         self.periodic.start()
         self._timer.start()
         self.refresh()
 
-    def refresh(self) -> None:
-        syncing = self.syncing
-        self.runner.run(
-            lambda: self.service.state(syncing=syncing),
-            label="reading the sync status",
-            on_done=self._show_state,
-            on_error=lambda e: self.failed.emit(e),
-        )
+    def _changed(self, changes: Changes, _initiator: object) -> None:
+        if changes.outbox or changes.conflicts:  # the count of changes waiting, or of conflicts, moved
+            self.refresh()
 
-    def _show_state(self, state: object) -> None:
-        assert isinstance(state, SyncState)
+    def refresh(self) -> None:
+        syncing, service = self.syncing, self.service
+        QueryOp(self.runner, lambda: service.state(syncing=syncing), label="reading the sync status").success(
+            self._show_state
+        ).failure(self.failed.emit).run()
+
+    def _show_state(self, state: SyncState) -> None:
         self.state = state
+        self.label.show_state(state)
         self.state_changed.emit(state)
 
     def sync_now(self) -> None:
-        """Runs one sync on the worker; a sync already running makes this a no-op."""
-        if self.syncing:
+        """Runs one sync on the worker; a sync already running (or a locked window) makes this a no-op."""
+        if self.syncing or self.ctx.actions.locked:
             return
         self._deliver("start", None)
-        self.runner.run(
-            self.service.sync_now,
-            label="syncing",
-            on_done=lambda r: self._deliver("report", r),
-            on_error=lambda e: self._deliver("error", e),
-        )
+        QueryOp(self.runner, self.service.sync_now, label="syncing").success(
+            lambda report: self._deliver("report", report)
+        ).failure(lambda error: self._deliver("error", error)).run()
 
     @Slot(str, object)
     def _deliver(self, kind: str, payload: object) -> None:
@@ -101,10 +135,37 @@ class SyncController(QObject):
             self.syncing = True
         else:
             self.syncing = False
-            if kind == "report":
+            if isinstance(payload, SyncReport):
                 self.synced.emit(payload)
             elif isinstance(payload, ClinicDeskError):
                 self.failed.emit(payload)
+        self.refresh()
+
+    def _synced(self, report: SyncReport) -> None:
+        if report.errors:
+            self.status_message.emit(f"Sync: {report.errors[0]}", 8000)
+        else:
+            self.status_message.emit(
+                f"Synced: {report.pushed} sent, {report.pulled} received"
+                + (f", {report.conflicts} conflict(s) to reconcile" if report.conflicts else ""),
+                8000,
+            )
+        if report.pulled or report.conflicts:
+            self.ctx.ops.announce(Changes.from_elsewhere(), self)
+        if report.conflicts:
+            self.show_conflicts()
+
+    def show_conflicts(self) -> None:
+        if self.ctx.actions.locked:
+            return
+        parent = self.parent()
+        dialog = ConflictDialog(self.ctx.ops, parent if isinstance(parent, QWidget) else None)
+        dialog.finished.connect(dialog.deleteLater)
+        self.conflict_dialog = dialog
+        dialog.open()
+
+    def set_server(self, server_url: str) -> None:
+        self.service.set_server(server_url)
         self.refresh()
 
     def shutdown(self) -> None:
@@ -150,15 +211,14 @@ class ConflictDialog(QDialog):
     """Conflicts listed on the left; a note conflict shows the server's text and this workstation's
     side by side with a merged text to edit. Nothing is lost: both versions stay in the conflict."""
 
-    resolved = Signal(object)
+    resolved = Signal(ConflictRecord)
 
-    def __init__(self, runner: Runner, service: SyncService, parent: QWidget | None = None) -> None:
+    def __init__(self, ops: Operations, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Sync conflicts")
         self.resize(1100, 700)
-        self._runner = runner
-        self._service = service
-        self.conflicts: list[ConflictView] = []
+        self._ops = ops
+        self.conflicts: list[ConflictRecord] = []
         self.list = QListWidget()
         set_accessible(self.list, "Conflicts", "Open sync conflicts")
         self.list.currentRowChanged.connect(self.show_conflict)
@@ -172,7 +232,7 @@ class ConflictDialog(QDialog):
         for column, title in enumerate(("Server's version", "This workstation's version", "Merged (saved)")):
             label = QLabel(f"<b>{title}</b>")
             grid.addWidget(label, 0, column + 1)
-        for row, section in enumerate(SECTIONS, start=1):
+        for row, section in enumerate(SOAP_SECTIONS, start=1):
             grid.addWidget(QLabel(section.capitalize()), row, 0, Qt.AlignmentFlag.AlignTop)
             for column, (store, name) in enumerate(
                 (
@@ -205,8 +265,8 @@ class ConflictDialog(QDialog):
         for button in (self.merge_button, self.mine_button, self.server_button):
             self.buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
         self.merge_button.clicked.connect(self.save_merged)
-        self.mine_button.clicked.connect(lambda: self._resolve(self._service.keep_mine))
-        self.server_button.clicked.connect(lambda: self._resolve(self._service.keep_server))
+        self.mine_button.clicked.connect(lambda: self._resolve(conflict_ops.keep_mine))
+        self.server_button.clicked.connect(lambda: self._resolve(conflict_ops.keep_server))
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
@@ -215,14 +275,12 @@ class ConflictDialog(QDialog):
         self.load()
 
     def load(self) -> None:
-        self._runner.run(
-            self._service.conflicts, label="loading sync conflicts", on_done=self._show, on_error=self._fail
-        )
+        self._ops.query(conflict_ops.open_conflicts, label="loading sync conflicts").success(
+            self._show
+        ).failure(self._fail).run()
 
-    def _show(self, result: object) -> None:
-        self.conflicts = (
-            [c for c in result if isinstance(c, ConflictView)] if isinstance(result, list) else []
-        )
+    def _show(self, conflicts: list[ConflictRecord]) -> None:
+        self.conflicts = list(conflicts)
         self.list.clear()
         for c in self.conflicts:
             what = "Clinical note" if c.is_note else c.entity.replace("_", " ")
@@ -237,7 +295,7 @@ class ConflictDialog(QDialog):
         for button in (self.merge_button, self.mine_button, self.server_button):
             button.setEnabled(bool(self.conflicts))
 
-    def current(self) -> ConflictView | None:
+    def current(self) -> ConflictRecord | None:
         row = self.list.currentRow()
         return self.conflicts[row] if 0 <= row < len(self.conflicts) else None
 
@@ -266,28 +324,25 @@ class ConflictDialog(QDialog):
             self.detail.setText(f"{conflict.entity.replace('_', ' ')} changed in both places — {fields}")
 
     def merged(self) -> dict[str, str]:
-        return {s: self.merged_edits[s].toPlainText() for s in SECTIONS}
+        return {s: self.merged_edits[s].toPlainText() for s in SOAP_SECTIONS}
 
     def save_merged(self) -> None:
-        conflict = self.current()
-        if conflict is None:
-            return
         merged = self.merged()
-        self._resolve(lambda cid: self._service.reconcile_note(cid, merged))
+        self._resolve(lambda ws, conflict_id: conflict_ops.reconcile_note(ws, conflict_id, merged))
 
-    def _resolve(self, action: Any) -> None:
+    def _resolve(self, resolve: Callable[[Workspace, uuid.UUID], Outcome[ConflictRecord]]) -> None:
         conflict = self.current()
         if conflict is None:
             return
         conflict_id = conflict.id
         self.error.setVisible(False)
-        self._runner.run(
-            lambda: action(conflict_id),
-            label="resolving the conflict",
-            on_done=lambda r: (self.resolved.emit(r), self.load()),
-            on_error=self._fail,
-        )
+        self._ops.op(
+            lambda ws: resolve(ws, conflict_id), label="resolving the conflict", initiator=self
+        ).success(self._resolved).failure(self._fail).run()
+
+    def _resolved(self, conflict: ConflictRecord) -> None:
+        self.resolved.emit(conflict)
+        self.load()
 
     def _fail(self, error: ClinicDeskError) -> None:
-        self.error.setText(error.message[:1].upper() + error.message[1:])
-        self.error.setVisible(True)
+        show_error_in(self.error, error)

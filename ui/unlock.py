@@ -6,7 +6,7 @@ StoreError message as it is. The password is never logged and is cleared after e
 
 A practice's new workstation has no profile yet, and this is the first screen it shows, so the way
 to make one from the server starts here ("Set up from server…", Ctrl+Shift+N): the setup dialog
-(settings_view.WorkstationSetupDialog) makes and fills the profile, which is then selected here,
+(workstation_setup.WorkstationSetupDialog) makes and fills the profile, which is then selected here,
 ready for its password.
 """
 
@@ -30,15 +30,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.settings import ProfileInfo, Settings, profiles_root
+from app.settings import ProfileInfo, WorkstationSettings, profiles_root
 from app.workspace import Workspace
 from clinicdesk.errors import ClinicDeskError
 from ui.app import icon, make_action, set_accessible, shortcut_text
-from ui.worker import Runner
+from ui.worker import QueryOp, Runner
 
 if TYPE_CHECKING:  # the setup dialog loads when asked for, not with the first screen
     from app.sync_service import WorkstationSetup
-    from ui.settings_view import WorkstationSetupDialog
+    from ui.workstation_setup import WorkstationSetupDialog
 
 SET_UP_SHORTCUT = "Ctrl+Shift+N"
 
@@ -56,7 +56,7 @@ class UnlockDialog(QDialog):
         *,
         preselect: Path | None = None,
         message: str = "",
-        settings: Settings | None = None,
+        settings: WorkstationSettings | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -172,12 +172,9 @@ class UnlockDialog(QDialog):
             return
         self._set_busy(True)
         self.show_message("Unlocking…", error=False)
-        self._runner.run(
-            lambda: Workspace.unlock(profile, password),
-            label="unlocking the profile",
-            on_done=self._unlocked,
-            on_error=self._failed,
-        )
+        QueryOp(
+            self._runner, lambda: Workspace.unlock(profile, password), label="unlocking the profile"
+        ).success(self._unlocked).failure(self._failed).run()
 
     def show_message(self, text: str, *, error: bool = True) -> None:
         self.message.setObjectName("errorMessage" if error else "")
@@ -186,8 +183,7 @@ class UnlockDialog(QDialog):
         self.message.setText(text)
         self.message.setVisible(bool(text))
 
-    def _unlocked(self, workspace: object) -> None:
-        assert isinstance(workspace, Workspace)
+    def _unlocked(self, workspace: Workspace) -> None:
         self.password.clear()
         self.workspace = workspace
         self._set_busy(False)
@@ -223,10 +219,10 @@ class UnlockDialog(QDialog):
         selected here with the password field focused, ready to unlock."""
         if not self.unlock_button.isEnabled() or self.setup_dialog is not None:
             return  # an unlock is running, or the setup dialog is open already
-        from ui.settings_view import WorkstationSetupDialog
+        from ui.workstation_setup import WorkstationSetupDialog
 
         if self.settings is None:
-            self.settings = Settings.load()
+            self.settings = WorkstationSettings.load()
         dialog = WorkstationSetupDialog(self._runner, self.settings, parent=self)
         dialog.accepted.connect(lambda: self._set_up(dialog.setup))
         dialog.finished.connect(lambda _result: self._setup_closed(dialog))

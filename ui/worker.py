@@ -1,7 +1,11 @@
 """Run slow work (unlocking, database reads and writes) off the GUI thread.
 
-Anki's pattern: the window never touches the database; it asks a Workspace method to run on a pool
-thread and gets the result, or the ClinicDeskError, back on the GUI thread through a queued signal.
+Anki's pattern (aqt.operations): the window never touches the database. A page starts an
+:class:`Op` (a user action from :mod:`app.ops`: one transaction, a typed result and a change set) or
+a :class:`QueryOp` (a read) on a pool thread, and gets the typed result, or the ClinicDeskError, back
+on the GUI thread. After an Op's success callback, its change set goes to every page through
+:attr:`Operations.did_execute`, and each page refreshes itself when a kind of record it shows changed.
+
 Callbacks are delivered by a small relay QObject that lives in the GUI thread, so they may touch
 widgets freely. Anything other than a ClinicDeskError is logged by type only (never its message,
 which may hold patient data) and turned into a generic error the user can report.
@@ -18,15 +22,19 @@ import logging
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+from app.ops.changes import Changes, Outcome
 from clinicdesk.errors import ClinicDeskError
+
+if TYPE_CHECKING:
+    from app.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-Done = Callable[[Any], object]
+T = TypeVar("T")
 Failed = Callable[[ClinicDeskError], object]
 
 
@@ -73,11 +81,12 @@ class _Relay(QObject):
     delete, child removed) each time, and the GUI thread pays for every event it handles while other
     threads hold the GIL."""
 
-    delivered = Signal(object, bool, object)  # task number, succeeded, result or ClinicDeskError
+    #: task number, succeeded, the result (of whatever type the task returns) or its ClinicDeskError
+    delivered = Signal(int, bool, object)
 
 
 class _Job(QRunnable):
-    def __init__(self, fn: Callable[[], Any], relay: _Relay, number: int, label: str) -> None:
+    def __init__(self, fn: Callable[[], object], relay: _Relay, number: int, label: str) -> None:
         super().__init__()
         self.setAutoDelete(True)
         self._fn = fn
@@ -110,7 +119,7 @@ class Runner(QObject):
     """
 
     busy_changed = Signal(bool)
-    error = Signal(object)
+    error = Signal(ClinicDeskError)
 
     def __init__(self, parent: QObject | None = None, *, max_threads: int = 2) -> None:
         super().__init__(parent)
@@ -118,7 +127,7 @@ class Runner(QObject):
         self._pool.setMaxThreadCount(max_threads)
         self._relay = _Relay(self)
         self._relay.delivered.connect(self._deliver)
-        self._callbacks: dict[int, tuple[Done | None, Failed | None]] = {}
+        self._callbacks: dict[int, tuple[Callable[[Any], object] | None, Failed | None]] = {}
         self._numbers = itertools.count()
         self._closed = False
 
@@ -128,10 +137,10 @@ class Runner(QObject):
 
     def run(
         self,
-        fn: Callable[[], Any],
+        fn: Callable[[], T],
         *,
         label: str,
-        on_done: Done | None = None,
+        on_done: Callable[[T], object] | None = None,
         on_error: Failed | None = None,
     ) -> None:
         """Start ``fn`` on a pool thread. ``label`` describes the work for error messages
@@ -159,7 +168,7 @@ class Runner(QObject):
     def closed(self) -> bool:
         return self._closed
 
-    @Slot(object, bool, object)
+    @Slot(int, bool, object)
     def _deliver(self, number: int, succeeded: bool, payload: object) -> None:
         callbacks = self._callbacks.get(number)
         if callbacks is None:  # dropped by shutdown()
@@ -179,3 +188,95 @@ class Runner(QObject):
             self._callbacks.pop(number, None)  # a callback may have shut the runner down
             if not self._callbacks:
                 self.busy_changed.emit(False)
+
+
+class _Callbacks(Generic[T]):
+    """Typed success and failure callbacks, set in a chain: ``.success(show).failure(say).run()``.
+    Without ``failure``, an error goes to the runner's ``error`` signal, which the window shows."""
+
+    def __init__(self) -> None:
+        self._success: Callable[[T], object] | None = None
+        self._failure: Failed | None = None
+
+    def success(self, callback: Callable[[T], object]) -> Self:
+        self._success = callback
+        return self
+
+    def failure(self, callback: Failed) -> Self:
+        self._failure = callback
+        return self
+
+
+class QueryOp(_Callbacks[T]):
+    """Work on the runner whose result the caller shows (a read, a check, an import)."""
+
+    def __init__(self, runner: Runner, work: Callable[[], T], *, label: str) -> None:
+        super().__init__()
+        self._runner = runner
+        self._work = work
+        self._label = label
+
+    def run(self) -> None:
+        self._runner.run(self._work, label=self._label, on_done=self._success, on_error=self._failure)
+
+
+class Op(_Callbacks[T]):
+    """A user action (an :mod:`app.ops` operation): its result goes to ``success``, then its change
+    set to every page through :attr:`Operations.did_execute`, naming the page that asked."""
+
+    def __init__(
+        self,
+        operations: Operations,
+        work: Callable[[], Outcome[T]],
+        *,
+        label: str,
+        initiator: object | None = None,
+    ) -> None:
+        super().__init__()
+        self._operations = operations
+        self._work = work
+        self._label = label
+        self._initiator = initiator
+
+    def _done(self, outcome: Outcome[T]) -> None:
+        try:
+            if self._success is not None:
+                self._success(outcome.value)
+        finally:
+            self._operations.announce(outcome.changes, self._initiator)
+
+    def run(self) -> None:
+        runner = self._operations.runner
+        runner.run(self._work, label=self._label, on_done=self._done, on_error=self._failure)
+
+
+class Operations(QObject):
+    """What every page works with: the Runner and the signed-in Workspace, and the one signal that
+    tells every page what an operation changed (Anki's ``operation_did_execute``)."""
+
+    #: the change set, and the page (or other object) that started the operation, or None
+    did_execute = Signal(Changes, object)
+
+    def __init__(self, runner: Runner, workspace: Workspace, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.workspace = workspace
+
+    def query(self, read: Callable[[Workspace], T], *, label: str) -> QueryOp[T]:
+        workspace = self.workspace
+        return QueryOp(self.runner, lambda: read(workspace), label=label)
+
+    def op(
+        self, action: Callable[[Workspace], Outcome[T]], *, label: str, initiator: object | None = None
+    ) -> Op[T]:
+        workspace = self.workspace
+        return Op(self, lambda: action(workspace), label=label, initiator=initiator)
+
+    def announce(self, changes: Changes, initiator: object | None = None) -> None:
+        """Tells every page what changed (also for changes from outside: a sync's pull, a reload)."""
+        if not changes.empty:
+            self.did_execute.emit(changes, initiator)
+
+    def show_error(self, error: ClinicDeskError) -> None:
+        """An error for the window to show in a message box."""
+        self.runner.error.emit(error)

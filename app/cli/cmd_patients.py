@@ -6,7 +6,8 @@ import argparse
 from typing import Any
 
 from app.cli.common import add_format_arg, add_profile_args, print_json, read_password
-from app.services.views import PatientSummary
+from app.ops import patients as patient_ops
+from app.services.records import PatientSummary
 from app.workspace import Workspace
 
 
@@ -31,7 +32,7 @@ def summary_json(p: PatientSummary) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     workspace = Workspace.unlock(args.profile, read_password(args))
     try:
-        found = workspace.search_patients(args.search, limit=max(1, args.limit))
+        found = patient_ops.search(workspace, args.search, limit=max(1, args.limit))
     finally:
         workspace.close()
     if args.format == "json":

@@ -6,7 +6,8 @@ import argparse
 from typing import Any
 
 from app.cli.common import add_format_arg, add_profile_args, parse_day, print_json, read_password
-from app.services.views import DaySchedule, ScheduleEntry
+from app.ops import schedule as schedule_ops
+from app.services.records import DaySchedule, ScheduleEntry
 from app.workspace import Workspace
 
 
@@ -64,10 +65,10 @@ def run(args: argparse.Namespace) -> int:
     day = parse_day(args.date)
     workspace = Workspace.unlock(args.profile, read_password(args))
     try:
-        clinician_id = None
+        clinician_id = workspace.user.id
         if args.clinician:
-            clinician_id = workspace.clinician_by_username(args.clinician).id
-        result = workspace.schedule(day, clinician_id=clinician_id)
+            clinician_id = schedule_ops.clinician_by_username(workspace, args.clinician).id
+        result = schedule_ops.day(workspace, clinician_id=clinician_id, day=day or workspace.today())
     finally:
         workspace.close()
     if args.format == "json":

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 from app.cli.common import PASSWORD_ENV, add_profile_args, read_password, stdin_lines
 from app.store import open_store
+from app.sync_service.connection import default_window
 from clinicdesk.errors import AuthenticationError, SyncError, UsageError
 from sync.errors import BadCaFile, CertificateNotTrusted, SyncOffline
 
@@ -40,10 +41,10 @@ if TYPE_CHECKING:
     from app.sync_service import SetupProgress
 
 SERVER_PASSWORD_ENV = "CLINICDESK_SERVER_PASSWORD"
-DEFAULT_WINDOW = (1, 14)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    before, after = default_window()
     add_profile_args(parser)
     parser.add_argument(
         "--server", required=True, metavar="URL", help="the sync server, e.g. https://sync.clinic:8700"
@@ -60,7 +61,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--window", type=int, nargs=2, metavar=("BEFORE", "AFTER"), default=None,
         help="days of schedule before and after today to download at a profile's first sync "
-        f"(default {DEFAULT_WINDOW[0]} {DEFAULT_WINDOW[1]}); kept in the profile",
+        f"(default {before} {after}); kept in the profile",
     )  # fmt: skip
     parser.add_argument(
         "--ca-file", metavar="CA.pem",
@@ -151,8 +152,6 @@ def set_up(args: argparse.Namespace, password: str) -> int:
 
 def sync_existing(args: argparse.Namespace, password: str) -> int:
     from app.sync_service import SyncService, check_ca_file, check_window
-    from sync.engine import SyncEngine
-    from sync.transport import HttpTransport
 
     # checked before the profile is opened: a bad file or window changes nothing
     if args.ca_file:
@@ -167,32 +166,26 @@ def sync_existing(args: argparse.Namespace, password: str) -> int:
             f"the profile {args.profile} did not unlock: {exc.message} (the profile's password comes "
             f"from --password, {PASSWORD_ENV} or the first line of standard input)"
         ) from None
+    service = SyncService(store, args.server)  # the profile's kept CA file and window
     try:
-        service = SyncService(store, args.server)  # the profile's kept CA file and window
         if args.ca_file is not None:
             service.set_ca_file(args.ca_file or None)
         if args.window is not None:
             service.set_window_days((args.window[0], args.window[1]))
-        transport = HttpTransport(args.server, ca_file=service.ca_file)
-    except BaseException:
-        store.close()
-        raise
-    engine = SyncEngine(store.sessionmaker, transport, window_days=service.window_days or DEFAULT_WINDOW)
-    try:
-        signed_in = engine.signed_in_as()
+        signed_in = service.signed_in_as()
         if args.user and signed_in not in (None, args.user):
             raise SyncError(f"this profile syncs as {signed_in}; it cannot sync as {args.user}")
         if signed_in is None:
             if not args.user:
                 raise UsageError("the first sync of a profile needs --username")
-            engine.sign_in(
+            service.sign_in(
                 username=args.user,
                 password=server_password(args, password),
                 device_name=socket.gethostname()[:120],
             )
-        report = engine.sync_once()
+        report = service.sync_now()
     finally:
-        engine.close()
+        service.close()
         store.close()
     print(json.dumps(report.to_json()))
     return 0 if report.ok else SyncError.exit_code

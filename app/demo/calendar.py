@@ -54,10 +54,6 @@ def is_business_day(day: date, closed: set[date]) -> bool:
     return str(day.isoweekday()) in BUSINESS_HOURS and day not in closed
 
 
-def first_on_or_after(day: date, weekday: int) -> date:
-    return day + timedelta(days=(weekday - day.weekday()) % 7)
-
-
 @dataclass(frozen=True)
 class BlockSpec:
     """A time block as the seeder plans it; ``occurs_on`` uses the same RRULE semantics as the

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.services import audit
-from app.services.patients import appointment_view
+from app.services.patients import appointment_record
 from app.services.practice import block_occurrences, get_practice, hours_on, type_rule, zone
-from app.services.views import AppointmentView
+from app.services.records import AppointmentRecord
 from clinicdesk.errors import NotFoundError, ValidationError
 from models import Appointment, Patient, User, utcnow
 from models.enums import AppointmentStatus, AppointmentType, CreatedVia, PatientStatus, Role
@@ -50,13 +50,13 @@ def change_status(
     *,
     reason: str | None = None,
     now: datetime | None = None,
-) -> AppointmentView:
+) -> AppointmentRecord:
     appt = session.get(Appointment, appointment_id)
     if appt is None or appt.deleted_at is not None:
         raise NotFoundError("no such appointment in this profile")
     old_status = appt.status
     if new_status == old_status:
-        return appointment_view(appt)
+        return appointment_record(appt)
     if new_status not in TRANSITIONS[old_status]:
         raise ValidationError(
             f"an appointment that is {_label(old_status)} cannot be marked {_label(new_status)}"
@@ -94,7 +94,7 @@ def change_status(
         reason=reason,
     )
     session.flush()
-    return appointment_view(appt)
+    return appointment_record(appt)
 
 
 def _confirmation_number() -> str:
@@ -184,7 +184,7 @@ def book_appointment(
     duration_minutes: int | None = None,
     created_via: CreatedVia = CreatedVia.STAFF,
     now: datetime | None = None,
-) -> AppointmentView:
+) -> AppointmentRecord:
     patient = session.get(Patient, patient_id)
     if patient is None or patient.deleted_at is not None:
         raise NotFoundError("no such patient in this profile")
@@ -234,4 +234,4 @@ def book_appointment(
         resource_id=appt.id,
         new={"status": S.SCHEDULED.value, "start_at": start.isoformat(), "type": appointment_type.value},
     )
-    return appointment_view(appt)
+    return appointment_record(appt)

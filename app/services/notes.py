@@ -48,7 +48,7 @@ SECTIONS = SOAP_SECTIONS
 
 
 @dataclass(frozen=True)
-class EncounterView:
+class EncounterRecord:
     id: uuid.UUID
     appointment_id: uuid.UUID | None
     patient_id: uuid.UUID
@@ -60,7 +60,7 @@ class EncounterView:
 
 
 @dataclass(frozen=True)
-class NoteView:
+class NoteRecord:
     id: uuid.UUID
     encounter_id: uuid.UUID | None
     patient_id: uuid.UUID
@@ -80,7 +80,7 @@ class NoteView:
 
 
 @dataclass(frozen=True)
-class VersionView:
+class NoteVersionRecord:
     version_number: int
     author_id: uuid.UUID
     author_name: str
@@ -89,8 +89,8 @@ class VersionView:
     content: dict[str, Any]
 
 
-def encounter_view(e: Encounter) -> EncounterView:
-    return EncounterView(
+def encounter_record(e: Encounter) -> EncounterRecord:
+    return EncounterRecord(
         id=e.id,
         appointment_id=e.appointment_id,
         patient_id=e.patient_id,
@@ -102,8 +102,8 @@ def encounter_view(e: Encounter) -> EncounterView:
     )
 
 
-def note_view(n: ClinicalNote) -> NoteView:
-    return NoteView(
+def note_record(n: ClinicalNote) -> NoteRecord:
+    return NoteRecord(
         id=n.id,
         encounter_id=n.encounter_id,
         patient_id=n.patient_id,
@@ -133,7 +133,7 @@ def _encounter(session: Session, encounter_id: uuid.UUID) -> Encounter:
     return enc
 
 
-def open_encounter(session: Session, appointment_id: uuid.UUID) -> EncounterView:
+def open_encounter(session: Session, appointment_id: uuid.UUID) -> EncounterRecord:
     """The encounter for an appointment, created on first opening; the visit is then in progress."""
     appt = session.get(Appointment, appointment_id)
     if appt is None or appt.deleted_at is not None:
@@ -150,7 +150,7 @@ def open_encounter(session: Session, appointment_id: uuid.UUID) -> EncounterView
     if appt.status is AppointmentStatus.CHECKED_IN and user.role is Role.DOCTOR:
         change_status(session, appt.id, AppointmentStatus.IN_PROGRESS)
     if existing is not None:
-        return encounter_view(existing)
+        return encounter_record(existing)
     enc = Encounter(
         appointment_id=appt.id,
         clinician_id=appt.clinician_id,
@@ -167,10 +167,10 @@ def open_encounter(session: Session, appointment_id: uuid.UUID) -> EncounterView
     session.add(enc)
     session.flush()
     audit.record(session, action="create", resource_type="encounters", resource_id=enc.id)
-    return encounter_view(enc)
+    return encounter_record(enc)
 
 
-def record_vitals(session: Session, encounter_id: uuid.UUID, vitals: dict[str, Any]) -> EncounterView:
+def record_vitals(session: Session, encounter_id: uuid.UUID, vitals: dict[str, Any]) -> EncounterRecord:
     """A nurse's vitals for a checked-in patient; the doctor's note picks them up."""
     require_role(session, Role.NURSE, Role.DOCTOR, action="record vitals")
     enc = _encounter(session, encounter_id)
@@ -186,10 +186,10 @@ def record_vitals(session: Session, encounter_id: uuid.UUID, vitals: dict[str, A
     ):
         note.content = {**note.content, "vitals": {**enc.vitals, **note.content.get("vitals", {})}}
     session.flush()
-    return encounter_view(enc)
+    return encounter_record(enc)
 
 
-def create_note(session: Session, encounter_id: uuid.UUID) -> NoteView:
+def create_note(session: Session, encounter_id: uuid.UUID) -> NoteRecord:
     """A draft SOAP note for the encounter, or the existing draft: one visit, one working note."""
     user = require_role(session, Role.DOCTOR, action="write a clinical note")
     enc = _encounter(session, encounter_id)
@@ -201,7 +201,7 @@ def create_note(session: Session, encounter_id: uuid.UUID) -> NoteView:
         )
     ).first()
     if draft is not None:
-        return note_view(draft)
+        return note_record(draft)
     note = ClinicalNote(
         encounter_id=enc.id,
         patient_id=enc.patient_id,
@@ -212,7 +212,7 @@ def create_note(session: Session, encounter_id: uuid.UUID) -> NoteView:
     session.add(note)
     session.flush()
     audit.record(session, action="create", resource_type="clinical_notes", resource_id=note.id)
-    return note_view(note)
+    return note_record(note)
 
 
 def _word_count(content: dict[str, Any]) -> int:
@@ -227,7 +227,7 @@ def save_draft(
     raw_transcription: str | None = None,
     utterances: list[dict[str, Any]] | None = None,
     recording_seconds: float | None = None,
-) -> NoteView:
+) -> NoteRecord:
     note = _note(session, note_id)
     user = current_user(session)
     if note.status is not NoteStatus.DRAFT:
@@ -249,7 +249,7 @@ def save_draft(
     note.note_metadata = meta
     audit.record(session, action="update", resource_type="clinical_notes", resource_id=note.id)
     session.flush()
-    return note_view(note)
+    return note_record(note)
 
 
 @dataclass(frozen=True)
@@ -258,7 +258,7 @@ class EditorSave:
     editor loaded it: the stored note is then left as it is and the editor's text is kept beside it
     as an open conflict, to be reconciled like one a sync found."""
 
-    note: NoteView
+    note: NoteRecord
     conflict_id: uuid.UUID | None = None
 
 
@@ -300,7 +300,7 @@ def save_edited_draft(
     stored: dict[str, Any] = {name: copy.deepcopy(getattr(note, name)) for name in mine}
     differing = sorted(name for name in mine if mine[name] != stored[name])
     if not differing:
-        return EditorSave(note_view(note))  # the stored note already says what the editor does
+        return EditorSave(note_record(note))  # the stored note already says what the editor does
     conflict = SyncConflict(
         entity=ClinicalNote.__tablename__,
         record_id=note.id,
@@ -319,10 +319,10 @@ def save_edited_draft(
         reason="the note changed on another workstation while it was being edited here",
     )
     session.flush()
-    return EditorSave(note_view(note), conflict.id)
+    return EditorSave(note_record(note), conflict.id)
 
 
-def sign_note(session: Session, note_id: uuid.UUID) -> NoteView:
+def sign_note(session: Session, note_id: uuid.UUID) -> NoteRecord:
     user = require_role(session, Role.DOCTOR, action="sign a note")
     note = _note(session, note_id)
     if note.status is not NoteStatus.DRAFT:
@@ -346,7 +346,7 @@ def sign_note(session: Session, note_id: uuid.UUID) -> NoteView:
         new={"status": NoteStatus.SIGNED.value},
     )
     session.flush()
-    return note_view(note)
+    return note_record(note)
 
 
 def amend_note(
@@ -356,7 +356,7 @@ def amend_note(
     *,
     reason: str,
     base_version: int | None = None,
-) -> NoteView:
+) -> NoteRecord:
     """Makes a new version of a signed note. ``base_version`` is the version the user edited: if
     the note has moved on since (a sync brought another workstation's amendment), nothing is saved
     and the error says so, because saving would silently undo that amendment."""
@@ -401,10 +401,10 @@ def amend_note(
         reason=reason,
     )
     session.flush()
-    return note_view(note)
+    return note_record(note)
 
 
-def note_history(session: Session, note_id: uuid.UUID) -> list[VersionView]:
+def note_history(session: Session, note_id: uuid.UUID) -> list[NoteVersionRecord]:
     _note(session, note_id)
     rows = session.execute(
         select(NoteVersion, User.full_name)
@@ -414,7 +414,7 @@ def note_history(session: Session, note_id: uuid.UUID) -> list[VersionView]:
     ).all()
     audit.record(session, action="read", resource_type="clinical_notes", resource_id=note_id)
     return [
-        VersionView(
+        NoteVersionRecord(
             version_number=v.version_number,
             author_id=v.author_id,
             author_name=name,
@@ -444,11 +444,11 @@ def diff_sections(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[tu
     return result
 
 
-def complete_encounter(session: Session, encounter_id: uuid.UUID) -> EncounterView:
+def complete_encounter(session: Session, encounter_id: uuid.UUID) -> EncounterRecord:
     require_role(session, Role.DOCTOR, action="complete an encounter")
     enc = _encounter(session, encounter_id)
     if enc.status is not EncounterStatus.IN_PROGRESS:
-        return encounter_view(enc)
+        return encounter_record(enc)
     enc.status = EncounterStatus.COMPLETED
     enc.end_at = utcnow()
     if enc.appointment_id is not None:
@@ -459,10 +459,10 @@ def complete_encounter(session: Session, encounter_id: uuid.UUID) -> EncounterVi
         session, action="update", resource_type="encounters", resource_id=enc.id, new={"status": "completed"}
     )
     session.flush()
-    return encounter_view(enc)
+    return encounter_record(enc)
 
 
-def encounter_notes(session: Session, encounter_id: uuid.UUID) -> list[NoteView]:
+def encounter_notes(session: Session, encounter_id: uuid.UUID) -> list[NoteRecord]:
     """The encounter's notes, newest first, so reopening a visit shows its note as it stands."""
     _encounter(session, encounter_id)
     rows = session.scalars(
@@ -472,4 +472,4 @@ def encounter_notes(session: Session, encounter_id: uuid.UUID) -> list[NoteView]
     ).all()
     for note in rows:
         audit.record(session, action="read", resource_type="clinical_notes", resource_id=note.id)
-    return [note_view(n) for n in rows]
+    return [note_record(n) for n in rows]

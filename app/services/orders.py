@@ -37,7 +37,7 @@ class OrderItemInput:
 
 
 @dataclass(frozen=True)
-class PrescriptionView:
+class PrescriptionRecord:
     id: uuid.UUID
     encounter_id: uuid.UUID | None
     patient_id: uuid.UUID
@@ -47,7 +47,7 @@ class PrescriptionView:
 
 
 @dataclass(frozen=True)
-class OrderView:
+class OrderRecord:
     id: uuid.UUID
     encounter_id: uuid.UUID | None
     patient_id: uuid.UUID
@@ -64,13 +64,13 @@ def _encounter(session: Session, encounter_id: uuid.UUID) -> Encounter:
     return enc
 
 
-def _prescription_view(session: Session, rx: Prescription) -> PrescriptionView:
+def _prescription_record(session: Session, rx: Prescription) -> PrescriptionRecord:
     items = session.scalars(
         select(PrescriptionItem).where(
             PrescriptionItem.prescription_id == rx.id, PrescriptionItem.deleted_at.is_(None)
         )
     ).all()
-    return PrescriptionView(
+    return PrescriptionRecord(
         id=rx.id,
         encounter_id=rx.encounter_id,
         patient_id=rx.patient_id,
@@ -97,7 +97,7 @@ def create_prescription(
     items: list[PrescriptionItemInput],
     *,
     valid_until: date | None = None,
-) -> PrescriptionView:
+) -> PrescriptionRecord:
     user = require_role(session, Role.DOCTOR, action="write a prescription")
     enc = _encounter(session, encounter_id)
     if not items:
@@ -120,10 +120,10 @@ def create_prescription(
         session.add(PrescriptionItem(prescription_id=rx.id, **item.__dict__))
     audit.record(session, action="create", resource_type="prescriptions", resource_id=rx.id)
     session.flush()
-    return _prescription_view(session, rx)
+    return _prescription_record(session, rx)
 
 
-def sign_prescription(session: Session, prescription_id: uuid.UUID) -> PrescriptionView:
+def sign_prescription(session: Session, prescription_id: uuid.UUID) -> PrescriptionRecord:
     require_role(session, Role.DOCTOR, action="sign a prescription")
     rx = session.get(Prescription, prescription_id)
     if rx is None or rx.deleted_at is not None:
@@ -136,10 +136,10 @@ def sign_prescription(session: Session, prescription_id: uuid.UUID) -> Prescript
         session, action="sign", resource_type="prescriptions", resource_id=rx.id, new={"status": "signed"}
     )
     session.flush()
-    return _prescription_view(session, rx)
+    return _prescription_record(session, rx)
 
 
-def cancel_prescription(session: Session, prescription_id: uuid.UUID, *, reason: str) -> PrescriptionView:
+def cancel_prescription(session: Session, prescription_id: uuid.UUID, *, reason: str) -> PrescriptionRecord:
     require_role(session, Role.DOCTOR, action="cancel a prescription")
     rx = session.get(Prescription, prescription_id)
     if rx is None or rx.deleted_at is not None:
@@ -161,14 +161,14 @@ def cancel_prescription(session: Session, prescription_id: uuid.UUID, *, reason:
         reason=reason.strip(),
     )
     session.flush()
-    return _prescription_view(session, rx)
+    return _prescription_record(session, rx)
 
 
-def _order_view(session: Session, order: Order) -> OrderView:
+def _order_record(session: Session, order: Order) -> OrderRecord:
     items = session.scalars(
         select(OrderItem).where(OrderItem.order_id == order.id, OrderItem.deleted_at.is_(None))
     ).all()
-    return OrderView(
+    return OrderRecord(
         id=order.id,
         encounter_id=order.encounter_id,
         patient_id=order.patient_id,
@@ -186,7 +186,7 @@ def create_order(
     items: list[OrderItemInput],
     *,
     priority: str | None = None,
-) -> OrderView:
+) -> OrderRecord:
     user = require_role(session, Role.DOCTOR, action="place an order")
     enc = _encounter(session, encounter_id)
     if not items or any(not i.name.strip() for i in items):
@@ -204,10 +204,10 @@ def create_order(
         session.add(OrderItem(order_id=order.id, **item.__dict__))
     audit.record(session, action="create", resource_type="orders", resource_id=order.id)
     session.flush()
-    return _order_view(session, order)
+    return _order_record(session, order)
 
 
-def sign_order(session: Session, order_id: uuid.UUID) -> OrderView:
+def sign_order(session: Session, order_id: uuid.UUID) -> OrderRecord:
     require_role(session, Role.DOCTOR, action="sign an order")
     order = session.get(Order, order_id)
     if order is None or order.deleted_at is not None:
@@ -220,12 +220,12 @@ def sign_order(session: Session, order_id: uuid.UUID) -> OrderView:
         session, action="sign", resource_type="orders", resource_id=order.id, new={"status": "signed"}
     )
     session.flush()
-    return _order_view(session, order)
+    return _order_record(session, order)
 
 
 def encounter_orders(
     session: Session, encounter_id: uuid.UUID
-) -> tuple[list[PrescriptionView], list[OrderView]]:
+) -> tuple[list[PrescriptionRecord], list[OrderRecord]]:
     rxs = session.scalars(
         select(Prescription)
         .where(Prescription.encounter_id == encounter_id, Prescription.deleted_at.is_(None))
@@ -236,4 +236,4 @@ def encounter_orders(
         .where(Order.encounter_id == encounter_id, Order.deleted_at.is_(None))
         .order_by(Order.created_at)
     ).all()
-    return [_prescription_view(session, r) for r in rxs], [_order_view(session, o) for o in orders]
+    return [_prescription_record(session, r) for r in rxs], [_order_record(session, o) for o in orders]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.services import audit
-from app.services.views import AppointmentView, EncounterSummary, PatientChart, PatientSummary
+from app.services.records import AppointmentRecord, EncounterSummary, PatientChart, PatientSummary
 from clinicdesk.errors import NotFoundError
 from models import (
     Appointment,
@@ -117,8 +117,8 @@ def search_patients(session: Session, text: str, *, limit: int = 50) -> list[Pat
     return [summary(p) for p in rows]
 
 
-def appointment_view(a: Appointment) -> AppointmentView:
-    return AppointmentView(
+def appointment_record(a: Appointment) -> AppointmentRecord:
+    return AppointmentRecord(
         id=a.id,
         patient_id=a.patient_id,
         clinician_id=a.clinician_id,
@@ -229,9 +229,5 @@ def patient_chart(session: Session, patient_id: uuid.UUID, *, recent: int = 10) 
             )
             for e, name in encounter_rows
         ],
-        upcoming=[appointment_view(a) for a in upcoming],
+        upcoming=[appointment_record(a) for a in upcoming],
     )
-
-
-def age_on(dob: date, day: date) -> int:
-    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))

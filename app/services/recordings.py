@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, undefer
 
 from app.services import audit
 from audio.crypto import decrypt_audio, encrypt_audio, new_key
-from clinicdesk.errors import NotFoundError
+from clinicdesk.errors import NotFoundError, ValidationError
 from models import ClinicalNote, ProfileSecret, Recording, utcnow
 from models.enums import RecordingStatus
 
@@ -25,7 +25,7 @@ DEFAULT_RETENTION_DAYS = 365
 
 
 @dataclass(frozen=True)
-class RecordingView:
+class RecordingRecord:
     id: uuid.UUID
     note_id: uuid.UUID | None
     duration_seconds: float
@@ -55,7 +55,9 @@ def keep_recording(
     model: str | None = None,
     processing_stats: dict[str, float] | None = None,
     retention_days: int = DEFAULT_RETENTION_DAYS,
-) -> RecordingView:
+) -> RecordingRecord:
+    if wav_bytes[:4] != b"RIFF" or wav_bytes[8:12] != b"WAVE":
+        raise ValidationError("the recording is not WAV audio; it was not kept")
     note = session.get(ClinicalNote, note_id)
     if note is None or note.deleted_at is not None:
         raise NotFoundError("no such note in this profile")
@@ -76,11 +78,11 @@ def keep_recording(
     session.add(rec)
     session.flush()
     audit.record(session, action="create", resource_type="recordings", resource_id=rec.id)
-    return _view(rec)
+    return _record(rec)
 
 
-def _view(rec: Recording) -> RecordingView:
-    return RecordingView(
+def _record(rec: Recording) -> RecordingRecord:
+    return RecordingRecord(
         id=rec.id,
         note_id=rec.note_id,
         duration_seconds=rec.duration_seconds,
@@ -92,13 +94,13 @@ def _view(rec: Recording) -> RecordingView:
     )
 
 
-def note_recordings(session: Session, note_id: uuid.UUID) -> list[RecordingView]:
+def note_recordings(session: Session, note_id: uuid.UUID) -> list[RecordingRecord]:
     rows = session.scalars(
         select(Recording)
         .where(Recording.note_id == note_id, Recording.deleted_at.is_(None))
         .order_by(Recording.created_at)
     ).all()
-    return [_view(r) for r in rows]
+    return [_record(r) for r in rows]
 
 
 def recording_audio(session: Session, recording_id: uuid.UUID) -> bytes:

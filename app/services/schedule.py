@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.services.practice import block_occurrences, closed_reason, day_bounds, get_practice, zone
+from app.services.records import DaySchedule, ScheduleEntry
 from app.services.users import user_summary
-from app.services.views import DaySchedule, ScheduleEntry
 from clinicdesk.errors import NotFoundError
 from models import Appointment, Patient, User
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.services.views import UserSummary
+from app.services.records import UserSummary
 from clinicdesk.errors import NotFoundError
 from models import User
 from models.enums import Role

@@ -44,7 +44,7 @@ class TaskScope(StrEnum):
 
 
 @dataclass(frozen=True)
-class TaskView:
+class TaskRecord:
     id: uuid.UUID
     title: str
     description: str | None
@@ -61,7 +61,7 @@ class TaskView:
 
 
 @dataclass(frozen=True)
-class AlertView:
+class AlertRecord:
     id: uuid.UUID
     title: str
     message: str | None
@@ -84,7 +84,7 @@ def list_tasks(
     scope: TaskScope = TaskScope.MINE,
     include_closed: bool = False,
     now: datetime | None = None,
-) -> list[TaskView]:
+) -> list[TaskRecord]:
     user = current_user(session)
     now = now or utcnow()
     assignee = User.__table__.alias("assignee")
@@ -109,7 +109,7 @@ def list_tasks(
         )
     ).all()
     views = [
-        TaskView(
+        TaskRecord(
             id=t.id,
             title=t.title,
             description=t.description,
@@ -216,7 +216,7 @@ def assign_task(session: Session, task_id: uuid.UUID, assignee_id: uuid.UUID) ->
     )
 
 
-def list_alerts(session: Session, *, include_read: bool = True) -> list[AlertView]:
+def list_alerts(session: Session, *, include_read: bool = True) -> list[AlertRecord]:
     user = current_user(session)
     query = select(Alert).where(Alert.recipient_id == user.id, Alert.deleted_at.is_(None))
     if not include_read:
@@ -224,7 +224,7 @@ def list_alerts(session: Session, *, include_read: bool = True) -> list[AlertVie
     alerts = session.scalars(query).all()
     ordered = sorted(alerts, key=lambda a: (a.read, SEVERITY_RANK[a.severity], -a.created_at.timestamp()))
     return [
-        AlertView(
+        AlertRecord(
             id=a.id,
             title=a.title,
             message=a.message,

@@ -1,34 +1,25 @@
-"""UI test fixtures: one demo profile seeded once per session through the real ``clinicdesk seed``
-command, copied per test so tests that change it never see each other's changes.
-
-Windows are driven through their real widgets; waits use qtbot.waitUntil / waitSignal with generous
-timeouts, never fixed sleeps, because unlocking takes a deliberate ~0.4 s and CI machines are slow.
-"""
+"""UI test fixtures: the session's seeded master profile (tests/conftest.py), copied per test, and
+real windows on it. Windows are driven through their real widgets (tests/support/window.py)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
 
-from app.services.views import DaySchedule, ScheduleEntry
-from app.settings import Settings
-from app.store.profile import read_meta, write_meta
+from app.settings import WorkstationSettings
 from app.workspace import Workspace
-from models.enums import AppointmentStatus
+from models import Alert, User
+from models.enums import Role
+from tests.support.profiles import PASSWORD
+from tests.support.window import WAIT_MS, Ui, ui_settings
 from ui.main_window import MainWindow
 
-PASSWORD = "ui-tests-password"
-WAIT_MS = 30_000
-CLINICDESK = [sys.executable, "-m", "clinicdesk"]
-NURSE = "rn.hosseini"
 DOCTOR = "dr.house"
 #: what the dictation WAV says: headers, numbers, a medication with dose and frequency, a command
 DICTATION = [
@@ -43,16 +34,22 @@ DICTATION = [
 ]
 
 
-def test_settings() -> Settings:
-    """Whisper tiny.en keeps UI tests quick; the settings file stays in the test's CLINICDESK_HOME."""
-    return Settings(speech_engine="whisper", whisper_model="tiny.en")
-
-
-def sign_in_as(profile_dir: Path, username: str) -> None:
-    """Makes another seeded staff member the profile's signed-in user (same store, same data)."""
-    meta = read_meta(profile_dir)
-    meta.extra["username"] = username
-    write_meta(profile_dir, meta)
+def nurse_with_alerts(profile_dir: Path) -> str:
+    """A seeded nurse who has alerts to read (which one depends on the seed)."""
+    workspace = Workspace.unlock(profile_dir, PASSWORD)
+    try:
+        with workspace.store.session() as session:
+            found = session.execute(
+                select(User.username)
+                .join(Alert, Alert.recipient_id == User.id)
+                .where(User.role == Role.NURSE)
+                .group_by(User.username)
+                .order_by(func.count(Alert.id).desc(), User.username)
+            ).first()
+    finally:
+        workspace.close()
+    assert found is not None, "the seeded clinic has no nurse with alerts"
+    return str(found[0])
 
 
 def speak(folder: Path, lines: list[str], *, pause_seconds: float = 1.0) -> Path:
@@ -78,40 +75,14 @@ def dictation_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return speak(tmp_path_factory.mktemp("speech"), DICTATION)
 
 
-@pytest.fixture(scope="session")
-def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    profile = tmp_path_factory.mktemp("seeded") / "profile"
-    env = {**os.environ, "CLINICDESK_PASSWORD": PASSWORD}
-    done = subprocess.run(
-        [*CLINICDESK, "seed", "--profile", str(profile), "--patients", "200", "--days", "14"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return profile
-
-
 @pytest.fixture
-def profile(seeded_template: Path, tmp_path: Path) -> Path:
-    """A private copy of the seeded profile, inside the test's CLINICDESK_HOME so list_profiles finds it."""
-    home = Path(os.environ["CLINICDESK_HOME"])
-    target = home / "profiles" / "demo"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(seeded_template, target)
-    return target
-
-
-@pytest.fixture
-def open_window(qtbot: QtBot) -> Iterator[Callable[[Path], MainWindow]]:
+def open_window(qtbot: QtBot) -> Iterator[Callable[..., MainWindow]]:
     """Opens a main window on an unlocked Workspace; closes every window (and its Workspace) after."""
     windows: list[MainWindow] = []
 
-    def opener(profile_dir: Path, settings: Settings | None = None) -> MainWindow:
+    def opener(profile_dir: Path, settings: WorkstationSettings | None = None) -> MainWindow:
         workspace = Workspace.unlock(profile_dir, PASSWORD)
-        window = MainWindow(workspace, settings=settings or test_settings())
+        window = MainWindow(workspace, settings=settings or ui_settings())
         qtbot.addWidget(window)
         window.show()
         qtbot.waitUntil(lambda: window.schedule.schedule is not None, timeout=WAIT_MS)
@@ -121,62 +92,6 @@ def open_window(qtbot: QtBot) -> Iterator[Callable[[Path], MainWindow]]:
     yield opener
     for window in windows:
         window.close()
-
-
-class Ui:
-    """Helpers the UI tests share (a fixture, because several conftest modules cannot be imported)."""
-
-    password = PASSWORD
-    wait_ms = WAIT_MS
-
-    def __init__(self, qtbot: QtBot) -> None:
-        self.qtbot = qtbot
-
-    def wait_quiet(self, window: MainWindow) -> None:
-        self.qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=WAIT_MS)
-
-    def show_day(self, window: MainWindow, day: date) -> DaySchedule:
-        window.schedule.load(day)
-        self.qtbot.waitUntil(
-            lambda: (
-                window.schedule.schedule is not None
-                and window.schedule.schedule.day == day
-                and window.runner.pending == 0
-            ),
-            timeout=WAIT_MS,
-        )
-        schedule = window.schedule.schedule
-        assert schedule is not None
-        return schedule
-
-    @staticmethod
-    def find_day(
-        workspace: Workspace, want: Callable[[ScheduleEntry], bool], *, start: date, days: int = 8
-    ) -> tuple[date, ScheduleEntry]:
-        """The first day from ``start`` with an entry matching ``want``, found through the Workspace so
-        that tests do not depend on which weekday today is."""
-        for offset in range(days):
-            day = start + timedelta(days=offset)
-            for entry in workspace.schedule(day).entries:
-                if want(entry):
-                    return day, entry
-        raise AssertionError("the seeded profile has no matching schedule entry")
-
-    @staticmethod
-    def is_appointment(entry: ScheduleEntry) -> bool:
-        return entry.kind == "appointment"
-
-    @staticmethod
-    def is_open_appointment(entry: ScheduleEntry) -> bool:
-        return entry.kind == "appointment" and entry.status in (
-            AppointmentStatus.SCHEDULED,
-            AppointmentStatus.CONFIRMED,
-        )
-
-    def select_appointment(self, window: MainWindow, entry: ScheduleEntry) -> None:
-        assert entry.appointment_id is not None
-        assert window.schedule.select_appointment(entry.appointment_id)
-        self.qtbot.waitUntil(lambda: window.schedule.selected_appointment() == entry, timeout=WAIT_MS)
 
 
 @pytest.fixture

@@ -23,9 +23,8 @@ import pytest
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, func, select, text
 
-from app.settings import Settings
+from app.settings import WorkstationSettings
 from app.workspace import Workspace
-from bench.sync_support import LocalStore, create_user
 from models import Appointment, Patient, Practice
 from models.enums import AppointmentStatus, AppointmentType
 from server.db import make_engine
@@ -33,6 +32,7 @@ from sync.engine import SyncEngine
 from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 from sync.transport import HttpTransport
 from tests.integration.conftest import SyncServer, mongo_url, postgres_url, sync_server
+from tests.support.sync_clients import LocalStore, create_user
 from ui.main_window import MainWindow
 
 __all__ = ["Clinic", "clinic", "mongo_url", "postgres_url", "server_db", "sync_server", "synced_window"]
@@ -136,12 +136,12 @@ def clinic(sync_server: SyncServer, server_db: Engine, tmp_path: Path) -> Clinic
 
 
 @pytest.fixture
-def synced_window(qtbot: QtBot) -> Iterator[Callable[[Path, Settings], MainWindow]]:
+def synced_window(qtbot: QtBot) -> Iterator[Callable[[Path, WorkstationSettings], MainWindow]]:
     """A main window on an unlocked profile. Background sync waits an hour, so every sync in a test
     is one the user asked for; the window (and its Workspace) closes after the test."""
     windows: list[MainWindow] = []
 
-    def opener(profile_dir: Path, settings: Settings) -> MainWindow:
+    def opener(profile_dir: Path, settings: WorkstationSettings) -> MainWindow:
         workspace = Workspace.unlock(profile_dir, PROFILE_PASSWORD)
         window = MainWindow(workspace, settings=settings, sync_interval=3600)
         qtbot.addWidget(window)

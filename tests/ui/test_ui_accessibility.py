@@ -62,7 +62,7 @@ def _unnamed_controls(root: QWidget) -> list[str]:
 
 def test_every_action_has_a_unique_shortcut_shown_in_its_tooltip(profile: Path, open_window) -> None:
     window = open_window(profile)
-    actions = window._all_actions()
+    actions = window.registry.all()
     shortcuts = [shortcut_text(action.shortcut()) for action in actions]
     assert all(shortcuts), [a.text() for a in actions if not shortcut_text(a.shortcut())]
     assert len(set(shortcuts)) == len(shortcuts)
@@ -76,10 +76,10 @@ def test_every_control_in_the_window_and_dialogs_has_an_accessible_name(profile:
     window = open_window(profile)
     unnamed = _unnamed_controls(window)
     assert unnamed == [], "; ".join(unnamed)
-    window.book_action.trigger()
-    assert window.booking_dialog is not None
-    assert _unnamed_controls(window.booking_dialog) == []
-    window.booking_dialog.reject()
+    window.schedule.book_action.trigger()
+    assert window.schedule.booking_dialog is not None
+    assert _unnamed_controls(window.schedule.booking_dialog) == []
+    window.schedule.booking_dialog.reject()
     window.lock()
     assert _unnamed_controls(window.lock_screen) == []
 
@@ -88,10 +88,10 @@ def test_every_label_with_an_alt_key_takes_the_focus_to_its_field(profile: Path,
     """A label's "&" is an Alt key only when the label has a buddy; without one the user sees a
     literal "&" and the key does nothing (a form row whose field is a layout gets no buddy)."""
     window = open_window(profile)
-    window.book_action.trigger()
-    assert window.booking_dialog is not None
-    labels = [*window.findChildren(QLabel), *window.booking_dialog.findChildren(QLabel)]
-    window.booking_dialog.reject()
+    window.schedule.book_action.trigger()
+    assert window.schedule.booking_dialog is not None
+    labels = [*window.findChildren(QLabel), *window.schedule.booking_dialog.findChildren(QLabel)]
+    window.schedule.booking_dialog.reject()
     with_alt_key = [label for label in labels if "&" in label.text() and not label.text().startswith("<")]
     assert with_alt_key, "no label has an Alt key: the check would prove nothing"
     stray = [label.text() for label in with_alt_key if label.buddy() is None]

@@ -14,8 +14,8 @@ def _assert_locked(window) -> None:
     assert window.outer.currentWidget() is window.lock_screen
     assert not window.schedule.isVisible()
     assert not window.patients.isVisible()
-    assert not window.check_in_action.isEnabled()
-    assert not window.book_action.isEnabled()
+    assert not window.schedule.check_in_action.isEnabled()
+    assert not window.schedule.book_action.isEnabled()
 
 
 def test_ctrl_l_locks_and_the_password_unlocks(qtbot: QtBot, profile: Path, open_window, ui) -> None:
@@ -58,8 +58,8 @@ def test_locking_closes_an_open_dialog_so_it_cannot_show_patient_data(
     qtbot: QtBot, profile: Path, open_window, ui
 ) -> None:
     window = open_window(profile)
-    window.book_action.trigger()
-    dialog = window.booking_dialog
+    window.schedule.book_action.trigger()
+    dialog = window.schedule.booking_dialog
     assert dialog is not None and dialog.isVisible()
     window.lock_action.trigger()
     _assert_locked(window)

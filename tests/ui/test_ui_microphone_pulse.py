@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.settings import Settings
+from app.settings import WorkstationSettings
 
 from .test_ui_clinical_day import DICTATION_MS, _check_in_and_open
 
@@ -61,20 +61,20 @@ def virtual_microphone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dic
 def test_dictation_from_the_pulseaudio_virtual_microphone_fills_the_note(
     qtbot: QtBot, profile: Path, open_window, ui, dictation_wav: Path, virtual_microphone: dict[str, str]
 ) -> None:
-    settings = Settings(speech_engine="whisper", whisper_model="tiny.en")
+    settings = WorkstationSettings(speech_engine="whisper", whisper_model="tiny.en")
     settings.extra["microphone"] = "pulse"
     window = open_window(profile, settings)
     _check_in_and_open(qtbot, window, ui)
     page = window.encounter
-    window.record_action.trigger()
-    qtbot.waitUntil(lambda: page.dictation.state == "recording", timeout=DICTATION_MS)
+    window.encounter.dictation.record_action.trigger()
+    qtbot.waitUntil(lambda: page.dictation.controller.state == "recording", timeout=DICTATION_MS)
     player = subprocess.Popen(["paplay", "--device=vmic", str(dictation_wav)], env=virtual_microphone)
     qtbot.waitUntil(lambda: player.poll() is not None, timeout=DICTATION_MS)
     assert player.returncode == 0
     with qtbot.waitSignal(page.dictation_finished, timeout=DICTATION_MS) as finished:
-        window.record_action.trigger()
+        window.encounter.dictation.record_action.trigger()
     result = finished.args[0]
-    assert result.error is None and result.seconds > 10
+    assert result.error is None and result.audio.seconds > 10
     ui.wait_quiet(window)
     content = page.editor.content()
     assert "metformin" in content["plan"].lower()

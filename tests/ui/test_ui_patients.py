@@ -7,7 +7,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from app.services.views import PatientSummary
+from app.ops import patients as patient_ops
+from app.services.records import PatientSummary
 
 
 def _search(qtbot: QtBot, window, ui, text: str) -> list[PatientSummary]:
@@ -24,7 +25,7 @@ def test_search_finds_a_patient_by_name_prefix_mrn_and_date_of_birth_and_opens_t
     window = open_window(profile)
     workspace = window.workspace
     _day, entry = ui.find_day(workspace, lambda e: e.kind == "appointment", start=workspace.today())
-    patient = workspace.search_patients(entry.mrn)[0]
+    patient = patient_ops.search(workspace, entry.mrn)[0]
     window.activateWindow()
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert window.pages.currentWidget() is window.patients
@@ -40,7 +41,7 @@ def test_search_finds_a_patient_by_name_prefix_mrn_and_date_of_birth_and_opens_t
     assert patient in by_dob
     assert {p.date_of_birth for p in by_dob} == {patient.date_of_birth}
     model = window.patients.model
-    row = model.patients.index(patient)
+    row = model.rows.index(patient)
     assert model.data(model.index(row, 1)) == patient.mrn
 
     with qtbot.waitSignal(window.patients.chart_shown, timeout=ui.wait_ms) as shown:
@@ -85,6 +86,6 @@ def test_double_clicking_an_appointment_opens_that_patients_chart(
     ui.show_day(window, day)
     ui.select_appointment(window, entry)
     with qtbot.waitSignal(window.patients.chart_shown, timeout=ui.wait_ms) as shown:
-        window.open_chart_action.trigger()
+        window.schedule.open_chart_action.trigger()
     assert shown.args[0].patient.id == entry.patient_id
     assert window.pages.currentWidget() is window.patients

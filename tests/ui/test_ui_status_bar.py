@@ -28,9 +28,8 @@ def test_each_sync_state_is_shown_in_full_after_the_one_before(
     qtbot: QtBot, profile: Path, open_window, ui
 ) -> None:
     window = open_window(profile)
-    window.sync.shutdown()
+    window.sync.shutdown()  # no more status reads: only the states below are shown
     ui.wait_quiet(window)
-    window.sync.state_changed.disconnect()  # only the states below are shown
     label = window.sync_label
     for shown in (
         state(online=False, waiting=0),

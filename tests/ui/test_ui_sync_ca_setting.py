@@ -16,15 +16,17 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.settings import SETTINGS_FILE, Settings, data_root
-from app.store import Store, create_store
-from app.store.keys import KdfParams
+from app.settings import SETTINGS_FILE, WorkstationSettings, data_root
 from app.sync_service import SyncService
+from app.workspace import Workspace
 from sync.status import SyncReport
 from tests.integration.sync.practice_ca import PracticeCa, make_practice_ca
+from tests.support.profiles import PASSWORD
+from tests.support.window import page_context
 from ui.main_window import MainWindow
-from ui.settings_view import SettingsView, WorkstationSetupDialog
+from ui.settings_page import SettingsPage
 from ui.worker import Runner
+from ui.workstation_setup import WorkstationSetupDialog
 
 if TYPE_CHECKING:
     from tests.integration.sync.tls_support import TlsServer
@@ -34,8 +36,6 @@ if TYPE_CHECKING:
 pytest_plugins = ["tests.ui.sync_fixtures", "tests.integration.sync.tls_support"]
 
 WAIT_MS = 30_000
-FAST_KDF = KdfParams(time_cost=1, memory_kib=8192, parallelism=1)
-PASSWORD = "ca-setting profile pw"
 
 
 @pytest.fixture
@@ -51,8 +51,8 @@ def runner() -> Iterator[Runner]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    made = create_store(tmp_path / "profile", PASSWORD, display_name="test", kdf=FAST_KDF)
+def workspace(profile: Path) -> Iterator[Workspace]:
+    made = Workspace.unlock(profile, PASSWORD)
     yield made
     made.close()
 
@@ -101,11 +101,12 @@ def label_for(root: QWidget, field: QWidget) -> QLabel:
 
 
 def test_the_settings_page_keeps_the_ca_file_in_the_profile_and_refuses_a_bad_one(
-    qtbot: QtBot, runner: Runner, store: Store, ca: PracticeCa, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, runner: Runner, workspace: Workspace, ca: PracticeCa, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    store = workspace.store
     service = SyncService(store, "https://sync.harbour-street.internal:8700")
-    settings = Settings(server_url=service.server_url)
-    view = SettingsView(runner, settings, sync=service)
+    settings = WorkstationSettings(server_url=service.server_url)
+    view = SettingsPage(page_context(runner, workspace, settings), sync=service)
     qtbot.addWidget(view)
     activate(qtbot, view)
     threads = worker_threads(service)
@@ -144,7 +145,7 @@ def test_the_settings_page_keeps_the_ca_file_in_the_profile_and_refuses_a_bad_on
     assert not view.error.isVisible()
     assert service.ca_file == str(ca.ca_pem)
     assert SyncService(store, service.server_url).ca_file == str(ca.ca_pem)  # the next start's too
-    assert Settings.load().ca_file == str(ca.ca_pem)  # offered when the next profile is set up
+    assert WorkstationSettings.load().ca_file == str(ca.ca_pem)  # offered when the next profile is set up
     assert threads and all(t is not threading.main_thread() for t in threads)
 
     # Saving again without a change saves at once; emptying the field goes back to no CA file.
@@ -154,7 +155,7 @@ def test_the_settings_page_keeps_the_ca_file_in_the_profile_and_refuses_a_bad_on
     view.ca_file.clear()
     with qtbot.waitSignal(view.saved, timeout=WAIT_MS):
         view.save_button.click()
-    assert service.ca_file is None and Settings.load().ca_file == ""
+    assert service.ca_file is None and WorkstationSettings.load().ca_file == ""
 
 
 def test_the_set_up_dialog_offers_the_ca_file_and_a_bad_one_makes_no_profile(
@@ -162,7 +163,7 @@ def test_the_set_up_dialog_offers_the_ca_file_and_a_bad_one_makes_no_profile(
 ) -> None:
     root = tmp_path / "profiles"
     dialog = WorkstationSetupDialog(
-        runner, Settings(server_url="https://127.0.0.1:1", ca_file=str(ca.ca_pem)), root=root
+        runner, WorkstationSettings(server_url="https://127.0.0.1:1", ca_file=str(ca.ca_pem)), root=root
     )
     qtbot.addWidget(dialog)
     activate(qtbot, dialog)
@@ -195,10 +196,10 @@ def test_a_workstation_set_up_with_the_practices_ca_syncs_from_its_window(
     runner: Runner,
     clinic: Clinic,
     tls_server: TlsServer,
-    synced_window: Callable[[Path, Settings], MainWindow],
+    synced_window: Callable[[Path, WorkstationSettings], MainWindow],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    dialog = WorkstationSetupDialog(runner, Settings())
+    dialog = WorkstationSetupDialog(runner, WorkstationSettings())
     qtbot.addWidget(dialog)
     activate(qtbot, dialog)
     qtbot.keyClicks(dialog.server_url, tls_server.url)
@@ -222,16 +223,18 @@ def test_a_workstation_set_up_with_the_practices_ca_syncs_from_its_window(
         qtbot.mouseClick(dialog.set_up_button, Qt.MouseButton.LeftButton)
     made = dialog.setup
     assert made is not None and made.ca_file == str(tls_server.ca.ca_pem) and made.received > 0
-    saved = Settings.load()
+    saved = WorkstationSettings.load()
     assert saved.server_url == tls_server.url and saved.ca_file == str(tls_server.ca.ca_pem)
 
     # The window makes its SyncService from the server's address alone; the profile's CA file does
     # the rest: Sync now goes through TLS and the status bar says Online.
-    window = synced_window(made.profile_dir, Settings(whisper_model="tiny.en", server_url=tls_server.url))
-    assert window.settings_view.ca_file.text() == str(tls_server.ca.ca_pem)
+    window = synced_window(
+        made.profile_dir, WorkstationSettings(whisper_model="tiny.en", server_url=tls_server.url)
+    )
+    assert window.settings_page.ca_file.text() == str(tls_server.ca.ca_pem)
     qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=WAIT_MS)
     with qtbot.waitSignal(window.sync.synced, timeout=WAIT_MS) as synced:
-        window.sync_action.trigger()
+        window.sync.sync_action.trigger()
     report = synced.args[0]
     assert isinstance(report, SyncReport) and report.ok
     qtbot.waitUntil(lambda: window.sync_label.text().startswith("Online"), timeout=WAIT_MS)

@@ -19,15 +19,16 @@ from pytestqt.exceptions import TimeoutError
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select, text
 
-from app.settings import Settings
-from app.store.keys import KdfParams
+from app.ops import conflicts as conflict_ops
+from app.settings import WorkstationSettings
 from app.sync_service import SetupProgress, SyncService, setup_workstation
 from models import ClinicalNote, SyncConflict
 from models.enums import AppointmentStatus, ConflictStatus
 from sync.status import SyncReport
+from tests.support.profiles import FAST_KDF
 from ui.main_window import MainWindow
-from ui.settings_view import WorkstationSetupDialog
 from ui.worker import Runner
+from ui.workstation_setup import WorkstationSetupDialog
 
 if TYPE_CHECKING:
     from .sync_fixtures import Clinic
@@ -35,14 +36,13 @@ if TYPE_CHECKING:
 pytest_plugins = ["tests.ui.sync_fixtures"]
 
 WAIT_MS = 30_000
-FAST_KDF = KdfParams(time_cost=1, memory_kib=8192, parallelism=1)
 #: the status bar after a clean sync: "Online · last sync 14:05 · 0 waiting"
 ONLINE_AND_DONE = re.compile(r"^Online · last sync \d\d:\d\d · 0 waiting$")
-Opener = Callable[[Path, Settings], MainWindow]
+Opener = Callable[[Path, WorkstationSettings], MainWindow]
 
 
-def ui_settings(server_url: str) -> Settings:
-    return Settings(speech_engine="whisper", whisper_model="tiny.en", server_url=server_url)
+def ui_settings(server_url: str) -> WorkstationSettings:
+    return WorkstationSettings(speech_engine="whisper", whisper_model="tiny.en", server_url=server_url)
 
 
 def wait_status(qtbot: QtBot, window: MainWindow, want: Callable[[str], Any]) -> str:
@@ -70,7 +70,7 @@ def sync_now(qtbot: QtBot, window: MainWindow) -> SyncReport:
     """The File menu's "Sync now" (Ctrl+Shift+Y), once the window is quiet; returns the report."""
     qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=WAIT_MS)
     with qtbot.waitSignal(window.sync.synced, timeout=WAIT_MS) as synced:
-        window.sync_action.trigger()
+        window.sync.sync_action.trigger()
     qtbot.waitUntil(lambda: not window.sync.syncing and window.runner.pending == 0, timeout=WAIT_MS)
     report = synced.args[0]
     assert isinstance(report, SyncReport)
@@ -78,7 +78,7 @@ def sync_now(qtbot: QtBot, window: MainWindow) -> SyncReport:
 
 
 def select_visit(qtbot: QtBot, window: MainWindow, ui: Any, clinic: Clinic) -> None:
-    window.schedule_action.trigger()
+    window.registry.get("show_schedule").trigger()
     ui.show_day(window, clinic.day)
     qtbot.waitUntil(lambda: window.schedule.select_appointment(clinic.appointment_id), timeout=WAIT_MS)
 
@@ -87,7 +87,7 @@ def open_visit(qtbot: QtBot, window: MainWindow, ui: Any, clinic: Clinic) -> Non
     """The doctor opens the booked patient's encounter from the schedule (Ctrl+E)."""
     select_visit(qtbot, window, ui, clinic)
     with qtbot.waitSignal(window.encounter.opened, timeout=WAIT_MS):
-        window.encounter_action.trigger()
+        window.schedule.encounter_action.trigger()
     ui.wait_quiet(window)
 
 
@@ -100,7 +100,7 @@ def type_into(qtbot: QtBot, window: MainWindow, section: str, words: str) -> Non
 
 def save_note(qtbot: QtBot, window: MainWindow) -> None:
     with qtbot.waitSignal(window.encounter.saved, timeout=WAIT_MS):
-        window.save_note_action.trigger()
+        window.encounter.save_note_action.trigger()
 
 
 def test_a_new_workstation_is_set_up_from_the_server_and_the_doctors_work_in_the_window_reaches_it(
@@ -108,7 +108,7 @@ def test_a_new_workstation_is_set_up_from_the_server_and_the_doctors_work_in_the
 ) -> None:
     # First start on a new workstation: the IT person types the server and the doctor's account.
     runner = Runner()
-    dialog = WorkstationSetupDialog(runner, Settings())
+    dialog = WorkstationSetupDialog(runner, WorkstationSettings())
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.keyClicks(dialog.server_url, clinic.server.url)
@@ -129,11 +129,11 @@ def test_a_new_workstation_is_set_up_from_the_server_and_the_doctors_work_in_the
     assert arriving and all(visible for _p, visible, _label in arriving)
     assert f"{arriving[-1][0].received:,} records received" in arriving[-1][2]
     assert setup.received == arriving[-1][0].received
-    assert Settings.load().server_url == clinic.server.url  # the next start knows the server
+    assert WorkstationSettings.load().server_url == clinic.server.url  # the next start knows the server
     runner.shutdown()
 
     # The profile unlocks like any other and the window opens on the server's schedule.
-    window = synced_window(setup.profile_dir, ui_settings(Settings.load().server_url))
+    window = synced_window(setup.profile_dir, ui_settings(WorkstationSettings.load().server_url))
     assert window.workspace.user.username == clinic.doctor
     threads = network_threads(window.sync_service)
     wait_status(qtbot, window, lambda t: t.startswith("Online · last sync "))
@@ -147,11 +147,11 @@ def test_a_new_workstation_is_set_up_from_the_server_and_the_doctors_work_in_the
             text("UPDATE refresh_tokens SET expires_at = now() WHERE user_id = :u"), {"u": clinic.doctor_id}
         )
     with qtbot.waitSignal(window.sync.failed, timeout=WAIT_MS) as failed:
-        window.sync_action.trigger()
+        window.sync.sync_action.trigger()
     assert "sign in again" in failed.args[0].message
     wait_status(qtbot, window, lambda t: t.startswith("Sync: sign in again (Settings)"))
-    window.settings_action.trigger()
-    page = window.settings_view
+    window.settings_page.settings_action.trigger()
+    page = window.settings_page
     assert window.pages.currentWidget() is page and page.server_url.text() == clinic.server.url
     qtbot.keyClicks(page.server_user, clinic.doctor)
     qtbot.keyClicks(page.server_password, clinic.password)
@@ -163,8 +163,8 @@ def test_a_new_workstation_is_set_up_from_the_server_and_the_doctors_work_in_the
 
     # The doctor checks the patient in from the schedule: the change waits, then goes up.
     select_visit(qtbot, window, ui, clinic)
-    with qtbot.waitSignal(window.status_changed, timeout=WAIT_MS):
-        window.check_in_action.trigger()
+    with qtbot.waitSignal(window.schedule.status_changed, timeout=WAIT_MS):
+        window.schedule.check_in_action.trigger()
     wait_status(qtbot, window, lambda t: re.match(r"^Online · last sync .* · [1-9]\d* waiting$", t))
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=WAIT_MS)
@@ -212,8 +212,8 @@ def test_a_note_edited_on_two_workstations_is_reconciled_in_the_window_and_both_
     # The office pulls it and opens the same note. Both workstations wrote the doctor's sign-in
     # time when they were unlocked: bookkeeping, settled without asking anyone.
     first = sync_now(qtbot, office)
-    assert first.pulled >= 1 and first.conflicts == 0 and office.conflict_dialog is None
-    assert office.sync_service.conflicts() == []
+    assert first.pulled >= 1 and first.conflicts == 0 and office.sync.conflict_dialog is None
+    assert conflict_ops.open_conflicts(office.workspace) == []
     open_visit(qtbot, office, ui, clinic)
     assert office.encounter.note is not None and office.encounter.note.id == note.id
     assert office.encounter.editor.section_text("subjective") == "Cough for three days."
@@ -225,19 +225,19 @@ def test_a_note_edited_on_two_workstations_is_reconciled_in_the_window_and_both_
     type_into(qtbot, office, "subjective", " Worse at night.")
     save_note(qtbot, office)
     with qtbot.waitSignal(office.sync.synced, timeout=WAIT_MS) as synced:
-        office.sync_action.trigger()
+        office.sync.sync_action.trigger()
     assert synced.args[0].conflicts == 1
     wait_status(
         qtbot, office, lambda t: t.startswith("Online · last sync ") and t.endswith(" · 1 conflict(s)")
     )
-    qtbot.waitUntil(lambda: office.conflict_dialog is not None, timeout=WAIT_MS)  # offered at once
+    qtbot.waitUntil(lambda: office.sync.conflict_dialog is not None, timeout=WAIT_MS)  # offered at once
     ui.wait_quiet(office)
-    assert office.conflict_dialog is not None
-    office.conflict_dialog.reject()
+    assert office.sync.conflict_dialog is not None
+    office.sync.conflict_dialog.reject()
 
     # The doctor opens the reconcile view from the status bar: both texts side by side.
     qtbot.mouseClick(office.sync_label, Qt.MouseButton.LeftButton)
-    dialog = office.conflict_dialog
+    dialog = office.sync.conflict_dialog
     assert dialog is not None
     qtbot.waitUntil(lambda: dialog.list.count() == 1 and dialog.current() is not None, timeout=WAIT_MS)
     assert dialog.isVisible() and dialog.texts.isVisible() and dialog.merge_button.isEnabled()

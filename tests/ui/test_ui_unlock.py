@@ -11,11 +11,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from app.settings import Settings
+from app.settings import WorkstationSettings
 from app.workspace import Workspace
+from tests.support.window import day_schedule
 from ui.cmd_gui import GuiSession
 from ui.main_window import MainWindow
-from ui.schedule_view import ScheduleModel, block_label, status_label
+from ui.schedule_model import ScheduleModel, block_label, status_label
 
 
 def _shown_rows(window: MainWindow) -> list[tuple[str, str, str]]:
@@ -27,7 +28,7 @@ def _shown_rows(window: MainWindow) -> list[tuple[str, str, str]]:
 
 
 def _expected_rows(workspace: Workspace, window: MainWindow) -> list[tuple[str, str, str]]:
-    schedule = workspace.schedule(window.schedule.day)
+    schedule = day_schedule(workspace, window.schedule.day)
     return [
         (
             f"{e.start:%H:%M}–{e.end:%H:%M}",
@@ -43,7 +44,7 @@ def test_unlocking_with_the_right_password_shows_todays_schedule_of_the_signed_i
 ) -> None:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    session = GuiSession(app, Settings.load(), profile=profile)
+    session = GuiSession(app, WorkstationSettings.load(), profile=profile)
     session.start(None)
     dialog = session.dialog
     assert dialog is not None
@@ -68,7 +69,7 @@ def test_unlocking_with_the_right_password_shows_todays_schedule_of_the_signed_i
         shown = _shown_rows(window)
         assert shown == _expected_rows(workspace, window)
         assert any(row[2] for row in shown), "the seeded day shows its appointments"
-        assert ui.password not in repr(Settings.load())
+        assert ui.password not in repr(WorkstationSettings.load())
     finally:
         window.close()
 
@@ -76,7 +77,7 @@ def test_unlocking_with_the_right_password_shows_todays_schedule_of_the_signed_i
 def test_a_wrong_password_shows_the_message_and_stays_locked(qtbot: QtBot, profile: Path, ui) -> None:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    session = GuiSession(app, Settings.load(), profile=profile)
+    session = GuiSession(app, WorkstationSettings.load(), profile=profile)
     session.start(None)
     dialog = session.dialog
     assert dialog is not None
@@ -115,7 +116,7 @@ def test_auto_unlock_with_the_password_in_the_environment_draws_the_schedule_and
     lines = [line for line in done.stdout.splitlines() if line.startswith("first-paint ")]
     assert len(lines) == 1
     assert float(lines[0].split()[1]) > 0
-    assert Settings.load().last_profile == str(profile)
+    assert WorkstationSettings.load().last_profile == str(profile)
 
 
 def test_auto_unlock_with_a_wrong_password_falls_back_to_the_dialog_with_the_message(
@@ -123,7 +124,7 @@ def test_auto_unlock_with_a_wrong_password_falls_back_to_the_dialog_with_the_mes
 ) -> None:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    session = GuiSession(app, Settings.load(), profile=profile)
+    session = GuiSession(app, WorkstationSettings.load(), profile=profile)
     session.start("not the password")
     qtbot.waitUntil(lambda: session.dialog is not None, timeout=ui.wait_ms)
     dialog = session.dialog

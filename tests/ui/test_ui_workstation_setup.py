@@ -16,14 +16,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from app.settings import Settings, profiles_root
-from app.store.keys import KdfParams
+from app.ops import conflicts as conflict_ops
+from app.settings import WorkstationSettings, profiles_root
 from app.sync_service import setup_workstation
 from models.enums import ConflictStatus
 from sync.status import SyncReport
+from tests.support.profiles import FAST_KDF
 from ui.cmd_gui import GuiSession
 from ui.main_window import MainWindow
-from ui.settings_view import WorkstationSetupDialog
+from ui.workstation_setup import WorkstationSetupDialog
 
 if TYPE_CHECKING:
     from .sync_fixtures import Clinic
@@ -31,9 +32,8 @@ if TYPE_CHECKING:
 pytest_plugins = ["tests.ui.sync_fixtures"]
 
 WAIT_MS = 30_000
-FAST_KDF = KdfParams(time_cost=1, memory_kib=8192, parallelism=1)
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
-Opener = Callable[[Path, Settings], MainWindow]
+Opener = Callable[[Path, WorkstationSettings], MainWindow]
 
 
 def fill_in(qtbot: QtBot, dialog: WorkstationSetupDialog, clinic: Clinic, server_password: str) -> None:
@@ -57,7 +57,7 @@ def test_a_new_workstation_is_set_up_from_the_unlock_screen_and_its_profile_then
     # First start on a computer with no profile: the unlock screen says how to begin.
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    session = GuiSession(app, Settings.load(), profile=None)
+    session = GuiSession(app, WorkstationSettings.load(), profile=None)
     session.start(None)
     unlock = session.dialog
     assert unlock is not None
@@ -103,7 +103,7 @@ def test_a_new_workstation_is_set_up_from_the_unlock_screen_and_its_profile_then
     assert not unlock.hint.isVisible()
     assert unlock.message.isVisible() and "Enter its profile password" in unlock.message.text()
     assert unlock.focusWidget() is unlock.password
-    saved = Settings.load()  # the next start knows the server and the profile
+    saved = WorkstationSettings.load()  # the next start knows the server and the profile
     assert saved.server_url == clinic.server.url and saved.last_profile == str(made.profile_dir)
 
     # The doctor unlocks it on the same screen; the window opens on the server's schedule.
@@ -128,7 +128,7 @@ def sync_now(qtbot: QtBot, window: MainWindow) -> SyncReport:
     """The File menu's "Sync now", once the window is quiet; returns the report."""
     qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=WAIT_MS)
     with qtbot.waitSignal(window.sync.synced, timeout=WAIT_MS) as synced:
-        window.sync_action.trigger()
+        window.sync.sync_action.trigger()
     qtbot.waitUntil(lambda: not window.sync.syncing and window.runner.pending == 0, timeout=WAIT_MS)
     report = synced.args[0]
     assert isinstance(report, SyncReport) and report.ok
@@ -136,11 +136,11 @@ def sync_now(qtbot: QtBot, window: MainWindow) -> SyncReport:
 
 
 def open_visit(qtbot: QtBot, window: MainWindow, ui: Any, clinic: Clinic) -> None:
-    window.schedule_action.trigger()
+    window.registry.get("show_schedule").trigger()
     ui.show_day(window, clinic.day)
     qtbot.waitUntil(lambda: window.schedule.select_appointment(clinic.appointment_id), timeout=WAIT_MS)
     with qtbot.waitSignal(window.encounter.opened, timeout=WAIT_MS):
-        window.encounter_action.trigger()
+        window.schedule.encounter_action.trigger()
     ui.wait_quiet(window)
 
 
@@ -167,14 +167,16 @@ def test_saving_over_a_note_a_pull_changed_keeps_both_texts_and_they_are_reconci
         ).profile_dir
         for name in ("exam-room", "office")
     ]
-    settings = Settings(speech_engine="whisper", whisper_model="tiny.en", server_url=clinic.server.url)
+    settings = WorkstationSettings(
+        speech_engine="whisper", whisper_model="tiny.en", server_url=clinic.server.url
+    )
     exam, office = (synced_window(p, settings) for p in profiles)
     open_visit(qtbot, exam, ui, clinic)
     note = exam.encounter.note
     assert note is not None
     type_into(qtbot, exam, "subjective", "Cough for three days.")
     with qtbot.waitSignal(exam.encounter.saved, timeout=WAIT_MS):
-        exam.save_note_action.trigger()
+        exam.encounter.save_note_action.trigger()
     sync_now(qtbot, exam)
     sync_now(qtbot, office)
     open_visit(qtbot, office, ui, clinic)
@@ -186,7 +188,7 @@ def test_saving_over_a_note_a_pull_changed_keeps_both_texts_and_they_are_reconci
     # ...when the exam room's addition arrives with a sync. The editor is left alone while dirty.
     type_into(qtbot, exam, "subjective", " Worse at night.")
     with qtbot.waitSignal(exam.encounter.saved, timeout=WAIT_MS):
-        exam.save_note_action.trigger()
+        exam.encounter.save_note_action.trigger()
     sync_now(qtbot, exam)
     assert sync_now(qtbot, office).pulled >= 1
     ui.wait_quiet(office)
@@ -195,7 +197,7 @@ def test_saving_over_a_note_a_pull_changed_keeps_both_texts_and_they_are_reconci
     # Saving does not write the office's older copy over it: the note shows what the server has,
     # the office's text is kept beside it, and the doctor is told where.
     with qtbot.waitSignal(office.encounter.kept_aside, timeout=WAIT_MS) as kept:
-        office.save_note_action.trigger()
+        office.encounter.save_note_action.trigger()
     ui.wait_quiet(office)
     assert office.encounter.editor.section_text("subjective") == "Cough for three days. Worse at night."
     assert office.encounter.editor.section_text("plan") == ""
@@ -203,12 +205,12 @@ def test_saving_over_a_note_a_pull_changed_keeps_both_texts_and_they_are_reconci
     assert "your text is kept beside it as a sync conflict" in office.encounter.info.text()
     assert office.error_box is not None and "Sync conflicts (Ctrl+Shift+J)" in office.error_box.text()
     office.error_box.close()
-    (conflict,) = office.sync_service.conflicts()
+    (conflict,) = conflict_ops.open_conflicts(office.workspace)
     assert conflict.id == kept.args[0] and conflict.record_id == note.id
 
     # The reconcile view (Ctrl+Shift+J) has both texts side by side; the doctor saves the merge.
-    office.conflicts_action.trigger()
-    dialog = office.conflict_dialog
+    office.sync.conflicts_action.trigger()
+    dialog = office.sync.conflict_dialog
     assert dialog is not None
     qtbot.waitUntil(lambda: dialog.list.count() == 1 and dialog.current() is not None, timeout=WAIT_MS)
     assert dialog.server_edits["subjective"].toPlainText() == "Cough for three days. Worse at night."

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.model_import import import_model, model_problem, models_root
-from app.settings import Settings
+from app.settings import WorkstationSettings
 from clinicdesk.errors import SpeechError, ValidationError
 
 VOSK_FILES = ("am/final.mdl", "conf/model.conf", "graph/HCLr.fst", "README")
@@ -32,14 +32,14 @@ def _zip(path: Path, members: dict[str, bytes]) -> Path:
 def test_a_vosk_zip_wrapped_in_a_folder_is_unpacked_checked_and_becomes_the_setting(tmp_path: Path) -> None:
     archive = _zip(tmp_path / "vosk-model-small-en-us-0.15.zip",
                    {f"vosk-model-small-en-us-0.15/{rel}": b"x" for rel in VOSK_FILES})  # fmt: skip
-    settings = Settings()
+    settings = WorkstationSettings()
     seen: list[float] = []
     imported = import_model(archive, settings=settings, root=tmp_path / "home", progress=seen.append)
     assert imported.kind == "vosk" and imported.name == "vosk-model-small-en-us-0.15"
     assert imported.path == models_root(tmp_path / "home") / "vosk" / "vosk-model-small-en-us-0.15"
     assert (imported.path / "am" / "final.mdl").read_bytes() == b"x"
     assert settings.vosk_model_path == str(imported.path)
-    assert Settings.load(tmp_path / "home").vosk_model_path == str(imported.path)
+    assert WorkstationSettings.load(tmp_path / "home").vosk_model_path == str(imported.path)
     assert seen and seen[-1] == pytest.approx(1.0)
     assert [p.name for p in models_root(tmp_path / "home").iterdir()] == ["vosk"]  # no staging left
 
@@ -49,7 +49,7 @@ def test_a_whisper_folder_is_copied_and_set_as_the_whisper_model(tmp_path: Path)
     source.mkdir()
     for name in ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt"):
         (source / name).write_text("{}")
-    settings = Settings(whisper_model="base")
+    settings = WorkstationSettings(whisper_model="base")
     imported = import_model(source, settings=settings, root=tmp_path / "home")
     assert imported.kind == "whisper" and settings.whisper_model == str(imported.path)
     assert (source / "model.bin").exists()  # the user's folder is left as it was
@@ -62,7 +62,7 @@ def test_a_zip_with_a_path_that_escapes_is_refused_and_writes_nothing_outside(
     tmp_path: Path, evil: str
 ) -> None:
     archive = _zip(tmp_path / "evil.zip", {**{f"m/{rel}": b"x" for rel in VOSK_FILES}, evil: b"pwned"})
-    settings = Settings()
+    settings = WorkstationSettings()
     with pytest.raises(ValidationError, match="unsafe path"):
         import_model(archive, settings=settings, root=tmp_path / "home")
     assert not (tmp_path / "escaped.txt").exists() and not (tmp_path / "home" / "escaped.txt").exists()
@@ -79,12 +79,12 @@ def test_a_zip_with_a_symbolic_link_is_refused(tmp_path: Path) -> None:
         link.external_attr = (stat.S_IFLNK | 0o777) << 16
         zf.writestr(link, "/etc/passwd")
     with pytest.raises(ValidationError, match="symbolic link"):
-        import_model(archive, settings=Settings(), root=tmp_path / "home")
+        import_model(archive, settings=WorkstationSettings(), root=tmp_path / "home")
 
 
 def test_something_that_is_not_a_model_is_refused_with_what_a_model_looks_like(tmp_path: Path) -> None:
     archive = _zip(tmp_path / "photos.zip", {"holiday/beach.jpg": b"jpeg"})
-    settings = Settings(vosk_model_path="/kept")
+    settings = WorkstationSettings(vosk_model_path="/kept")
     with pytest.raises(SpeechError, match=r"am/final\.mdl"):
         import_model(archive, settings=settings, root=tmp_path / "home")
     assert settings.vosk_model_path == "/kept"
@@ -99,7 +99,7 @@ def _write(path: Path) -> Path:
 
 def test_reimporting_a_model_replaces_the_old_copy(tmp_path: Path) -> None:
     first = _vosk_folder(tmp_path / "model-a")
-    settings = Settings()
+    settings = WorkstationSettings()
     import_model(first, settings=settings, root=tmp_path / "home")
     (first / "README").write_text("second edition")
     again = import_model(first, settings=settings, root=tmp_path / "home")
@@ -111,7 +111,7 @@ def test_model_problem_names_the_missing_vosk_model_and_is_none_once_it_is_there
 ) -> None:
     monkeypatch.delenv("CLINICDESK_VOSK_MODEL", raising=False)
     monkeypatch.setenv("CLINICDESK_MODEL_CACHE", str(tmp_path / "cache"))
-    problem = model_problem(Settings(speech_engine="vosk"))
+    problem = model_problem(WorkstationSettings(speech_engine="vosk"))
     assert problem is not None and "No Vosk speech model" in problem
     folder = _vosk_folder(tmp_path / "vosk")
-    assert model_problem(Settings(speech_engine="vosk", vosk_model_path=str(folder))) is None
+    assert model_problem(WorkstationSettings(speech_engine="vosk", vosk_model_path=str(folder))) is None

@@ -1,23 +1,15 @@
-"""The real ``clinicdesk`` command in a subprocess, against real encrypted profiles."""
+"""The real ``clinicdesk`` command in a subprocess, against real encrypted profiles (``profile`` is a
+copy of the session's seeded master, tests/conftest.py)."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 import pytest
-
-from app.demo import seed_profile
-from app.store.keys import KdfParams
-
-FAST_KDF = KdfParams(time_cost=1, memory_kib=8192, parallelism=1)
-PASSWORD = "cli test password"
-TODAY = date(2026, 11, 18)  # a Wednesday
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -55,17 +47,3 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], command: str
     assert pattern.casefold() in lines[0].casefold(), lines[0]
     assert result.stdout == ""
     return lines[0]
-
-
-@pytest.fixture(scope="session")
-def profile_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("cli") / "profile"
-    seed_profile(folder, PASSWORD, patients=200, days=14, seed=11, today=TODAY, kdf=FAST_KDF).close()
-    return folder
-
-
-@pytest.fixture
-def profile(profile_master: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "profile"
-    shutil.copytree(profile_master, target)
-    return target

@@ -12,8 +12,10 @@ from sqlalchemy import select
 from app.store import open_store
 from app.store.profile import PROFILE_FILE, read_meta
 from models import Appointment, AuditEvent, Patient, User
+from tests.support.profiles import MASTER_DAY as TODAY
+from tests.support.profiles import PASSWORD
 
-from .conftest import PASSWORD, TODAY, Run, assert_one_line_error
+from .conftest import Run, assert_one_line_error
 
 TZ = ZoneInfo("America/Toronto")
 ENV = {"CLINICDESK_PASSWORD": PASSWORD}

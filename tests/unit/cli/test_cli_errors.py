@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shlex
+import signal
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from app.store.profile import DB_FILE, PROFILE_FILE, read_meta, write_meta
+from tests.support.profiles import PASSWORD
 
-from .conftest import PASSWORD, Run, assert_one_line_error
+from .conftest import Run, assert_one_line_error
 
 ENV = {"CLINICDESK_PASSWORD": PASSWORD}
 
@@ -118,3 +123,38 @@ def test_seeding_an_impossible_size_is_refused(run_cli: Run, tmp_path: Path) -> 
 
 def test_demo_profile_without_the_variable_is_a_usage_error(run_cli: Run) -> None:
     assert_one_line_error(run_cli("demo-profile", "--password-env"), "demo-profile", "CLINICDESK_PASSWORD")
+
+
+def _clinicdesk_env(tmp_path: Path) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("CLINICDESK_")}
+    return {**base, **ENV, "CLINICDESK_HOME": str(tmp_path / "home")}
+
+
+def test_a_command_piped_into_head_ends_quietly(profile: Path, tmp_path: Path) -> None:
+    """As Unix tools do: the reader took what it wanted; no "internal error", no traceback."""
+    command = (
+        f"set -o pipefail; {shlex.quote(sys.executable)} -m clinicdesk patients --profile "
+        f"{shlex.quote(str(profile))} --search a --format json | head -n 1"
+    )
+    done = subprocess.run(
+        ["bash", "-c", command], env=_clinicdesk_env(tmp_path), capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout == "{\n" and done.stderr == ""
+    assert done.returncode in (0, 141)  # 141: ended by the closed pipe, like any Unix tool
+
+
+def test_output_to_a_reader_that_has_gone_ends_with_sigpipes_status_and_says_nothing(
+    profile: Path, tmp_path: Path
+) -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-m", "clinicdesk", "schedule", "--profile", str(profile), "--format", "json"],
+        env=_clinicdesk_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # the reader is gone before the first line is written
+    errors = child.stderr.read()
+    child.stderr.close()
+    assert child.wait(timeout=120) == 128 + signal.SIGPIPE
+    assert errors == b""

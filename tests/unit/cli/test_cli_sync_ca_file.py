@@ -10,8 +10,9 @@ from app.store import open_store
 from app.sync_service import SyncService
 from server.embedded import free_port
 from tests.integration.sync.practice_ca import make_practice_ca
+from tests.support.profiles import PASSWORD
 
-from .conftest import PASSWORD, Run, assert_one_line_error
+from .conftest import Run, assert_one_line_error
 
 ENV = {"CLINICDESK_PASSWORD": PASSWORD, "CLINICDESK_SERVER_PASSWORD": "server password"}
 

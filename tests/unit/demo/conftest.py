@@ -1,28 +1,19 @@
-"""One seeded demo profile per session (small, cheap key derivation), opened read-only by the tests."""
+"""The session's seeded clinic (tests/conftest.py), one copy for these read-only tests."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from app.demo import seed_profile
 from app.store import Store, open_store
-from app.store.keys import KdfParams
-
-FAST_KDF = KdfParams(time_cost=1, memory_kib=8192, parallelism=1)
-PASSWORD = "demo password"
-#: A Wednesday, with Remembrance Day (not an Ontario holiday) and no statutory holiday nearby
-TODAY = date(2026, 11, 18)
+from tests.support.profiles import PASSWORD, copy_profile
 
 
 @pytest.fixture(scope="session")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("demo") / "profile"
-    seed_profile(folder, PASSWORD, patients=300, days=21, seed=3, today=TODAY, kdf=FAST_KDF).close()
-    return folder
+def demo_dir(seeded_master: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_profile(seeded_master, tmp_path_factory.mktemp("demo") / "profile")
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.demo import OWNER_USERNAME, seed_profile
+from app.demo.calendar import holidays_between
 from app.demo.schedule import seed_now
 from app.services.patients import name_key
 from app.services.practice import block_occurrences
@@ -36,10 +37,13 @@ from models import (
     User,
 )
 from models.enums import AppointmentStatus, Role
-
-from .conftest import FAST_KDF, PASSWORD, TODAY
+from tests.support.profiles import FAST_KDF, MASTER_DAY, PASSWORD
+from tests.support.window import day_schedule
 
 TZ = ZoneInfo("America/Toronto")
+#: for clinics these tests seed themselves: a Wednesday, with Remembrance Day (not an Ontario
+#: holiday) and no statutory holiday nearby
+FIXED_DAY = date(2026, 11, 18)
 
 
 def _dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
@@ -60,7 +64,7 @@ def test_the_same_seed_and_day_give_the_same_clinic_and_another_seed_another(tmp
     dumps = []
     for name, seed in (("a", 5), ("b", 5), ("c", 6)):
         store = seed_profile(
-            tmp_path / name, PASSWORD, patients=60, days=8, seed=seed, today=TODAY, kdf=FAST_KDF
+            tmp_path / name, PASSWORD, patients=60, days=8, seed=seed, today=FIXED_DAY, kdf=FAST_KDF
         )
         dumps.append(_dump(store))
         store.close()
@@ -101,8 +105,10 @@ def test_the_practice_is_set_up_with_hours_holidays_and_booking_rules(demo: Stor
         practice = s.scalars(select(Practice)).one()
     assert practice.timezone == "America/Toronto"
     assert practice.business_hours == {str(d): ["08:00", "17:00"] for d in range(1, 6)}
-    assert "2026-12-25" in practice.holiday_schedule
-    assert "2027-12-27" in practice.holiday_schedule
+    year = MASTER_DAY.year  # this year's and next year's holidays, as the calendar has them
+    closed = holidays_between(date(year, 1, 1), date(year + 1, 12, 31))
+    assert {d.isoformat() for d in closed} <= set(practice.holiday_schedule)
+    assert {d.year for d in closed} == {year, year + 1} and len(closed) >= 18
     rules = practice.appointment_types
     assert rules["routine"] == {
         **rules["routine"],
@@ -162,7 +168,7 @@ def test_appointments_respect_hours_holidays_blocks_and_never_double_book(demo: 
 
 
 def test_statuses_and_their_histories_tell_a_consistent_story(demo: Store) -> None:
-    now = seed_now(TODAY, TZ)
+    now = seed_now(MASTER_DAY, TZ)
     with demo.session() as s:
         appointments = s.scalars(select(Appointment)).all()
     by_when: dict[str, Counter[AppointmentStatus]] = {
@@ -172,7 +178,7 @@ def test_statuses_and_their_histories_tell_a_consistent_story(demo: Store) -> No
     }
     for a in appointments:
         day = a.start_at.astimezone(TZ).date()
-        when = "past" if day < TODAY else "today" if day == TODAY else "future"
+        when = "past" if day < MASTER_DAY else "today" if day == MASTER_DAY else "future"
         by_when[when][a.status] += 1
         history = a.status_history
         assert history[0]["status"] == "scheduled"
@@ -191,7 +197,7 @@ def test_statuses_and_their_histories_tell_a_consistent_story(demo: Store) -> No
 
 
 def test_appointment_volume_is_about_ten_visits_per_patient_per_year(tmp_path: Path) -> None:
-    store = seed_profile(tmp_path / "p", PASSWORD, patients=4000, days=28, today=TODAY, kdf=FAST_KDF)
+    store = seed_profile(tmp_path / "p", PASSWORD, patients=4000, days=28, today=FIXED_DAY, kdf=FAST_KDF)
     with store.session() as s:
         count = s.scalar(select(func.count()).select_from(Appointment))
     store.close()
@@ -230,7 +236,7 @@ def test_completed_visits_have_encounters_with_signed_soap_notes(demo: Store) ->
 
 
 def test_tasks_and_alerts_include_overdue_critical_and_read_items(demo: Store) -> None:
-    now = seed_now(TODAY, TZ)
+    now = seed_now(MASTER_DAY, TZ)
     with demo.session() as s:
         tasks = s.scalars(select(Task)).all()
         alerts = s.scalars(select(Alert)).all()
@@ -249,7 +255,7 @@ def test_the_workspace_shows_dr_house_a_full_day_today(demo_dir: Path) -> None:
     workspace = Workspace.unlock(demo_dir, PASSWORD)
     try:
         assert workspace.user.username == OWNER_USERNAME
-        day = workspace.schedule(TODAY)
+        day = day_schedule(workspace, MASTER_DAY)
     finally:
         workspace.close()
     kinds = Counter(e.kind for e in day.entries)
@@ -282,11 +288,11 @@ def test_a_failed_seed_removes_the_half_made_profile(tmp_path: Path) -> None:
 
     with pytest.raises(KeyboardInterrupt):
         seed_profile(
-            tmp_path / "p", PASSWORD, patients=50, days=5, today=TODAY, kdf=FAST_KDF, progress=explode
+            tmp_path / "p", PASSWORD, patients=50, days=5, today=FIXED_DAY, kdf=FAST_KDF, progress=explode
         )
     assert not (tmp_path / "p").exists()
 
 
 def test_seed_now_is_late_morning_in_the_practice() -> None:
-    assert seed_now(TODAY, TZ).astimezone(TZ).hour == 11
-    assert seed_now(TODAY, TZ).tzinfo == UTC
+    assert seed_now(FIXED_DAY, TZ).astimezone(TZ).hour == 11
+    assert seed_now(FIXED_DAY, TZ).tzinfo == UTC

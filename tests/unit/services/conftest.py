@@ -11,11 +11,10 @@ import pytest
 
 from app.services.patients import name_key
 from app.store import Store, create_store
-from app.store.keys import KdfParams
 from models import Patient, Practice, TimeBlock, User
 from models.enums import Role, TimeBlockType
+from tests.support.profiles import FAST_KDF
 
-FAST_KDF = KdfParams(time_cost=1, memory_kib=8192, parallelism=1)
 HOURS = {str(d): ["08:00", "17:00"] for d in range(1, 6)}
 
 

@@ -27,7 +27,7 @@ def todays_appointment(clinic: Clinic) -> uuid.UUID:
     return appt.id
 
 
-def signed_note(clinic: Clinic) -> notes.NoteView:
+def signed_note(clinic: Clinic) -> notes.NoteRecord:
     appt = todays_appointment(clinic)
     with clinic.store.session(actor_id=clinic.doctor.id) as s:
         enc = notes.open_encounter(s, appt)
@@ -157,7 +157,7 @@ def test_staff_lists_every_active_colleague(clinic: Clinic) -> None:
         assert {u.username for u in staff(s)} == {"dr.who", "n.joy"}
 
 
-def draft(clinic: Clinic, **sections: str) -> notes.NoteView:
+def draft(clinic: Clinic, **sections: str) -> notes.NoteRecord:
     appt = todays_appointment(clinic)
     with clinic.store.session(actor_id=clinic.doctor.id) as s:
         note = notes.create_note(s, notes.open_encounter(s, appt).id)
@@ -240,7 +240,7 @@ def test_an_editor_save_over_a_note_a_pull_changed_keeps_both_texts_as_a_conflic
 
 
 def test_a_kept_aside_editor_text_is_reconciled_like_a_sync_conflict(clinic: Clinic) -> None:
-    from app.sync_service import SyncService
+    from app.sync_service import conflicts
 
     loaded = draft(clinic, subjective="Cough for three days.")
     pull_other_workstations_text(clinic, loaded.id, 12, plan="Rest and fluids.")
@@ -249,15 +249,14 @@ def test_a_kept_aside_editor_text_is_reconciled_like_a_sync_conflict(clinic: Cli
             s, loaded.id, {"subjective": "Dry cough for three days."}, loaded_at=loaded.updated_at
         )
     assert saved.conflict_id is not None
-    service = SyncService(clinic.store, "", user_id=clinic.doctor.id)
-    (open_conflict,) = service.conflicts()
-    sections = open_conflict.note_sections()
-    assert sections["subjective"] == ("Cough for three days.", "Dry cough for three days.")
-    assert sections["plan"] == ("Rest and fluids.", "Rest and fluids.")
-    service.reconcile_note(
-        saved.conflict_id, {"subjective": "Dry cough for three days.", "plan": "Rest and fluids."}
-    )
-    assert service.conflicts() == []
+    with clinic.store.session(actor_id=clinic.doctor.id) as s:
+        (open_conflict,) = conflicts.list_conflicts(s)
+        sections = open_conflict.note_sections()
+        assert sections["subjective"] == ("Cough for three days.", "Dry cough for three days.")
+        assert sections["plan"] == ("Rest and fluids.", "Rest and fluids.")
+        merged = {"subjective": "Dry cough for three days.", "plan": "Rest and fluids."}
+        conflicts.reconcile_note(s, saved.conflict_id, merged)
+        assert conflicts.list_conflicts(s) == []
     with clinic.store.session() as s:
         stored = s.get(ClinicalNote, loaded.id)
         assert stored is not None

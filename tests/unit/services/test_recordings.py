@@ -10,7 +10,7 @@ from models import Recording
 from tests.unit.services.conftest import Clinic
 from tests.unit.services.test_notes import todays_appointment
 
-WAV = b"RIFF" + b"\x00" * 40 + b"spoken words of a patient visit"
+WAV = b"RIFF" + b"\x00" * 4 + b"WAVE" + b"\x00" * 32 + b"spoken words of a patient visit"
 
 
 def test_a_recording_is_kept_encrypted_and_plays_back_unchanged(clinic: Clinic) -> None:

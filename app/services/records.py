@@ -67,7 +67,7 @@ class PatientSummary:
 
 
 @dataclass(frozen=True)
-class AppointmentView:
+class AppointmentRecord:
     id: uuid.UUID
     patient_id: uuid.UUID
     clinician_id: uuid.UUID
@@ -104,4 +104,4 @@ class PatientChart:
     conditions: list[dict[str, Any]]
     insurance: list[dict[str, Any]]
     encounters: list[EncounterSummary]
-    upcoming: list[AppointmentView]
+    upcoming: list[AppointmentRecord]

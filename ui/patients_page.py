@@ -2,8 +2,10 @@
 
 The search box is debounced: typing restarts a short timer and only the last text is searched, on
 the worker, so a 50,000-patient profile never stalls the keyboard. Opening a chart is an audited
-read in the Workspace; the chart is rendered as HTML in a QTextBrowser, which screen readers read
-as a document, with allergies in a highlighted box because missing one is dangerous.
+read; the chart is rendered as HTML in a QTextBrowser, which screen readers read as a document, with
+allergies in a highlighted box because missing one is dangerous. The search results refresh
+themselves when patients changed; the chart does when its own patient's record did (re-reading a
+chart is audited, so a sync's records alone do not reopen it).
 """
 
 from __future__ import annotations
@@ -13,54 +15,38 @@ from datetime import date, tzinfo
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import (
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QSplitter,
-    QTableView,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from app.services.views import PatientChart, PatientSummary
-from app.workspace import Workspace
+from app.ops import patients as patient_ops
+from app.ops.changes import Changes
+from app.services.records import PatientChart, PatientSummary
 from clinicdesk.errors import ClinicDeskError
+from ui.actions import Menu
 from ui.app import icon, set_accessible
-from ui.schedule_view import status_label, type_label
-from ui.table_model import ListTableModel
-from ui.worker import Runner
+from ui.page import Page, PageContext
+from ui.schedule_model import status_label, type_label
+from ui.table_model import ListTableModel, list_table
 
 SEARCH_DELAY_MS = 250
 MIN_SEARCH_CHARS = 2
 
 
-class PatientListModel(ListTableModel):
+class PatientListModel(ListTableModel[PatientSummary]):
     COLUMNS = ("Name", "MRN", "Date of birth", "Phone")
-
-    @property
-    def patients(self) -> list[PatientSummary]:
-        return self.rows
-
-    def set_patients(self, patients: list[PatientSummary]) -> None:
-        self.replace_rows(patients)
-
-    def patient(self, row: int) -> PatientSummary | None:
-        return self.row_item(row)
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        patient = self.patient(index.row())
+        patient = self.row_item(index.row())
         if patient is None or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return None
         return (
@@ -71,22 +57,22 @@ class PatientListModel(ListTableModel):
         )[index.column()]
 
 
-class PatientsView(QWidget):
+class PatientsPage(Page):
     """``chart_shown`` fires with the PatientChart once it is displayed; ``searched`` with the
     result list after each search (tests wait on both)."""
 
-    searched = Signal(object)
-    chart_shown = Signal(object)
-    failed = Signal(object)
+    searched = Signal(list)  # list[PatientSummary]
+    chart_shown = Signal(PatientChart)
+    failed = Signal(ClinicDeskError)
 
-    def __init__(self, runner: Runner, workspace: Workspace, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._runner = runner
-        self._workspace = workspace
+    def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
         self._search_generation = 0
         self._chart_generation = 0
         self.chart: PatientChart | None = None
         self._requested: uuid.UUID | None = None
+        self._stale_search = False
+        self._stale_chart = False
 
         title = QLabel("Patients")
         title.setObjectName("viewTitle")
@@ -106,15 +92,8 @@ class PatientsView(QWidget):
         self.search.returnPressed.connect(self._search_now_or_open)
 
         self.model = PatientListModel(self)
-        self.table = QTableView()
-        set_accessible(self.table, "Patient results", "Patients matching the search")
+        self.table = list_table("Patient results", "Patients matching the search")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.activated.connect(lambda index: self._open_row(index.row()))  # Enter or double-click
         self.table.selectionModel().currentRowChanged.connect(
             lambda current, _prev: self._open_row(current.row())
@@ -141,10 +120,43 @@ class PatientsView(QWidget):
         splitter.setSizes([420, 600])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
+        self.find_action = ctx.actions.create(
+            "&Find patient…", name="find_patient", menu=Menu.PATIENT, shortcut=QKeySequence.StandardKey.Find,
+            slot=self.find_patient, icon_name="search",
+        )  # fmt: skip
+        ctx.actions.get_routed("refresh").handle(self, self.run_search)
+
+    def find_patient(self) -> None:
+        self.show_requested.emit()
+        self.focus_search()
 
     def focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
+
+    def patient_in_view(self) -> PatientSummary | None:
+        """The patient whose chart is on screen (booking from the chart books for them)."""
+        return self.chart.patient if self.chart is not None and self.isVisible() else None
+
+    def on_changes(self, changes: Changes, initiator: object) -> None:
+        if changes.touches("patients"):
+            self._stale_search = True
+            self.reload_when_shown()
+        if (
+            self.chart is not None
+            and not changes.external
+            and changes.touches_record("patients", self.chart.patient.id)
+        ):
+            self._stale_chart = True
+            self.reload_when_shown()
+
+    def reload(self) -> None:
+        if self._stale_search:
+            self._stale_search = False
+            self.run_search()
+        if self._stale_chart and self.chart is not None:
+            self._stale_chart = False
+            self.open_chart(self.chart.patient.id)
 
     # -- search -----------------------------------------------------------------------------------
 
@@ -154,28 +166,26 @@ class PatientsView(QWidget):
         self._search_generation += 1
         generation = self._search_generation
         if len(text) < MIN_SEARCH_CHARS:
-            self.model.set_patients([])
+            self.model.replace_rows([])
             self.info.setText(f"Type at least {MIN_SEARCH_CHARS} characters.")
             return
         self.info.setText("Searching…")
-        self._runner.run(
-            lambda: self._workspace.search_patients(text, limit=100),
-            label="searching patients",
-            on_done=lambda result: self._show_results(generation, result),
-            on_error=lambda error: self._failed(error, generation=generation),
-        )
+        self.ctx.ops.query(
+            lambda ws: patient_ops.search(ws, text, limit=100), label="searching patients"
+        ).success(lambda found: self._show_results(generation, found)).failure(
+            lambda error: self._failed(error, generation=generation)
+        ).run()
 
     def _search_now_or_open(self) -> None:
         if self._debounce.isActive():
             self.run_search()
-        elif self.model.patients:
+        elif self.model.rows:
             self._open_row(max(self.table.currentIndex().row(), 0))
 
-    def _show_results(self, generation: int, result: object) -> None:
+    def _show_results(self, generation: int, patients: list[PatientSummary]) -> None:
         if generation != self._search_generation:
             return
-        patients = [p for p in result if isinstance(p, PatientSummary)] if isinstance(result, list) else []
-        self.model.set_patients(patients)
+        self.model.replace_rows(patients)
         count = len(patients)
         self.info.setText(
             "No patient matches."
@@ -187,29 +197,25 @@ class PatientsView(QWidget):
     # -- chart ------------------------------------------------------------------------------------
 
     def _open_row(self, row: int) -> None:
-        patient = self.model.patient(row)
+        patient = self.model.row_item(row)
         if patient is not None and patient.id != self._requested:
             self.open_chart(patient.id)
 
     def open_chart(self, patient_id: uuid.UUID) -> None:
-        """Each opening is an audited read, so the same patient is not fetched twice in a row."""
+        """Each opening is an audited read, so choosing the same row again does not fetch it twice."""
         self._requested = patient_id
         self._chart_generation += 1
         generation = self._chart_generation
         self.chart_view.setHtml(_empty_state("Opening the chart…"))
-        self._runner.run(
-            lambda: self._workspace.patient_chart(patient_id),
-            label="opening the chart",
-            on_done=lambda result: self._show_chart(generation, result),
-            on_error=lambda error: self._failed(error, chart_generation=generation),
-        )
+        self.ctx.ops.query(lambda ws: patient_ops.chart(ws, patient_id), label="opening the chart").success(
+            lambda chart: self._show_chart(generation, chart)
+        ).failure(lambda error: self._failed(error, chart_generation=generation)).run()
 
-    def _show_chart(self, generation: int, result: object) -> None:
+    def _show_chart(self, generation: int, result: PatientChart) -> None:
         if generation != self._chart_generation:
             return
-        assert isinstance(result, PatientChart)
         self.chart = result
-        workspace = self._workspace
+        workspace = self.workspace
         self.chart_view.setHtml(chart_html(result, today=workspace.today(), tz=workspace.practice_tz))
         self.chart_shown.emit(result)
 

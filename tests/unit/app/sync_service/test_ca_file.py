@@ -12,8 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.store import Store, create_store
-from app.store.keys import KdfParams
+from app.store import Store
 from app.sync_service import (
     CA_FILE_PROBLEM,
     CERTIFICATE_NOT_TRUSTED,
@@ -28,9 +27,7 @@ from sync.errors import BadCaFile, CertificateNotTrusted, SyncOffline
 from sync.status import SyncStatus
 from sync.transport import HttpTransport, certificate_failure, tls_verify
 from tests.integration.sync.practice_ca import PracticeCa, make_practice_ca
-
-FAST_KDF = KdfParams(time_cost=1, memory_kib=8192, parallelism=1)
-PASSWORD = "ca-file tests password"
+from tests.support.profiles import FAST_KDF, PASSWORD, empty_store
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +37,7 @@ def ca(tmp_path_factory: pytest.TempPathFactory) -> PracticeCa:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    made = create_store(tmp_path / "profile", PASSWORD, display_name="test", kdf=FAST_KDF)
+    made = empty_store(tmp_path / "profile")
     yield made
     made.close()
 

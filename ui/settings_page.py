@@ -1,4 +1,3 @@
-# mypy: disable-error-code="func-returns-value"
 """Settings: the speech engine and model (with the missing-model notice and "Import model…"), the
 microphone, the sync server and sign-in, and the idle lock. Saved to the workstation's settings file
 (never patient data).
@@ -7,22 +6,20 @@ The sync server's "CA certificate" is for a practice whose server certificate co
 certificate authority: the profile keeps that file (SyncService.set_ca_file), which is checked on
 the worker before anything is saved, so a wrong file is said at once, naming it.
 
-Also the first start of a practice's workstation (:class:`WorkstationSetupDialog`): the profile is
-made from the sync server, whose first download shows its progress."""
+The page owns "Import speech model…" and "Settings" in the File menu; the dictation panel's Import
+button triggers the same action.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import re
 import socket
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
@@ -37,79 +34,36 @@ from PySide6.QtWidgets import (
 )
 
 from app.model_import import ImportedModel, import_model, model_problem
-from app.settings import Settings, profiles_root
-from app.store import MIN_PASSWORD_LENGTH
-from app.sync_service import (
-    SetupProgress,
-    SyncService,
-    WorkstationSetup,
-    check_ca_file,
-    setup_workstation,
-)
+from app.settings import WorkstationSettings
+from app.sync_service import SyncService, check_ca_file
 from clinicdesk.errors import ClinicDeskError
-from ui.app import set_accessible
-from ui.clinical_dialogs import error_label
-from ui.worker import Runner
+from ui.actions import Menu
+from ui.app import error_label, set_accessible, shortcut_text, show_error_in
+from ui.page import Page, PageContext
+from ui.worker import QueryOp
+from ui.workstation_setup import ca_file_field
 
 ENGINES = (
     ("Whisper (accurate)", "whisper"),
     ("Vosk (live words)", "vosk"),
     ("Two-pass: Vosk live, Whisper final", "two-pass"),
 )
-CA_FILES = "Certificates (*.pem *.crt *.cer *.der);;All files (*)"
-CA_HELP = (
-    "Only when the practice's sync server uses a certificate from the practice's own certificate "
-    "authority: that authority's certificate file (PEM or DER). Empty: the usual trusted authorities."
-)
 
 
-def ca_file_field(parent: QWidget) -> tuple[QLineEdit, QPushButton, QHBoxLayout, QLabel]:
-    """The "CA certificate" file field with its Browse… button and a label that is its buddy (the
-    field sits in a row layout, which a form does not give a buddy on its own), for the settings
-    page and the set-up dialog alike."""
-    field = QLineEdit()
-    field.setPlaceholderText("Optional: the practice's CA certificate (.pem, .crt, .cer)")
-    set_accessible(field, "CA certificate file", CA_HELP)
-    field.setToolTip(CA_HELP)
-    browse = QPushButton("Browse…")
-    set_accessible(browse, "Browse for the CA certificate file")
-
-    def choose() -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            parent, "Practice CA certificate", field.text().strip(), CA_FILES
-        )
-        if path:
-            field.setText(path)
-            field.setFocus()
-
-    browse.clicked.connect(choose)
-    row = QHBoxLayout()
-    row.addWidget(field, 1)
-    row.addWidget(browse)
-    label = QLabel("CA cer&tificate:")
-    label.setBuddy(field)
-    return field, browse, row, label
-
-
-class SettingsView(QWidget):
-    saved = Signal(object)  # Settings
-    model_imported = Signal(object)  # ImportedModel
-    model_checked = Signal(object)  # str | None
+class SettingsPage(Page):
+    saved = Signal(WorkstationSettings)
+    model_imported = Signal(ImportedModel)
+    model_checked = Signal(str)  # what is missing, or "" when the model is ready
     signed_in = Signal()
-    failed = Signal(object)
+    failed = Signal(ClinicDeskError)
     _progress = Signal(int)
 
     def __init__(
-        self,
-        runner: Runner,
-        settings: Settings,
-        *,
-        sync: SyncService | None = None,
-        parent: QWidget | None = None,
+        self, ctx: PageContext, *, sync: SyncService | None = None, parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
-        self._runner = runner
-        self.settings = settings
+        super().__init__(ctx, parent)
+        self._runner = ctx.ops.runner
+        self.settings = ctx.settings
         self.sync = sync
         title = QLabel("Settings")
         title.setObjectName("viewTitle")
@@ -211,9 +165,35 @@ class SettingsView(QWidget):
         buttons.addWidget(self.save_button)
         layout.addLayout(buttons)
         layout.addStretch(1)
-        self.show_settings(settings)
+        self.show_settings(self.settings)
+        self._make_actions()
 
-    def show_settings(self, settings: Settings) -> None:
+    def _make_actions(self) -> None:
+        a = self.ctx.actions.create
+        self.import_model_action = a(
+            "&Import speech model…", name="import_speech_model", menu=Menu.FILE, shortcut="Ctrl+Shift+M",
+            slot=self.ask_and_import,
+        )  # fmt: skip
+        preferences = QKeySequence(QKeySequence.StandardKey.Preferences)
+        if shortcut_text(preferences) in ("", "Ctrl+6"):  # no platform key, or the 6th page's own
+            preferences = QKeySequence("Ctrl+,")
+        self.settings_action = a(
+            "Se&ttings", name="settings", menu=Menu.FILE, shortcut=preferences,
+            slot=self.show_requested.emit, icon_name="settings",
+        )  # fmt: skip
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.load_devices()
+
+    def ask_and_import(self) -> None:
+        """Folder or zip? Then the page shows itself and imports with its progress bar."""
+        source, _folder = ask_import(self)
+        if source is not None:
+            self.show_requested.emit()
+            self.import_from(source)
+
+    def show_settings(self, settings: WorkstationSettings) -> None:
         self.engine.setCurrentIndex(max(0, self.engine.findData(settings.speech_engine)))
         self.whisper_model.setCurrentText(settings.whisper_model)
         self.vosk_path.setText(settings.vosk_model_path)
@@ -223,12 +203,12 @@ class SettingsView(QWidget):
         if sync is None:
             self._show_ca(settings.ca_file or "")
         else:  # the profile's own CA file is read from the store: on the worker, never here
-            self._runner.run(
-                lambda: sync.ca_file or "", label="reading the sync settings", on_done=self._show_ca
-            )
+            QueryOp(self._runner, lambda: sync.ca_file or "", label="reading the sync settings").success(
+                self._show_ca
+            ).run()
 
-    def _show_ca(self, path: object) -> None:
-        self._shown_ca = str(path)
+    def _show_ca(self, path: str) -> None:
+        self._shown_ca = path
         if not self.ca_file.isModified():  # what the user has started typing stays
             self.ca_file.setText(self._shown_ca)
 
@@ -241,19 +221,19 @@ class SettingsView(QWidget):
             except ClinicDeskError:
                 return []
 
-        self._runner.run(
-            devices, label="listing microphones", on_done=self._set_devices, on_error=lambda _e: None
-        )
+        QueryOp(self._runner, devices, label="listing microphones").success(self._set_devices).failure(
+            lambda _e: None
+        ).run()
 
-    def _set_devices(self, result: object) -> None:
+    def _set_devices(self, devices: list[tuple[int, str]]) -> None:
         current = self.settings.extra.get("microphone")
         self.microphone.clear()
         self.microphone.addItem("System default", None)
-        for _index, name in result if isinstance(result, list) else []:
+        for _index, name in devices:
             self.microphone.addItem(name, name)
         self.microphone.setCurrentIndex(max(0, self.microphone.findData(current)))
 
-    def apply_to(self, settings: Settings) -> None:
+    def apply_to(self, settings: WorkstationSettings) -> None:
         settings.speech_engine = str(self.engine.currentData())
         settings.whisper_model = self.whisper_model.currentText().strip() or "base"
         settings.vosk_model_path = self.vosk_path.text().strip()
@@ -279,11 +259,11 @@ class SettingsView(QWidget):
             return sync.set_ca_file(ca) if sync is not None else check_ca_file(ca)
 
         self.save_button.setEnabled(False)
-        self._runner.run(
-            keep_ca, label="checking the CA certificate", on_done=self._ca_kept, on_error=self._ca_refused
-        )
+        QueryOp(self._runner, keep_ca, label="checking the CA certificate").success(self._ca_kept).failure(
+            self._ca_refused
+        ).run()
 
-    def _ca_kept(self, path: object) -> None:
+    def _ca_kept(self, path: str | None) -> None:
         self.save_button.setEnabled(True)
         self._shown_ca = str(path or "")
         self.ca_file.setText(self._shown_ca)
@@ -307,16 +287,16 @@ class SettingsView(QWidget):
         self.check_model()
 
     def check_model(self) -> None:
-        probe = Settings()
+        probe = WorkstationSettings()
         self.apply_to(probe)
         self.model_state.setText("Checking the speech model…")
-        self._runner.run(
-            lambda: model_problem(probe), label="checking the speech model", on_done=self._checked
-        )
+        QueryOp(self._runner, lambda: model_problem(probe), label="checking the speech model").success(
+            self._checked
+        ).run()
 
-    def _checked(self, problem: object) -> None:
-        self.model_state.setText(str(problem) if problem else "The speech model is installed and ready.")
-        self.model_checked.emit(problem)
+    def _checked(self, problem: str | None) -> None:
+        self.model_state.setText(problem or "The speech model is installed and ready.")
+        self.model_checked.emit(problem or "")
 
     def _browse_vosk(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Vosk model folder")
@@ -342,15 +322,13 @@ class SettingsView(QWidget):
         def progress(fraction: float) -> None:  # on the worker: the signal queues it to the GUI thread
             self._progress.emit(int(fraction * 100))
 
-        self._runner.run(
+        QueryOp(
+            self._runner,
             lambda: import_model(source, settings=settings, progress=progress),
             label="importing the speech model",
-            on_done=self._imported,
-            on_error=self._import_failed,
-        )
+        ).success(self._imported).failure(self._import_failed).run()
 
-    def _imported(self, result: object) -> None:
-        assert isinstance(result, ImportedModel)
+    def _imported(self, result: ImportedModel) -> None:
         self.progress.setVisible(False)
         self.import_folder_button.setEnabled(True)
         self.import_zip_button.setEnabled(True)
@@ -387,14 +365,11 @@ class SettingsView(QWidget):
 
         self.sign_in_button.setEnabled(False)
         self.sign_in_state.setText("Signing in to the sync server…")
-        self._runner.run(
-            sign_in,
-            label="signing in to the sync server",
-            on_done=lambda account: self._signed_in(url, account),
-            on_error=self._sign_in_failed,
-        )
+        QueryOp(self._runner, sign_in, label="signing in to the sync server").success(
+            lambda account: self._signed_in(url, account)
+        ).failure(self._sign_in_failed).run()
 
-    def _signed_in(self, url: str, account: object) -> None:
+    def _signed_in(self, url: str, account: str | None) -> None:
         self.server_password.clear()
         self.sign_in_button.setEnabled(True)
         self.error.setVisible(False)
@@ -416,176 +391,8 @@ class SettingsView(QWidget):
         self.show_error(error)
 
     def show_error(self, error: ClinicDeskError) -> None:
-        self.error.setText(error.message[:1].upper() + error.message[1:])
-        self.error.setVisible(True)
+        show_error_in(self.error, error)
         self.failed.emit(error)
-
-
-class WorkstationSetupDialog(QDialog):
-    """A new workstation starts from the server's data: the server's address and the user's account
-    make a new encrypted profile (with its own password), filled by a first sync whose progress is
-    shown. On success ``setup`` holds the result; the profile then unlocks like any other."""
-
-    progressed = Signal(object)  # SetupProgress, on the GUI thread
-    _progress = Signal(object)  # SetupProgress, emitted on the worker and queued to the GUI thread
-
-    def __init__(
-        self, runner: Runner, settings: Settings, *, root: Path | None = None, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Set up this workstation")
-        self.setMinimumWidth(520)
-        self._runner = runner
-        self.settings = settings
-        self._root = root
-        self.setup: WorkstationSetup | None = None
-        self.busy = False
-        title = QLabel("Set up this workstation from the sync server")
-        title.setObjectName("viewTitle")
-        intro = QLabel(
-            "Enter the practice's sync server and your account. ClinicDesk makes an encrypted profile "
-            "on this computer and downloads your schedule, patients and staff into it."
-        )
-        intro.setWordWrap(True)
-        self.server_url = QLineEdit(settings.server_url)
-        self.server_url.setPlaceholderText("https://sync.example-clinic:8700")
-        set_accessible(self.server_url, "Sync server address")
-        self.ca_file, self.ca_browse, ca_row, ca_label = ca_file_field(self)
-        self.ca_file.setText(settings.ca_file)
-        self.username = QLineEdit()
-        set_accessible(self.username, "Sync username")
-        self.server_password = QLineEdit()
-        self.server_password.setEchoMode(QLineEdit.EchoMode.Password)
-        set_accessible(self.server_password, "Sync password")
-        self.profile_password = QLineEdit()
-        self.profile_password.setEchoMode(QLineEdit.EchoMode.Password)
-        set_accessible(
-            self.profile_password, "Profile password", "Unlocks this workstation's encrypted profile"
-        )
-        self.profile_password_again = QLineEdit()
-        self.profile_password_again.setEchoMode(QLineEdit.EchoMode.Password)
-        set_accessible(self.profile_password_again, "Profile password again")
-        self.inputs: list[QWidget] = [
-            self.server_url,
-            self.ca_file,
-            self.ca_browse,
-            self.username,
-            self.server_password,
-            self.profile_password,
-            self.profile_password_again,
-        ]
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)  # how much the server holds is not known until it has arrived
-        self.progress.setVisible(False)
-        set_accessible(self.progress, "First sync progress")
-        self.progress_text = QLabel("")
-        self.progress_text.setAccessibleName("First sync progress text")
-        self.error = error_label()
-        # parented at once: a parentless box lets Qt make Cancel the Enter key's default button
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
-        self.set_up_button = self.buttons.addButton("&Set up", QDialogButtonBox.ButtonRole.AcceptRole)
-        set_accessible(self.set_up_button, "Set up the workstation", "Make the profile and download (Enter)")
-        self.set_up_button.setDefault(True)
-        self.buttons.accepted.connect(self.set_up)
-        self.buttons.rejected.connect(self.reject)
-        self._progress.connect(self._show_progress)
-
-        form = QFormLayout()
-        form.addRow("Se&rver:", self.server_url)
-        form.addRow(ca_label, ca_row)
-        form.addRow("&Username:", self.username)
-        form.addRow("Server pass&word:", self.server_password)
-        form.addRow("&Profile password:", self.profile_password)
-        form.addRow("Profile password &again:", self.profile_password_again)
-        layout = QVBoxLayout(self)
-        layout.addWidget(title)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.progress_text)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
-        (self.username if settings.server_url else self.server_url).setFocus()
-
-    def profile_dir(self) -> Path:
-        """One profile per account on a workstation, in the usual profiles folder."""
-        name = re.sub(r"[^A-Za-z0-9._-]", "_", self.username.text().strip()) or "profile"
-        return (self._root or profiles_root()) / name
-
-    def set_up(self) -> None:
-        if self.busy:
-            return
-        url, username = self.server_url.text().strip(), self.username.text().strip()
-        server_password, password = self.server_password.text(), self.profile_password.text()
-        if not url or not username or not server_password:
-            self._fail(ClinicDeskError("enter the sync server's address, your username and password"))
-            return
-        if len(password) < MIN_PASSWORD_LENGTH:
-            self._fail(
-                ClinicDeskError(f"choose a profile password of at least {MIN_PASSWORD_LENGTH} characters")
-            )
-            return
-        if password != self.profile_password_again.text():
-            self._fail(ClinicDeskError("the two profile passwords differ; type the same one twice"))
-            return
-        profile_dir = self.profile_dir()
-        ca_file = self.ca_file.text().strip() or None
-        self._set_busy(True)
-        self.error.setVisible(False)
-        self._runner.run(
-            lambda: setup_workstation(
-                profile_dir,
-                profile_password=password,
-                server_url=url,
-                username=username,
-                server_password=server_password,
-                device_name=socket.gethostname()[:120],
-                progress=self._progress.emit,
-                ca_file=ca_file,
-            ),
-            label="setting up the workstation",
-            on_done=lambda result: self._done(url, result),
-            on_error=self._fail,
-        )
-
-    def _set_busy(self, busy: bool) -> None:
-        self.busy = busy
-        for widget in self.inputs:
-            widget.setEnabled(not busy)
-        self.set_up_button.setEnabled(not busy)
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setEnabled(not busy)
-        self.progress.setVisible(busy)
-        if busy:
-            self.progress_text.setText("Starting…")
-
-    def _show_progress(self, progress: object) -> None:
-        if isinstance(progress, SetupProgress):
-            received = f" {progress.received:,} records received." if progress.received else ""
-            self.progress_text.setText(f"{progress.step}{received}")
-            self.progressed.emit(progress)
-
-    def _done(self, url: str, result: object) -> None:
-        assert isinstance(result, WorkstationSetup)
-        self._set_busy(False)
-        self.setup = result
-        self.progress_text.setText(f"Ready: {result.received:,} records downloaded for {result.full_name}.")
-        self.settings.server_url = url
-        self.settings.ca_file = result.ca_file or ""
-        self.settings.last_profile = str(result.profile_dir)
-        with contextlib.suppress(OSError):  # the profile is made; Settings asks for the address again
-            self.settings.save()
-        for widget in (self.server_password, self.profile_password, self.profile_password_again):
-            widget.clear()
-        self.accept()
-
-    def _fail(self, error: ClinicDeskError) -> None:
-        self._set_busy(False)
-        self.error.setText(error.message[:1].upper() + error.message[1:])
-        self.error.setVisible(True)
-
-    def reject(self) -> None:
-        if not self.busy:  # a download under way finishes first; it cleans up after itself if it fails
-            super().reject()
 
 
 def ask_import(parent: QWidget) -> tuple[Path | None, bool]:
