@@ -78,8 +78,8 @@ def already_closed(text: str) -> bool:
 def choose(heard: str, score: Scorer, *, trust_heard: bool = True) -> Choice | None:
     """The header or command a short utterance was, or None to keep Whisper's text. With
     ``trust_heard`` False (Whisper copied its prompt) what it wrote does not count against the choice."""
-    if not is_short(heard) or already_closed(heard):
-        return None
+    if not is_short(heard) or already_closed(heard) or find_headers(heard) or find_commands(heard):
+        return None  # Whisper heard a header or a command itself: nothing said after it is dropped
     options = phrases()
     scores = score([heard, *(p for p, _ in options)])
     own, ranked = scores[0], sorted(zip(scores[1:], options, strict=True), key=lambda x: -x[0])

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 
 from audio.phonetic import edit_distance, phonetic_key, similarity
+from audio.wordlists import garbled
 
 #: units a dose or a measurement is given in (spoken forms as Whisper writes them)
 DOSE_UNITS = (
@@ -37,7 +38,8 @@ _VITAL_NAMES = (
 #: frequencies as the prompt teaches Whisper to write them
 FREQUENCIES = (
     "once daily", "twice daily", "three times daily", "four times daily", "at bedtime", "as needed",
-    "once a day", "twice a day", "every morning", "every evening",
+    "once a day", "twice a day", "every morning", "every evening", "once weekly", "weekly", "once a week",
+    "twice weekly", "every week", "every other day", "every day",
 )  # fmt: skip
 #: what precedes a frequency in a prescription
 _ROUTES = rf"by mouth|orally|inhaled|subcutaneously|topically|in each nostril|in each eye|(?:{_UNIT_RE})"
@@ -50,6 +52,9 @@ _RX_VERBS = {
 DRUG_CUTOFF = 0.75
 UNIT_CUTOFF = 0.6
 FREQ_CUTOFF = 0.8
+#: ... and for words that are all ordinary ("at bed, I am" for "at bedtime")
+FREQ_ORDINARY_CUTOFF = 0.9
+_HEADER_WORDS = {"subjective", "objective", "assessment", "plan", "impression", "exam", "history"}
 #: the commonest drugs are likelier to be said than rare ones with a similar sound
 PREFERRED_BONUS = 0.05
 
@@ -218,8 +223,8 @@ def fix_units(text: str, protected: frozenset[str] = frozenset()) -> str:
                 continue
             span = parts[:n]
             plain = [re.sub(r"[^a-z]", "", p.lower()) for p in span]
-            if plain[0] in known or plain[0] in protected:
-                return m.group(0)
+            if plain[0] in known or plain[0] in protected or not garbled(" ".join(plain)):
+                return m.group(0)  # ordinary words after a number ("96 mild lower") are no unit
             if n == 2 and (plain[1] in known or plain[1] in protected or plain[1] in _RX_VERBS):
                 continue
             key = _key_of(plain)
@@ -303,10 +308,12 @@ def fix_frequencies(text: str) -> str:
                 choice = None
                 break
             key = phonetic_key(span)
-            if len(key) < 3:
-                continue
+            if len(key) < 3 or any(w in _HEADER_WORDS for w in span.split()):
+                continue  # "assessment" after a dose is a header, said as it is
             best = max(FREQUENCIES, key=lambda f: similarity(key, keys[f]))
             sim = similarity(key, keys[best])
+            if sim < FREQ_ORDINARY_CUTOFF and not garbled(span, numbers=True):
+                continue  # ordinary words change only when they sound all but the same
             if sim >= FREQ_CUTOFF and len(span) >= 0.6 * len(best) and (choice is None or sim > choice[0]):
                 choice = (sim, end, best)
         if choice is not None:

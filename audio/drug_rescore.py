@@ -69,8 +69,8 @@ def missing_drug_slots(text: str, *, known: Iterable[str]) -> list[DrugSlot]:
         span: list[re.Match[str]] = []
         for w in reversed(words):
             token = w.group(0)
-            if token == "." and len(span) < MAX_SPAN_WORDS:
-                continue  # "Approx. 500 milligrams": Whisper's full stop inside what it heard
+            if token == "." and not span:
+                continue  # "Approx. 500 milligrams": Whisper's full stop right before the dose
             if not re.fullmatch(r"[A-Za-z][A-Za-z'-]*", token) or len(span) >= MAX_SPAN_WORDS:
                 break
             span.insert(0, w)
@@ -141,7 +141,7 @@ def recover_drugs(
     """The text with each drug slot filled by the drug Whisper itself confirms, else unchanged.
 
     ``near_miss`` names the drug a heard span is a misspelling of ("metaprol" -> metoprolol); when that
-    is one of the candidates it fills the slot at once, with no decoding.
+    is one of the candidates it is tried first, and confirmed like the others.
 
     Only heard words that may be a garbled drug name are replaced (``wordlists.garbled``: not "her",
     "breathing" or a number); the chosen drug must beat every other drug by ``MIN_MARGIN`` nats, or be
@@ -158,10 +158,9 @@ def recover_drugs(
         heard = text[slot.start : slot.end]
         if not garbled(heard, known=known_names):
             continue  # ordinary words before a dose ("give her 20 milligrams") were said as they are
+        # a near miss by spelling or sound ("metaprol") is only a candidate: it is tried first, but like
+        # every other it must be confirmed by Whisper against the audio
         guess = near_miss(heard) if near_miss is not None else None
-        if guess is not None and guess.lower() in common:
-            text = before + (guess[:1].upper() + guess[1:] if capital else guess) + after
-            continue
         # the whole sentence is scored: every candidate must also account for the audio after it (the
         # dose, the route), so a short name cannot win by leaving that audio unexplained
         spelled = [c[:1].upper() + c[1:] if capital else c for c in pool]
@@ -181,9 +180,12 @@ def recover_drugs(
         value = scores[spelled.index(nearest)]
         if sound >= SOUND_CLOSENESS and value >= ranked[0][0] - SOUND_TOLERANCE and nearest not in tries:
             tries.append(nearest)
+        if guess is not None and guess.lower() in common:
+            named = next(n for n in spelled if n.lower() == guess.lower())
+            tries = [named, *(t for t in tries if t != named)]
         for name in tries:
             value = scores[spelled.index(name)]
-            margin = value - max(v for v, other in ranked if other != name)
+            margin = value - max((v for v, other in ranked if other != name), default=value)
             near = closeness(heard, name) >= SOUND_CLOSENESS
             if margin < MIN_MARGIN and not near:
                 continue  # another drug explains the audio about as well: not a choice Whisper made

@@ -25,7 +25,7 @@ from audio.dictation_fix import (
 )
 from audio.phonetic import phonetic_key, similarity
 from audio.whisper_engine import COMMON_DRUGS
-from audio.wordlists import common_drug_names, prescribable
+from audio.wordlists import common_drug_names, prescribable, protected_words
 from models.enums import SOAP_SECTIONS
 from resources import vocab_lines
 
@@ -88,6 +88,8 @@ class MedicalCorrector:
         low = word.lower()
         if len(low) < MIN_LENGTH or low in self.terms or low in self.english or not self.english:
             return None
+        if "'" in low or low in protected_words():
+            return None  # "car's", "acuity": words of ordinary or clinical speech are never respelled
         if any(low.endswith(end) and low[: -len(end)] in self.known_stems for end in _ENDINGS):
             return None  # an inflection of a known word ("tremors", "sunburned"), not a misspelling
         key = phonetic_key(low)
@@ -114,9 +116,12 @@ class MedicalCorrector:
             return None
         return self.snapper.best(parts) or (self.suggest(parts[0]) if len(parts) == 1 else None)
 
-    def passes(self, *, names: bool = True) -> list[tuple[str, Callable[[str], str]]]:
+    def passes(self, *, names: bool = True, sound: bool = True) -> list[tuple[str, Callable[[str], str]]]:
         """The context fixes as named passes, in order (``audio.marks`` records what each changed);
-        ``names=False`` leaves words alone (for the drug recovery that asks Whisper before any guess)."""
+        ``names=False`` leaves words alone (for the drug recovery that asks Whisper before any guess);
+        ``sound=False`` leaves out the drug names by sound alone, which nothing checks against the audio
+        (with Whisper, its recovery does that job with confirmation: "giant nesprin" must not become
+        tinzaparin)."""
         out: list[tuple[str, Callable[[str], str]]] = [
             ("numbers", fix_number_words),
             ("vitals", fix_vital_numbers),
@@ -127,7 +132,9 @@ class MedicalCorrector:
             ("frequency", fix_frequencies),
         ]
         if names:
-            out += [("drug_sound", self.snapper.fix), ("spelling", self.spell)]
+            if sound:
+                out.append(("drug_sound", self.snapper.fix))
+            out.append(("spelling", self.spell))
         return out
 
     def spell(self, text: str) -> str:

@@ -69,7 +69,7 @@ class SpeechEngine:
                 for name, fix in self.corrector.passes(names=False):
                     tracked.apply(name, fix)
                 self._recover_drugs(audio, tracked, whisper)
-            for name, fix in self.corrector.passes():
+            for name, fix in self.corrector.passes(sound=whisper is None):
                 tracked.apply(name, fix)
             if whisper is not None:
                 self._recover_diagnoses(audio, tracked, whisper)

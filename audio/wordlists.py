@@ -42,7 +42,7 @@ _CLINICAL_ORDINARY = (
     "hour", "day", "days", "week", "weeks", "month", "months", "year", "years", "old", "follow", "up",
     "recheck", "return", "start", "continue", "stop", "increase", "decrease", "sleep", "appetite",
     "energy", "mood", "anxiety", "stress", "tired", "tears", "water", "salt", "sugar", "relief", "allergy",
-    "allergies", "cold", "flu",
+    "allergies", "cold", "flu", "acuity",
 )  # fmt: skip
 #: number words, and what Whisper writes for half of one
 _NUMBER_WORDS = frozenset(UNITS) | frozenset(TENS) | frozenset(SCALES) | {"point", "half"}
@@ -91,15 +91,16 @@ def _header_words() -> frozenset[str]:
     return frozenset(w for h in HEADERS for w in h.split() if w not in ("and", "of", "on", "the", "to"))
 
 
-def garbled(heard: str, *, known: Iterable[str] = ()) -> bool:
-    """Whether heard words may be a garbled medical term: no digit, no header word, no number word, and
-    at least one word that is neither ordinary nor one of ``known`` (say, the drug names)."""
+def garbled(heard: str, *, known: Iterable[str] = (), numbers: bool = False) -> bool:
+    """Whether heard words may be a garbled medical term: no digit, no header word, no number word
+    (unless ``numbers``: "one stale" for "once daily"), and at least one word that is neither ordinary
+    nor one of ``known`` (say, the drug names)."""
     if re.search(r"\d", heard):
         return False
     words = words_of(heard)
     if not words:
         return False
-    if any(w in _header_words() or w in _NUMBER_WORDS for w in words):
+    if any(w in _header_words() or (w in _NUMBER_WORDS and not numbers) for w in words):
         return False
     protected = protected_words() | {w for k in known for w in words_of(k)}
     return any(w not in protected for w in words)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 from app.soap.icd10 import COMMON, suggest
@@ -220,13 +221,35 @@ _VAGUE = {
 }  # fmt: skip
 
 
+#: endings of one-word disease names ("gastritis", "osteoporosis", "anemia", "neuropathy")
+_DISEASE_ENDINGS = (
+    "itis", "osis", "emia", "aemia", "oma", "pathy", "algia", "ism", "ectasis", "plasia", "trophy", "iasis",
+    "uria", "rrhea", "cele", "ia", "ness", "phobia", "plegia", "sis",
+)  # fmt: skip
+
+
+def _names_a_disease(term: str) -> bool:
+    """One word names a diagnosis only if it is a known one or has a disease's ending: "bowel",
+    "inhaled" or "ventricular" in the assessment are no diagnosis of their own."""
+    if " " in term or term in COMMON:
+        return True
+    return term.endswith(_DISEASE_ENDINGS) or term in _common_diagnosis_words()
+
+
+@lru_cache(maxsize=1)
+def _common_diagnosis_words() -> frozenset[str]:
+    import resources
+
+    return frozenset(t for t in resources.vocab_lines("common_diagnoses.txt") if " " not in t)
+
+
 def extract_diagnoses(text: str) -> list[Diagnosis]:
     words = _WORDS.findall(text.lower().replace("type two", "type 2"))
     terms = diagnosis_terms() | frozenset(COMMON)
     out: list[Diagnosis] = []
     seen: set[str] = set()
     for _, _, term in longest_matches(words, terms, max_words=6):
-        if term in _VAGUE or len(term) < 4 or term in seen:
+        if term in _VAGUE or len(term) < 4 or term in seen or not _names_a_disease(term):
             continue
         code = suggest(term)
         if code is None:
