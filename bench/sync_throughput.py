@@ -36,6 +36,7 @@ from clinicdesk.errors import SyncError
 from models import Task
 from server.db import make_engine
 from server.embedded import EmbeddedMongo, EmbeddedPostgres
+from server.tables import DEFAULT_ORGANIZATION_ID
 from sync.engine import SyncEngine
 from sync.status import SyncReport
 from sync.transport import HttpTransport
@@ -101,18 +102,18 @@ class Bench:
                 conn.execute(
                     text(
                         "INSERT INTO tasks (id, created_at, updated_at, version, title, creator_id,"
-                        " priority, status, task_type) SELECT gen_random_uuid(), now(), now(), :base + g,"
-                        " 'filler ' || g, :creator, 'medium', 'pending', 'other'"
+                        " priority, status, task_type, organization_id) SELECT gen_random_uuid(), now(),"
+                        " now(), :base + g, 'filler ' || g, :creator, 'medium', 'pending', 'other', :org"
                         " FROM generate_series(1, :add) g"
                     ),
-                    {"base": base, "creator": creator, "add": add},
+                    {"base": base, "creator": creator, "add": add, "org": DEFAULT_ORGANIZATION_ID},
                 )
                 conn.execute(
                     text(
-                        "INSERT INTO change_log (entity, record_id, usn, field_usns)"
-                        " SELECT 'tasks', id, version, '{}'::json FROM tasks WHERE version > :base"
+                        "INSERT INTO change_log (entity, record_id, usn, field_usns, organization_id)"
+                        " SELECT 'tasks', id, version, '{}'::json, :org FROM tasks WHERE version > :base"
                     ),
-                    {"base": base},
+                    {"base": base, "org": DEFAULT_ORGANIZATION_ID},
                 )
                 conn.execute(text("UPDATE usn_counter SET value = :v WHERE id = 1"), {"v": base + add})
             conn.execute(text("ANALYZE"))

@@ -91,6 +91,9 @@ class Synced:
 
     ``version`` is the server's update sequence number: null until the row first reaches the server.
     ``deleted_at`` is a tombstone; synced rows are never hard-deleted.
+    ``organization_id`` is the practice group the row belongs to on the central server, which sets it
+    from the signed-in user and keeps organisations apart with it (row-level security). It never
+    travels in a payload, so a workstation, which holds one organisation's data, leaves it empty.
     """
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True, default=new_id)
@@ -100,6 +103,7 @@ class Synced:
     )
     version: Mapped[int | None] = mapped_column(Integer, nullable=True, default=None)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, default=None)
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(Uuid(), nullable=True, default=None)
 
 
 def short_str(length: int = 120) -> String:

@@ -80,7 +80,9 @@ class NoteVersion(Synced, Base):
 
 class Recording(Synced, Base):
     """A dictation recording. The audio itself is AES-GCM encrypted (``audio`` = nonce + ciphertext)
-    with a key that never leaves the encrypted store; it is not part of the row's sync payload."""
+    with a key that never leaves the encrypted store; it is not part of the row's sync payload.
+    ``created_by_id`` is whoever made the recording: the server sets it from the signed-in user, and
+    only that user may upload the audio, once."""
 
     __tablename__ = "recordings"
 
@@ -98,6 +100,7 @@ class Recording(Synced, Base):
     model: Mapped[str | None] = mapped_column(String(120), default=None)
     processing_stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     retention_until: Mapped[date | None] = mapped_column(Date, default=None)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
     audio: Mapped[bytes | None] = mapped_column(LargeBinary, default=None, deferred=True)
 
 

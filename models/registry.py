@@ -56,8 +56,9 @@ SYNCED_MODELS: dict[str, type[DeclarativeBase]] = {
     )
 }
 
-#: Columns that never travel in a record payload: bookkeeping the server owns, or blobs sent apart.
-NOT_IN_PAYLOAD = frozenset({"version", "audio"})
+#: Columns that never travel in a record payload: bookkeeping the server owns (the version, the
+#: organisation a row belongs to), or blobs sent apart.
+NOT_IN_PAYLOAD = frozenset({"version", "audio", "organization_id"})
 
 
 def _to_wire(value: Any) -> Any:

@@ -22,6 +22,20 @@ from types import TracebackType
 from clinicdesk.errors import ClinicDeskError
 
 PG_SYSTEM_USER = "clinicdesk-pg"
+#: PostgreSQL must not write patient data into its log. An error is logged by its message alone:
+#: no DETAIL (``Key (mrn)=(...)``, a failing row's values), CONTEXT (the JSON that did not parse),
+#: QUERY or HINT (terse verbosity), no failing statement, no statement parameters, no statements
+#: at all. The deployment files (packaging/server/compose.yaml) set the same.
+NO_PHI_LOGGING = (
+    "log_error_verbosity=terse",
+    "log_min_error_statement=panic",
+    "log_parameter_max_length=0",
+    "log_parameter_max_length_on_error=0",
+    "log_statement=none",
+    "log_min_duration_statement=-1",
+    "log_min_duration_sample=-1",
+    "log_autovacuum_min_duration=-1",
+)
 
 
 def free_port() -> int:
@@ -128,6 +142,7 @@ class EmbeddedPostgres(_Process):
                     "synchronous_commit=off",
                     "-c",
                     "full_page_writes=off",
+                    *(arg for setting in NO_PHI_LOGGING for arg in ("-c", setting)),
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,

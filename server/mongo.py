@@ -17,8 +17,13 @@ from typing import Any
 import gridfs
 from pymongo import ASCENDING, MongoClient
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
 NOTES = "clinical_notes"
+
+
+class RecordingExists(Exception):
+    """A recording's audio is stored already, with other bytes: uploads are write-once."""
 
 
 def _key(entity: str, record_id: uuid.UUID, version: int) -> str:
@@ -34,8 +39,12 @@ class DocumentStore:
         self.notes = self.db[NOTES]
         self.recordings = gridfs.GridFSBucket(self.db, bucket_name="recordings")
 
+    #: The index the note-history query (record_id, then version) runs on.
+    HISTORY_INDEX = "record_id_1_version_1"
+
     def ensure_indexes(self) -> None:
-        self.notes.create_index([("record_id", ASCENDING), ("version", ASCENDING)])
+        """Idempotent: called by every service instance when it starts."""
+        self.notes.create_index([("record_id", ASCENDING), ("version", ASCENDING)], name=self.HISTORY_INDEX)
 
     def close(self) -> None:
         self.client.close()
@@ -108,20 +117,31 @@ class DocumentStore:
 
     # --- recordings ---------------------------------------------------------------------------
 
+    def recording_digest(self, recording_id: uuid.UUID) -> str | None:
+        """The SHA-256 of the audio stored for a recording, None when there is none yet."""
+        existing = self.db["recordings.files"].find_one({"_id": str(recording_id)}, {"metadata": 1})
+        if existing is None:
+            return None
+        return str((existing.get("metadata") or {}).get("sha256") or "")
+
     def put_recording(self, recording_id: uuid.UUID, data: bytes, *, mime_type: str) -> str:
-        """Store (or replace) a recording's bytes; idempotent for the same id and content."""
+        """Store a recording's bytes once: the same bytes again is a harmless repeat; other bytes
+        never replace them (raises RecordingExists). Returns the SHA-256 stored."""
         digest = hashlib.sha256(data).hexdigest()
-        existing = self.db["recordings.files"].find_one({"_id": str(recording_id)})
-        if existing is not None:
-            if existing.get("metadata", {}).get("sha256") == digest:
+        existing = self.recording_digest(recording_id)
+        if existing is None:
+            try:
+                self.recordings.upload_from_stream_with_id(
+                    str(recording_id),
+                    str(recording_id),
+                    data,
+                    metadata={"sha256": digest, "mime_type": mime_type},
+                )
                 return digest
-            self.recordings.delete(str(recording_id))
-        self.recordings.upload_from_stream_with_id(
-            str(recording_id),
-            str(recording_id),
-            data,
-            metadata={"sha256": digest, "mime_type": mime_type},
-        )
+            except (gridfs.errors.FileExists, DuplicateKeyError):
+                existing = self.recording_digest(recording_id)  # a concurrent upload got there first
+        if existing != digest:
+            raise RecordingExists(recording_id)
         return digest
 
     def get_recording(self, recording_id: uuid.UUID) -> tuple[bytes, str] | None:

@@ -39,9 +39,14 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 @dataclass(frozen=True)
 class AccessClaims:
+    """What an access token says. The role is only a hint for clients: the server reads the
+    user's current role, activation and organisation on every request, and refuses a token whose
+    session epoch the device has moved past (a sign-out)."""
+
     user_id: uuid.UUID
     role: str
     device_id: uuid.UUID
+    session_epoch: int = 0
 
 
 class TokenInvalid(Exception):
@@ -55,6 +60,7 @@ def issue_access_token(secret: str, claims: AccessClaims, *, ttl_seconds: int) -
         "sub": str(claims.user_id),
         "role": claims.role,
         "dev": str(claims.device_id),
+        "sep": claims.session_epoch,
         "typ": "access",
         "iat": now,
         "exp": now + timedelta(seconds=ttl_seconds),
@@ -79,7 +85,10 @@ def decode_access_token(secret: str, token: str) -> AccessClaims:
     if body.get("typ") != "access":
         raise TokenInvalid("access token is not valid")
     try:
-        return AccessClaims(uuid.UUID(body["sub"]), str(body["role"]), uuid.UUID(body["dev"]))
+        epoch = body["sep"]
+        if not isinstance(epoch, int) or isinstance(epoch, bool):
+            raise TypeError("session epoch")
+        return AccessClaims(uuid.UUID(body["sub"]), str(body["role"]), uuid.UUID(body["dev"]), epoch)
     except (KeyError, ValueError, TypeError):
         raise TokenInvalid("access token is not valid") from None
 

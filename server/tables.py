@@ -3,6 +3,8 @@ workstation's local store, whose schema is exactly ``models.Base.metadata``."""
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -21,6 +23,20 @@ from models import User
 from models.base import NAMING_CONVENTION
 
 server_metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+#: Practice groups. Every synced row carries the id of its organisation (``organization_id``), set
+#: from the signed-in user; PostgreSQL row-level security keeps organisations apart behind the
+#: service's own filters (migration 0005). Made by the server's operators, never by a workstation.
+organizations = Table(
+    "organizations",
+    server_metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("name", String(160), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+#: The organisation that data from before organisations existed (and --dev, and a first deployment)
+#: belongs to.
+DEFAULT_ORGANIZATION_ID = uuid.UUID("018f0000-0000-7000-8000-00000000c0de")
 
 #: One row holding the last update sequence number handed out. A push locks it only for the short
 #: transaction that reserves its block of USNs (and registers the block in push_inflight).
@@ -41,6 +57,9 @@ change_log = Table(
     Column("record_id", Uuid(), primary_key=True),
     Column("usn", BigInteger, nullable=False, unique=True),
     Column("field_usns", JSON, nullable=False),
+    #: The record's organisation, so a pull reads only its own organisation's changes.
+    Column("organization_id", Uuid(), nullable=True),
+    Index("ix_change_log_organization_usn", "organization_id", "usn"),
 )
 
 #: Answers already given to pushed outbox entries: a replayed entry gets the same answer and changes
@@ -73,6 +92,9 @@ devices = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_seen_at", DateTime(timezone=True), nullable=True),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
+    #: Moved on by every sign-out: an access token carries the value it was issued under and is
+    #: refused once the device has moved past it, so signing out ends the session at once.
+    Column("session_epoch", Integer, nullable=False, server_default="0"),
 )
 
 refresh_tokens = Table(
@@ -107,6 +129,16 @@ push_inflight = Table(
     server_metadata,
     Column("first_usn", BigInteger, primary_key=True),
     Column("xid", BigInteger, nullable=False),
+)
+
+#: Usernames in their canonical form (lower case): one row per account, so "ADMIN" cannot be made
+#: beside "admin" (whether through /users or a pushed users record), and sign-in, lockout and
+#: uniqueness all go by the same name.
+usernames = Table(
+    "usernames",
+    server_metadata,
+    Column("username_key", String(64), primary_key=True),
+    Column("user_id", Uuid(), ForeignKey(User.__table__.c.id), nullable=False, unique=True),
 )
 
 #: Failed sign-ins per username (lower-cased), whether or not the account exists, so a lockout says

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from clinicdesk.errors import AuthenticationError
 from server.mongo import DocumentStore
-from server.permissions import Principal
+from server.policy import Principal
 from server.services import accounts
 from server.settings import Settings
 from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, SUPPORTED_PROTOCOLS
@@ -19,8 +19,13 @@ from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, SUPPORTED_PROTOCOLS
 
 @dataclass(frozen=True)
 class Services:
+    """``engine`` reads and writes records as the service's role, under row-level security (every
+    transaction names its organisation: server.db.scope); ``owner`` signs users in and keeps
+    devices and tokens (server/db.py)."""
+
     settings: Settings
     engine: Engine
+    owner: Engine
     docs: DocumentStore
 
 
@@ -39,7 +44,7 @@ def current_principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(401, "sign in first: no access token", headers={"WWW-Authenticate": "Bearer"})
     try:
-        return accounts.principal_for(services.engine, services.settings, credentials.credentials)
+        return accounts.principal_for(services.owner, services.settings, credentials.credentials)
     except AuthenticationError as exc:
         raise HTTPException(401, exc.message, headers={"WWW-Authenticate": "Bearer"}) from None
 

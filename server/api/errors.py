@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clinicdesk.errors import (
     AuthenticationError,
@@ -71,10 +71,36 @@ def install_error_handlers(app: FastAPI) -> None:
         status = next((code for kind, code in STATUS_FOR if isinstance(exc, kind)), 400)
         return JSONResponse({"detail": exc.message}, status_code=status)
 
-    @app.exception_handler(Exception)
-    async def _internal(request: Request, exc: Exception) -> JSONResponse:
-        log.error("internal error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
-        return JSONResponse({"detail": "internal server error"}, status_code=500)
+
+class QuietErrors:
+    """Turn any unexpected error into ``500 {"detail": "internal server error"}`` and log only its
+    type and the route. The error goes no further: Starlette's error middleware and uvicorn would
+    log its message and traceback, and a database error's message can quote the values of the
+    statement that failed (a note's text, a patient's MRN)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as exc:
+            log.error(
+                "internal error on %s %s: %s", scope.get("method"), scope.get("path"), type(exc).__name__
+            )
+            if not started:
+                await _reject(send, 500, "internal server error")
 
 
 class BodyLimit:

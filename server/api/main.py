@@ -12,9 +12,9 @@ from fastapi.openapi.utils import get_openapi
 
 from clinicdesk import __version__
 from server.api.deps import Services
-from server.api.errors import COMMON_RESPONSES, BodyLimit, install_error_handlers
-from server.api.routes import auth, health, notes, recordings, sync
-from server.db import make_engine
+from server.api.errors import COMMON_RESPONSES, BodyLimit, QuietErrors, install_error_handlers
+from server.api.routes import auth, health, notes, recordings, sync, users
+from server.db import make_data_engine, make_engine
 from server.mongo import DocumentStore
 from server.settings import Settings
 from sync.protocol import MAX_BODY_BYTES, MAX_RECORDING_BYTES, ErrorBody
@@ -24,13 +24,18 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     if services is None:
         services = Services(
             settings=settings,
-            engine=make_engine(settings.database_url, pool_size=settings.pool_size),
+            engine=make_data_engine(settings.database_url, pool_size=settings.pool_size),
+            owner=make_engine(settings.database_url, pool_size=max(2, settings.pool_size // 2)),
             docs=DocumentStore(settings.mongodb_url, settings.mongodb_db),
         )
+    ready = services
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        # The note-history query reads by (record, version): make sure its index exists before the
+        # first request (idempotent; every instance may do it).
+        await anyio.to_thread.run_sync(ready.docs.ensure_indexes)
         yield
 
     app = FastAPI(
@@ -38,9 +43,12 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     )
     app.state.services = services
     install_error_handlers(app)
-    for module in (health, auth, sync, notes, recordings):
+    for module in (health, auth, users, sync, notes, recordings):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES, recording_limit=MAX_RECORDING_BYTES)
+    # Outermost: an unexpected error becomes a plain 500 here and goes no further, so neither
+    # Starlette nor uvicorn ever logs its message or traceback (either may quote patient data).
+    app.add_middleware(QuietErrors)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

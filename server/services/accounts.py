@@ -1,5 +1,15 @@
-"""Sign-in, token refresh and devices. A device is one workstation of one user; revoking it makes
-its refresh token and every access token it holds useless at the next request."""
+"""Sign-in, token refresh, devices and staff accounts. A device is one workstation of one user;
+revoking it makes its refresh token and every access token it holds useless at the next request.
+
+Runs on the owner engine: signing in must find a user before anyone knows their organisation.
+
+* Usernames are unique and looked up in their canonical (lower-case) form (tables.usernames).
+* A sign-in attempt is counted *before* its password is checked, in one locked read-modify-write,
+  so twenty guesses sent at once are twenty attempts: the lock comes after the fifth, and the rest
+  are refused without the password being looked at. A right password clears the count.
+* Every request reads the user's current role, activation and organisation and the device's
+  session epoch, so a demotion, a deactivation or a sign-out takes effect on the next request.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +17,28 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, Engine, case, delete, insert, select, update
+from sqlalchemy import Connection, Engine, Select, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
 
 from clinicdesk.errors import AuthenticationError, PermissionDeniedError, ValidationError
 from models import User, new_id
 from models.enums import Role
 from server import security
-from server.permissions import Principal
-from server.services.audit import audit_row, write_audit
+from server.policy import POLICY, Principal
+from server.services.audit import audit_row, write_audit, write_event
 from server.settings import Settings
 from server.tables import (
+    DEFAULT_ORGANIZATION_ID,
     change_log,
     credentials,
     devices,
     login_failures,
+    organizations,
     refresh_tokens,
+    usernames,
     usn_counter,
 )
 from sync.protocol import DevicePublic, TokenPair, UserCreate, UserPublic
@@ -38,6 +53,12 @@ LOCK_MAX_SECONDS = 15 * 60
 FAILURE_MEMORY_SECONDS = 24 * 3600
 #: How long a client may retry a refresh whose answer it never received.
 REFRESH_RETRY_GRACE_SECONDS = 300
+USERNAME_TAKEN = "that username is taken (usernames are compared without regard to case)"
+
+
+def canonical(username: str) -> str:
+    """The form a username is unique in, looked up by and locked out under."""
+    return username.lower()[:64]
 
 
 @dataclass(frozen=True)
@@ -47,27 +68,32 @@ class Account:
     full_name: str
     role: Role
     active: bool
+    organization_id: uuid.UUID
 
     def public(self) -> UserPublic:
         return UserPublic(id=self.id, username=self.username, full_name=self.full_name, role=self.role.value)
 
 
-def _account(
+def account(
     conn: Connection, *, user_id: uuid.UUID | None = None, username: str | None = None
 ) -> Account | None:
-    stmt = select(User.id, User.username, User.full_name, User.role, User.active, User.deleted_at)
-    stmt = stmt.where(User.id == user_id) if user_id is not None else stmt.where(User.username == username)
+    stmt = select(
+        User.id, User.username, User.full_name, User.role, User.active, User.deleted_at, User.organization_id
+    )
+    if user_id is not None:
+        stmt = stmt.where(User.id == user_id)
+    else:
+        assert username is not None
+        stmt = stmt.join(usernames, usernames.c.user_id == User.id).where(
+            usernames.c.username_key == canonical(username)
+        )
     row = conn.execute(stmt).first()
-    if row is None or row.deleted_at is not None:
+    if row is None or row.deleted_at is not None or row.organization_id is None:
         return None
-    return Account(row.id, row.username, row.full_name, Role(row.role), bool(row.active))
+    return Account(row.id, row.username, row.full_name, Role(row.role), bool(row.active), row.organization_id)
 
 
-def _issue(conn: Connection, settings: Settings, account: Account, device_id: uuid.UUID) -> TokenPair:
-    return _issue_with_id(conn, settings, account, device_id)[0]
-
-
-def _issue_with_id(
+def _issue(
     conn: Connection, settings: Settings, account: Account, device_id: uuid.UUID
 ) -> tuple[TokenPair, uuid.UUID]:
     token_id, token, digest = security.new_refresh_token()
@@ -80,9 +106,10 @@ def _issue_with_id(
             expires_at=datetime.now(UTC) + timedelta(seconds=settings.refresh_ttl_seconds),
         )
     )
+    epoch = conn.execute(select(devices.c.session_epoch).where(devices.c.id == device_id)).scalar_one()
     access = security.issue_access_token(
         settings.jwt_secret,
-        security.AccessClaims(account.id, account.role.value, device_id),
+        security.AccessClaims(account.id, account.role.value, device_id, int(epoch)),
         ttl_seconds=settings.access_ttl_seconds,
     )
     pair = TokenPair(
@@ -109,50 +136,62 @@ def lockout_seconds(failures: int) -> int:
     return int(min(LOCK_BASE_SECONDS * 2 ** (failures - FREE_ATTEMPTS), LOCK_MAX_SECONDS))
 
 
-def _check_not_locked(engine: Engine, key: str, now: datetime) -> None:
-    with engine.connect() as conn:
-        until = conn.execute(
-            select(login_failures.c.locked_until).where(login_failures.c.username == key)
-        ).scalar()
-    if until is not None and until > now:
-        raise AuthenticationError(_lock_message(until, now))
-
-
-def _record_failure(engine: Engine, key: str, account: Account | None, now: datetime) -> None:
-    """Count a failed sign-in in a transaction of its own: the refusal that follows must not roll
-    the count (or the audit event) back."""
+def _take_attempt(engine: Engine, key: str, now: datetime) -> int:
+    """Count this attempt as a failure until its password proves right, in a transaction of its
+    own that holds the username's row locked: concurrent attempts queue here, each sees the
+    count the one before left, and none is checked once the lock is on. Returns the count."""
     stale = now - timedelta(seconds=FAILURE_MEMORY_SECONDS)
     with engine.begin() as conn:
-        base = pg_insert(login_failures).values(username=key, failures=1, last_failure_at=now)
-        stmt = base.on_conflict_do_update(
-            index_elements=[login_failures.c.username],
-            set_={
-                "failures": case(
-                    (login_failures.c.last_failure_at < stale, 1), else_=login_failures.c.failures + 1
-                ),
-                "last_failure_at": now,
-            },
-        ).returning(login_failures.c.failures)
-        failures = int(conn.execute(stmt).scalar_one())
+        conn.execute(
+            pg_insert(login_failures)
+            .values(username=key, failures=0, last_failure_at=now)
+            .on_conflict_do_nothing(index_elements=[login_failures.c.username])
+        )
+        row = conn.execute(
+            select(login_failures).where(login_failures.c.username == key).with_for_update()
+        ).one()
+        if row.locked_until is not None and row.locked_until > now:
+            raise AuthenticationError(_lock_message(row.locked_until, now))
+        failures = 1 if row.last_failure_at < stale else int(row.failures) + 1
         seconds = lockout_seconds(failures)
-        if seconds:
-            conn.execute(
-                update(login_failures)
-                .where(login_failures.c.username == key)
-                .values(locked_until=now + timedelta(seconds=seconds))
+        conn.execute(
+            update(login_failures)
+            .where(login_failures.c.username == key)
+            .values(
+                failures=failures,
+                last_failure_at=now,
+                locked_until=now + timedelta(seconds=seconds) if seconds else None,
             )
-        if account is not None:
-            rows = [audit_row(user_id=account.id, action="login_failed", resource_type="session")]
-            if seconds:
-                rows.append(
-                    audit_row(
-                        user_id=account.id,
-                        action="login_locked",
-                        resource_type="session",
-                        new_values={"failures": failures, "seconds": seconds},
-                    )
-                )
-            write_audit(conn, rows)
+        )
+    return failures
+
+
+def _record_failure(engine: Engine, account: Account | None, failures: int) -> None:
+    """The attempt was wrong: it is already counted; write the audit events (committed on their
+    own, so the refusal that follows cannot roll them back)."""
+    if account is None:
+        return
+    seconds = lockout_seconds(failures)
+    rows = [
+        audit_row(
+            user_id=account.id,
+            organization_id=account.organization_id,
+            action="login_failed",
+            resource_type="session",
+        )
+    ]
+    if seconds:
+        rows.append(
+            audit_row(
+                user_id=account.id,
+                organization_id=account.organization_id,
+                action="login_locked",
+                resource_type="session",
+                new_values={"failures": failures, "seconds": seconds},
+            )
+        )
+    with engine.begin() as conn:
+        write_audit(conn, rows)
 
 
 def login(
@@ -164,38 +203,42 @@ def login(
     device_id: uuid.UUID,
     device_name: str,
 ) -> TokenPair:
-    key = username.lower()[:64]
+    key = canonical(username)
     now = datetime.now(UTC)
-    # Checked before the password is even looked at: a locked username costs no argon2 work, and
+    # Counted before the password is even looked at: a locked username costs no argon2 work, and
     # guessing on during the lock learns nothing.
-    _check_not_locked(engine, key, now)
+    failures = _take_attempt(engine, key, now)
     with engine.connect() as conn:
-        account = _account(conn, username=username)
+        found = account(conn, username=username)
         stored = None
-        if account is not None:
+        if found is not None:
             stored = conn.execute(
-                select(credentials.c.password_hash).where(credentials.c.user_id == account.id)
+                select(credentials.c.password_hash).where(credentials.c.user_id == found.id)
             ).scalar_one_or_none()
-    if not security.verify_password(stored, password) or account is None or not account.active:
-        _record_failure(engine, key, account, now)
+    if not security.verify_password(stored, password) or found is None or not found.active:
+        _record_failure(engine, found, failures)
         raise AuthenticationError(SIGN_IN_FAILED)
     with engine.begin() as conn:
         conn.execute(delete(login_failures).where(login_failures.c.username == key))
         device = conn.execute(select(devices).where(devices.c.id == device_id)).mappings().first()
-        if device is not None and (device["user_id"] != account.id or device["revoked_at"] is not None):
+        if device is not None and (device["user_id"] != found.id or device["revoked_at"] is not None):
             raise AuthenticationError(
                 "this workstation was signed out by an administrator; ask them to re-enable it"
             )
         if device is None:
             conn.execute(
-                insert(devices).values(id=device_id, user_id=account.id, name=device_name, created_at=now)
+                insert(devices).values(id=device_id, user_id=found.id, name=device_name, created_at=now)
             )
         conn.execute(update(devices).where(devices.c.id == device_id).values(last_seen_at=now))
-        write_audit(
+        write_event(
             conn,
-            [audit_row(user_id=account.id, action="login", resource_type="session", device_id=device_id)],
+            user_id=found.id,
+            organization_id=found.organization_id,
+            action="login",
+            resource_type="session",
+            device_id=device_id,
         )
-        return _issue(conn, settings, account, device_id)
+        return _issue(conn, settings, found, device_id)[0]
 
 
 def refresh(engine: Engine, settings: Settings, token: str) -> TokenPair:
@@ -236,16 +279,14 @@ def refresh(engine: Engine, settings: Settings, token: str) -> TokenPair:
                 # the device out (committed before the error is raised, so the sign-out sticks).
                 replayed = True
                 conn.execute(update(devices).where(devices.c.id == row.device_id).values(revoked_at=now))
-                write_audit(
+                owner = account(conn, user_id=row.user_id)
+                write_event(
                     conn,
-                    [
-                        audit_row(
-                            user_id=row.user_id,
-                            action="token_replay",
-                            resource_type="device",
-                            resource_id=row.device_id,
-                        )
-                    ],
+                    user_id=row.user_id,
+                    organization_id=owner.organization_id if owner else None,
+                    action="token_replay",
+                    resource_type="device",
+                    resource_id=row.device_id,
                 )
     if replayed:
         raise AuthenticationError("refresh token was already used; this workstation is signed out")
@@ -256,10 +297,10 @@ def refresh(engine: Engine, settings: Settings, token: str) -> TokenPair:
         if row.expires_at <= now:
             raise AuthenticationError("session expired; sign in again")
         device = conn.execute(select(devices.c.revoked_at).where(devices.c.id == row.device_id)).first()
-        account = _account(conn, user_id=row.user_id)
-        if device is None or device.revoked_at is not None or account is None or not account.active:
+        found = account(conn, user_id=row.user_id)
+        if device is None or device.revoked_at is not None or found is None or not found.active:
             raise AuthenticationError("this workstation is signed out; sign in again")
-        pair, new_id_ = _issue_with_id(conn, settings, account, row.device_id)
+        pair, new_id_ = _issue(conn, settings, found, row.device_id)
         conn.execute(
             update(refresh_tokens)
             .where(refresh_tokens.c.id == token_id)
@@ -270,40 +311,64 @@ def refresh(engine: Engine, settings: Settings, token: str) -> TokenPair:
 
 
 def principal_for(engine: Engine, settings: Settings, token: str) -> Principal:
+    """The user behind an access token as they are *now*: one query per request for the device's
+    state and the user's role, activation and organisation."""
     try:
         claims = security.decode_access_token(settings.jwt_secret, token)
     except security.TokenInvalid as exc:
         raise AuthenticationError(str(exc)) from None
     with engine.connect() as conn:
-        device = conn.execute(
-            select(devices.c.user_id, devices.c.revoked_at).where(devices.c.id == claims.device_id)
+        row = conn.execute(
+            select(
+                devices.c.revoked_at,
+                devices.c.session_epoch,
+                User.role,
+                User.active,
+                User.deleted_at,
+                User.organization_id,
+            )
+            .join(User, User.id == devices.c.user_id)
+            .where(devices.c.id == claims.device_id, devices.c.user_id == claims.user_id)
         ).first()
-        if device is None or device.revoked_at is not None or device.user_id != claims.user_id:
-            raise AuthenticationError("this workstation is signed out; sign in again")
-        active = conn.execute(
-            select(User.active).where(User.id == claims.user_id, User.deleted_at.is_(None))
-        ).first()
-    if active is None or not active[0]:
+    if row is None or row.revoked_at is not None or row.session_epoch != claims.session_epoch:
+        raise AuthenticationError("this workstation is signed out; sign in again")
+    if not row.active or row.deleted_at is not None or row.organization_id is None:
         raise AuthenticationError("this account is disabled")
-    return Principal(claims.user_id, Role(claims.role), claims.device_id)
+    return Principal(claims.user_id, Role(row.role), claims.device_id, row.organization_id)
 
 
 def logout(engine: Engine, who: Principal) -> None:
+    """End this device's session now: its refresh token and every access token it holds."""
     with engine.begin() as conn:
         conn.execute(
             update(refresh_tokens)
             .where(refresh_tokens.c.device_id == who.device_id, refresh_tokens.c.used_at.is_(None))
             .values(used_at=datetime.now(UTC))
         )
-        write_audit(conn, [audit_row(user_id=who.user_id, action="logout", resource_type="session")])
+        conn.execute(
+            update(devices)
+            .where(devices.c.id == who.device_id)
+            .values(session_epoch=devices.c.session_epoch + 1)
+        )
+        write_event(
+            conn,
+            user_id=who.user_id,
+            organization_id=who.organization_id,
+            action="logout",
+            resource_type="session",
+        )
+
+
+def _devices_of(who: Principal) -> Select[Any]:
+    stmt = select(devices).join(User, User.id == devices.c.user_id)
+    stmt = stmt.where(User.organization_id == who.organization_id)
+    return stmt if who.is_admin else stmt.where(devices.c.user_id == who.user_id)
 
 
 def list_devices(engine: Engine, who: Principal) -> list[DevicePublic]:
-    stmt = select(devices)
-    if not who.is_admin:
-        stmt = stmt.where(devices.c.user_id == who.user_id)
+    """The user's own devices; an administrator sees every device of their organisation."""
     with engine.connect() as conn:
-        rows = conn.execute(stmt.order_by(devices.c.created_at)).mappings().all()
+        rows = conn.execute(_devices_of(who).order_by(devices.c.created_at)).mappings().all()
     return [
         DevicePublic(id=r["id"], user_id=r["user_id"], name=r["name"], revoked=r["revoked_at"] is not None)
         for r in rows
@@ -312,72 +377,107 @@ def list_devices(engine: Engine, who: Principal) -> list[DevicePublic]:
 
 def revoke_device(engine: Engine, who: Principal, device_id: uuid.UUID) -> DevicePublic:
     with engine.begin() as conn:
-        row = conn.execute(select(devices).where(devices.c.id == device_id)).mappings().first()
-        if row is None or (row["user_id"] != who.user_id and not who.is_admin):
+        row = conn.execute(_devices_of(who).where(devices.c.id == device_id)).mappings().first()
+        if row is None:
             raise PermissionDeniedError("no such device of yours")
         conn.execute(update(devices).where(devices.c.id == device_id).values(revoked_at=datetime.now(UTC)))
-        write_audit(
+        write_event(
             conn,
-            [audit_row(user_id=who.user_id, action="revoke", resource_type="device", resource_id=device_id)],
+            user_id=who.user_id,
+            organization_id=who.organization_id,
+            action="revoke",
+            resource_type="device",
+            resource_id=device_id,
         )
     return DevicePublic(id=row["id"], user_id=row["user_id"], name=row["name"], revoked=True)
 
 
-def create_user(engine: Engine, who: Principal | None, data: UserCreate) -> UserPublic:
-    """Create a staff account with a password. ``who`` None is the server itself (seeding)."""
-    if who is not None and not who.is_admin:
+def create_organization(engine: Engine, name: str) -> uuid.UUID:
+    """A new practice group (operators only: there is no endpoint for it)."""
+    org_id = new_id()
+    with engine.begin() as conn:
+        conn.execute(insert(organizations).values(id=org_id, name=name, created_at=datetime.now(UTC)))
+    return org_id
+
+
+def create_user(
+    engine: Engine,
+    who: Principal | None,
+    data: UserCreate,
+    *,
+    organization_id: uuid.UUID | None = None,
+) -> UserPublic:
+    """Create a staff account with a password, in the creating administrator's organisation.
+    ``who`` None is the server itself (seeding), which names the organisation (default: the
+    default one)."""
+    if who is not None and not POLICY["users"].create.permits(who, None):
         raise PermissionDeniedError("only an administrator creates staff accounts")
+    org = who.organization_id if who is not None else organization_id or DEFAULT_ORGANIZATION_ID
     now = datetime.now(UTC)
     user_id = new_id()
-    with engine.begin() as conn:
-        if _account(conn, username=data.username) is not None:
-            raise ValidationError("that username is taken")
-        usn = conn.execute(
-            update(usn_counter)
-            .where(usn_counter.c.id == 1)
-            .values(value=usn_counter.c.value + 1)
-            .returning(usn_counter.c.value)
-        ).scalar_one()
-        conn.execute(
-            insert(User).values(
-                id=user_id,
-                created_at=now,
-                updated_at=now,
-                version=usn,
-                username=data.username,
-                full_name=data.full_name,
-                role=Role(data.role),
-                preferences={},
-                active=True,
-            )
-        )
-        conn.execute(
-            insert(credentials).values(
-                user_id=user_id,
-                password_hash=security.hash_password(data.password),
-                failed_attempts=0,
-                changed_at=now,
-            )
-        )
-        all_fields = ["username", "full_name", "role", "preferences", "active", "created_at", "updated_at"]
-        conn.execute(
-            insert(change_log).values(
-                entity="users",
-                record_id=user_id,
-                usn=usn,
-                field_usns={f: [usn, "server"] for f in all_fields},
-            )
-        )
-        write_audit(
-            conn,
-            [
-                audit_row(
-                    user_id=who.user_id if who else None,
-                    action="create",
-                    resource_type="users",
-                    resource_id=user_id,
-                    new_values={"username": data.username, "role": data.role},
+    try:
+        with engine.begin() as conn:
+            if conn.execute(
+                select(usernames).where(usernames.c.username_key == canonical(data.username))
+            ).first():
+                raise ValidationError(USERNAME_TAKEN)
+            usn = conn.execute(
+                update(usn_counter)
+                .where(usn_counter.c.id == 1)
+                .values(value=usn_counter.c.value + 1)
+                .returning(usn_counter.c.value)
+            ).scalar_one()
+            conn.execute(
+                insert(User).values(
+                    id=user_id,
+                    created_at=now,
+                    updated_at=now,
+                    version=usn,
+                    username=data.username,
+                    full_name=data.full_name,
+                    role=Role(data.role),
+                    preferences={},
+                    active=True,
+                    organization_id=org,
                 )
-            ],
-        )
+            )
+            conn.execute(insert(usernames).values(username_key=canonical(data.username), user_id=user_id))
+            conn.execute(
+                insert(credentials).values(
+                    user_id=user_id,
+                    password_hash=security.hash_password(data.password),
+                    failed_attempts=0,
+                    changed_at=now,
+                )
+            )
+            all_fields = [
+                "username",
+                "full_name",
+                "role",
+                "preferences",
+                "active",
+                "created_at",
+                "updated_at",
+            ]
+            conn.execute(
+                insert(change_log).values(
+                    entity="users",
+                    record_id=user_id,
+                    usn=usn,
+                    organization_id=org,
+                    field_usns={f: [usn, "server"] for f in all_fields},
+                )
+            )
+            write_event(
+                conn,
+                user_id=who.user_id if who else None,
+                organization_id=org,
+                action="create",
+                resource_type="users",
+                resource_id=user_id,
+                new_values={"username": data.username, "role": data.role},
+            )
+    except IntegrityError:
+        # Two requests for the same name at once: the canonical name's key decides.
+        raise ValidationError(USERNAME_TAKEN) from None
     return UserPublic(id=user_id, username=data.username, full_name=data.full_name, role=data.role)

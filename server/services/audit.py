@@ -1,4 +1,7 @@
-"""Server-side audit trail: every change and every read of patient data writes an AuditEvent."""
+"""Server-side audit trail: every change and every read of patient data writes an AuditEvent.
+
+Each event belongs to the organisation of the user it is about (None only for sign-in attempts on
+usernames that do not exist). The service's own role may add events and never change them."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ AUDIT_TABLE: Table = _table
 def audit_row(
     *,
     user_id: uuid.UUID | None,
+    organization_id: uuid.UUID | None,
     action: str,
     resource_type: str,
     resource_id: uuid.UUID | None = None,
@@ -44,9 +48,15 @@ def audit_row(
         "workstation": str(device_id) if device_id else None,
         "session_id": None,
         "at": now,
+        "organization_id": organization_id,
     }
 
 
 def write_audit(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
         conn.execute(insert(AUDIT_TABLE), rows)
+
+
+def write_event(conn: Connection, **fields: Any) -> None:
+    """One event (the arguments of :func:`audit_row`), written at once."""
+    write_audit(conn, [audit_row(**fields)])

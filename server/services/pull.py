@@ -1,13 +1,17 @@
 """Reading for clients: pages of changes since a cursor, the first-sign-in window, and single
 records a client is missing. Each read of patient data writes one AuditEvent (per page, naming the
-records), in its own short transaction after the read."""
+records), in its own short transaction after the read.
+
+Every read goes through :func:`load_records`, which keeps to the user's organisation (and PostgreSQL's
+row-level security does too, as the second wall), gives each role only what the policy lets it read
+(server/policy.py), and makes stored values sendable, so no stored record can fail a pull."""
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, or_, select
@@ -26,12 +30,14 @@ from models import (
     User,
 )
 from models.enums import Role, TaskStatus
+from server.db import scope
 from server.mongo import DocumentStore
-from server.permissions import Principal, redact
+from server.policy import Principal, readable
 from server.records import NOT_PULLED, entity_info, row_to_wire
 from server.services import horizon
 from server.services.audit import audit_row, write_audit
 from server.tables import change_log, usn_counter
+from server.validation import record_safe
 from sync.protocol import BootstrapResponse, PullResponse, RecordOut, RecordRef
 
 REPEATABLE = {"isolation_level": "REPEATABLE READ"}
@@ -48,7 +54,15 @@ def load_records(
     rows: list[Any] = []
     for start in range(0, len(wanted), 1000):
         chunk = wanted[start : start + 1000]
-        rows.extend(conn.execute(select(info.table).where(info.table.c.id.in_(chunk))).mappings().all())
+        rows.extend(
+            conn.execute(
+                select(info.table).where(
+                    info.table.c.id.in_(chunk), info.table.c.organization_id == who.organization_id
+                )
+            )
+            .mappings()
+            .all()
+        )
     texts = {}
     if info.doc_fields:
         texts = docs.current(entity, [(r["id"], r["version"]) for r in rows if r["version"]])
@@ -57,12 +71,15 @@ def load_records(
         for name, value in texts.get(row["id"], {}).items():
             if name in info.doc_fields:
                 values[name] = value
+        shown = readable(who, entity, values)
+        if shown is None:
+            continue
         out[row["id"]] = RecordOut(
             entity=entity,
             record_id=row["id"],
             version=int(row["version"] or 0),
             deleted=row["deleted_at"] is not None,
-            values=redact(who, entity, values),
+            values=record_safe(entity, row["id"], shown),
         )
     return out
 
@@ -74,11 +91,13 @@ def _audit_read(engine: Engine, who: Principal, what: str, records: Sequence[Rec
     for record in records:
         counts[record.entity] += 1
     with engine.begin() as conn:
+        scope(conn, who.organization_id)
         write_audit(
             conn,
             [
                 audit_row(
                     user_id=who.user_id,
+                    organization_id=who.organization_id,
                     action="read",
                     resource_type=what,
                     new_values={"entities": dict(counts), "record_ids": [str(r.record_id) for r in records]},
@@ -90,10 +109,11 @@ def _audit_read(engine: Engine, who: Principal, what: str, records: Sequence[Rec
 
 def pull(engine: Engine, docs: DocumentStore, who: Principal, *, cursor: int, limit: int) -> PullResponse:
     with engine.connect().execution_options(**REPEATABLE) as conn, conn.begin():
-        # First statement: it fixes the snapshot the change log is then read in.
+        # First statement: it fixes the snapshot the horizon and the change log are then read in.
+        scope(conn, who.organization_id)
         top = horizon.horizon(conn)
         stmt = select(change_log.c.entity, change_log.c.record_id, change_log.c.usn).where(
-            change_log.c.usn > cursor
+            change_log.c.usn > cursor, change_log.c.organization_id == who.organization_id
         )
         if top is not None:
             stmt = stmt.where(change_log.c.usn < top)
@@ -117,7 +137,8 @@ def fetch(engine: Engine, docs: DocumentStore, who: Principal, refs: Sequence[Re
     for ref in refs:
         by_entity[ref.entity].append(ref.record_id)
     records: list[RecordOut] = []
-    with engine.connect() as conn:
+    with engine.begin() as conn:
+        scope(conn, who.organization_id)
         for entity, ids in by_entity.items():
             records.extend(load_records(conn, docs, who, entity, ids).values())
     _audit_read(engine, who, "sync_fetch", records)
@@ -131,11 +152,14 @@ def bootstrap(
     staff and practice: enough to work offline from the first minute. Read in one snapshot together
     with the cursor, so the first pull continues exactly where this left off."""
     lo = datetime.combine(start, time.min, tzinfo=UTC)
-    hi = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
+    # The last instant of the window's last day (not midnight after it: the day after 9999-12-31
+    # does not exist).
+    hi = datetime.combine(end, time.max, tzinfo=UTC)
     mine = who.role is Role.DOCTOR
     plan: list[tuple[str, set[uuid.UUID]]] = []
     with engine.connect().execution_options(**REPEATABLE) as conn, conn.begin():
-        top = horizon.horizon(conn)  # first statement: see pull()
+        scope(conn, who.organization_id)  # first statement: see pull()
+        top = horizon.horizon(conn)
         cursor = int(conn.execute(select(usn_counter.c.value).where(usn_counter.c.id == 1)).scalar_one())
         if top is not None:
             cursor = min(cursor, top - 1)
@@ -144,7 +168,7 @@ def bootstrap(
             return set(conn.execute(stmt).scalars())
 
         live_appt = and_(
-            Appointment.start_at >= lo, Appointment.start_at < hi, Appointment.deleted_at.is_(None)
+            Appointment.start_at >= lo, Appointment.start_at <= hi, Appointment.deleted_at.is_(None)
         )
         if mine:
             live_appt = and_(live_appt, Appointment.clinician_id == who.user_id)
@@ -177,7 +201,7 @@ def bootstrap(
         if mine:
             blocks_q = blocks_q.where(TimeBlock.clinician_id == who.user_id)
         encounter_q = select(Encounter.id).where(
-            Encounter.patient_id.in_(in_window), Encounter.start_at >= lo, Encounter.start_at < hi
+            Encounter.patient_id.in_(in_window), Encounter.start_at >= lo, Encounter.start_at <= hi
         )
         plan = [
             ("users", ids(select(User.id))),

@@ -204,6 +204,24 @@ class NoteHistory(Strict):
     revisions: list[NoteRevision]
 
 
+class AmendRequest(Strict):
+    """An amendment of a signed note through its own endpoint: the sections that change, why, and
+    the note's version the author edited (a newer one is a conflict, not overwritten)."""
+
+    content: dict[str, Any]
+    reason: Annotated[CleanStr, Field(min_length=1, max_length=500)]
+    base_version: Annotated[int, Field(ge=0, le=2**62)] | None = None
+
+
+class UserUpdate(Strict):
+    """What an administrator changes about a staff account (the same policy as a pushed change)."""
+
+    full_name: Annotated[CleanStr, Field(min_length=1, max_length=160)] | None = None
+    role: Annotated[str, Field(pattern=r"^(doctor|nurse|receptionist|admin)$")] | None = None
+    active: bool | None = None
+    username: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")] | None = None
+
+
 class RecordingStored(Strict):
     recording_id: uuid.UUID
     size_bytes: int
@@ -229,6 +247,7 @@ __all__ = [
     "PROTOCOL_HEADER",
     "PROTOCOL_VERSION",
     "SUPPORTED_PROTOCOLS",
+    "AmendRequest",
     "BootstrapResponse",
     "ChangeIn",
     "ChangeResult",
@@ -252,4 +271,5 @@ __all__ = [
     "TokenPair",
     "UserCreate",
     "UserPublic",
+    "UserUpdate",
 ]

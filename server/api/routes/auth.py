@@ -7,14 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from server.api.deps import CurrentUser, ServicesDep
 from server.services import accounts
-from sync.protocol import (
-    DevicePublic,
-    LoginRequest,
-    RefreshRequest,
-    TokenPair,
-    UserCreate,
-    UserPublic,
-)
+from sync.protocol import DevicePublic, LoginRequest, RefreshRequest, TokenPair, UserPublic
 
 router = APIRouter(tags=["auth"])
 
@@ -24,7 +17,7 @@ async def login(body: LoginRequest, services: ServicesDep) -> TokenPair:
     # argon2 is deliberately slow: keep it off the event loop.
     return await run_in_threadpool(
         accounts.login,
-        services.engine,
+        services.owner,
         services.settings,
         username=body.username,
         password=body.password,
@@ -35,34 +28,27 @@ async def login(body: LoginRequest, services: ServicesDep) -> TokenPair:
 
 @router.post("/auth/refresh", response_model=TokenPair)
 def refresh(body: RefreshRequest, services: ServicesDep) -> TokenPair:
-    return accounts.refresh(services.engine, services.settings, body.refresh_token)
+    return accounts.refresh(services.owner, services.settings, body.refresh_token)
 
 
 @router.post("/auth/logout", status_code=204)
 def logout(who: CurrentUser, services: ServicesDep) -> None:
-    accounts.logout(services.engine, who)
+    accounts.logout(services.owner, who)
 
 
 @router.get("/auth/me", response_model=UserPublic)
 def me(who: CurrentUser, services: ServicesDep) -> UserPublic:
-    with services.engine.connect() as conn:
-        account = accounts._account(conn, user_id=who.user_id)
+    with services.owner.connect() as conn:
+        account = accounts.account(conn, user_id=who.user_id)
     assert account is not None  # principal_for checked it exists
     return account.public()
 
 
 @router.get("/devices", response_model=list[DevicePublic])
 def devices(who: CurrentUser, services: ServicesDep) -> list[DevicePublic]:
-    return accounts.list_devices(services.engine, who)
+    return accounts.list_devices(services.owner, who)
 
 
 @router.post("/devices/{device_id}/revoke", response_model=DevicePublic)
 def revoke(device_id: uuid.UUID, who: CurrentUser, services: ServicesDep) -> DevicePublic:
-    return accounts.revoke_device(services.engine, who, device_id)
-
-
-@router.post(
-    "/users", response_model=UserPublic, status_code=201, responses={409: {"description": "Username taken"}}
-)
-async def create_user(body: UserCreate, who: CurrentUser, services: ServicesDep) -> UserPublic:
-    return await run_in_threadpool(accounts.create_user, services.engine, who, body)
+    return accounts.revoke_device(services.owner, who, device_id)

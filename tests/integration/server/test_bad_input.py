@@ -187,8 +187,27 @@ def test_one_bad_record_is_rejected_without_failing_the_rest_of_its_batch(sync_s
     orphan = task_change(tokens["user"]["id"], "points at no patient")
     orphan["payload"]["patient_id"] = str(uuid.uuid4())
     good = task_change(tokens["user"]["id"], "fine")
-    response = httpx.post(f"{sync_server.url}/sync/push", json={"changes": [orphan, good]}, headers=headers)
-    bad_result, good_result = response.json()["results"]
+    mrn = "DUP-" + uuid.uuid4().hex[:8]
+    first, twin = (
+        {
+            "id": str(uuid.uuid4()),
+            "entity": "patients",
+            "record_id": str(uuid.uuid4()),
+            "operation": "upsert",
+            "payload": {"mrn": mrn, "first_name": "A", "last_name": "B", "date_of_birth": "1980-01-01"},
+        }
+        for _ in range(2)
+    )
+    response = httpx.post(
+        f"{sync_server.url}/sync/push", json={"changes": [orphan, first, twin, good]}, headers=headers
+    )
+    bad_result, first_result, twin_result, good_result = response.json()["results"]
     assert bad_result["status"] == "rejected"
-    assert bad_result["reason"] == "violates constraint fk_tasks_patient_id_patients"
+    assert (
+        bad_result["reason"] == "patient_id refers to a record of patients that this practice does not have"
+    )
+    # The twin breaks a constraint only PostgreSQL sees: the batch is redone change by change.
+    assert first_result["status"] == "applied"
+    assert twin_result["status"] == "rejected"
+    assert twin_result["reason"] == "violates constraint uq_patients_mrn"
     assert good_result["status"] == "applied"

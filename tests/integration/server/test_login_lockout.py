@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -97,3 +98,33 @@ def _user_id(conn, username: str):  # type: ignore[no-untyped-def]
     from models import User
 
     return conn.execute(select(User.id).where(User.username == username)).scalar_one()
+
+
+def test_twenty_guesses_at_once_get_only_the_free_attempts_checked(sync_server):
+    """Each attempt is counted before its password is looked at, in a locked update of the count: of
+    twenty guesses sent together, only the free attempts are evaluated and the rest are refused."""
+    username, password = sync_server.user("doctor")
+    guesses = [f"guess number {n}" for n in range(20)]
+    with ThreadPoolExecutor(max_workers=len(guesses)) as pool:
+        answers = [
+            r.json()["detail"] for r in pool.map(lambda pw: login(sync_server.url, username, pw), guesses)
+        ]
+    assert answers.count("wrong username or password") == FREE_ATTEMPTS
+    assert sum("too many failed sign-ins" in a for a in answers) == len(guesses) - FREE_ATTEMPTS
+    assert login(sync_server.url, username, password).status_code == 401, "the right one now waits too"
+    engine = make_engine(sync_server.database_url, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            failures = conn.execute(
+                select(login_failures.c.failures).where(login_failures.c.username == username.lower())
+            ).scalar_one()
+            checked = conn.execute(
+                select(func.count())
+                .select_from(AUDIT_TABLE)
+                .where(
+                    AUDIT_TABLE.c.action == "login_failed", AUDIT_TABLE.c.user_id == _user_id(conn, username)
+                )
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert failures == checked == FREE_ATTEMPTS

@@ -100,7 +100,8 @@ def test_a_nurse_cannot_sign_a_note_or_a_prescription(clinic):
         {"status": "signed"},
         base=clinic["note_version"],
     )
-    assert signed["status"] == "rejected" and signed["reason"] == "only a doctor signs a note"
+    assert signed["status"] == "rejected"
+    assert signed["reason"] == "only the author of a clinical note (a doctor) may make it signed"
     rx = push(
         clinic["url"],
         clinic["nurse"],
@@ -108,7 +109,7 @@ def test_a_nurse_cannot_sign_a_note_or_a_prescription(clinic):
         str(uuid.uuid4()),
         {"patient_id": clinic["patient"], "prescriber_id": clinic["doctor_id"], "status": "signed"},
     )
-    assert rx["status"] == "rejected" and rx["reason"] == "only a doctor signs a prescription"
+    assert rx["status"] == "rejected" and rx["reason"] == "a nurse cannot create a prescription"
 
 
 def test_only_the_author_amends_a_signed_note(clinic, sync_server):

@@ -15,7 +15,7 @@ from bench.sync_support import LocalStore
 from models import Task
 from server.db import make_engine
 from server.services import horizon
-from server.tables import change_log, push_inflight
+from server.tables import DEFAULT_ORGANIZATION_ID, change_log, push_inflight
 from sync.engine import SyncEngine
 from sync.local import get_state
 from sync.transport import HttpTransport
@@ -76,10 +76,17 @@ def test_a_pull_waits_below_a_push_that_is_still_in_flight(sync_server, database
                     version=first,
                     title="slow",
                     creator_id=creator,
+                    organization_id=DEFAULT_ORGANIZATION_ID,
                 )
             )
             slow.execute(
-                insert(change_log).values(entity="tasks", record_id=slow_id, usn=first, field_usns={})
+                insert(change_log).values(
+                    entity="tasks",
+                    record_id=slow_id,
+                    usn=first,
+                    field_usns={},
+                    organization_id=DEFAULT_ORGANIZATION_ID,
+                )
             )
 
             add_tasks(writer_store, 3, "fast")
