@@ -1,8 +1,11 @@
 """``clinicdesk passwd``: change a profile's password.
 
 Only the wrapped database key changes (re-wrapped under the new password); the database file is not
-re-encrypted. The new password comes from --new-password, ``CLINICDESK_NEW_PASSWORD`` or the second
-line of standard input (the first being the current password).
+re-encrypted. The change holds the profile lock from reading profile.json to writing it back
+(Store.change_password), so a wrong password typed at the same moment on this computer is counted
+against the new key and never writes the old one back. The new password comes from --new-password,
+``CLINICDESK_NEW_PASSWORD`` or the second line of standard input (the first being the current
+password).
 """
 
 from __future__ import annotations

@@ -24,7 +24,17 @@ from app.store import keys
 from app.store.engine import enable_wal, make_engine
 from app.store.migrate import HEAD, current_revision, upgrade
 from app.store.outbox import install_outbox_listener
-from app.store.profile import DB_FILE, ProfileMeta, now_utc, read_meta, write_meta
+from app.store.profile import (
+    DB_FILE,
+    ProfileLock,
+    ProfileMeta,
+    disk_full,
+    now_utc,
+    read_meta,
+    storage_error,
+    update_meta,
+    write_meta,
+)
 from clinicdesk.errors import AuthenticationError, StoreError, ValidationError
 from models.local import ACTOR_ID
 
@@ -49,24 +59,38 @@ class Store:
             yield session
 
     def change_password(self, *, old_password: str, new_password: str) -> None:
+        """Re-wrap the key under ``new_password``. Holds the profile lock from reading profile.json
+        to writing it, so a wrong password typed elsewhere at the same moment is counted against the
+        new profile.json rather than writing the old key back over it. A wrong current password
+        counts as a failed attempt, like any other."""
         _check_new_password(new_password)
-        try:
-            keys.unwrap_key(self.meta.key, old_password)
-        except keys.WrongPassword:
-            raise AuthenticationError("the current password is wrong; the password was not changed") from None
-        self.meta.key = keys.wrap_key(self._key, new_password, self.meta.key.kdf)
-        write_meta(self.profile_dir, self.meta)
+        with ProfileLock(self.profile_dir):
+            meta = read_meta(self.profile_dir)
+            now = now_utc()
+            meta.check_may_attempt(now)
+            try:
+                if keys.unwrap_key(meta.key, old_password) != self._key:
+                    raise AuthenticationError("this profile's key was replaced; the password was not changed")
+            except keys.WrongPassword:
+                meta.record_failure(now)
+                write_meta(self.profile_dir, meta)
+                raise AuthenticationError(
+                    "the current password is wrong; the password was not changed"
+                ) from None
+            meta.record_success()
+            meta.key = keys.wrap_key(self._key, new_password, meta.key.kdf)
+            write_meta(self.profile_dir, meta)
+        self.meta = meta
 
     def verify_password(self, password: str) -> None:
         """Unlocking a locked screen: same throttling as opening the profile."""
-        self.meta = read_meta(self.profile_dir)
-        if _unwrap_throttled(self.profile_dir, self.meta, password) != self._key:
+        db_key, self.meta = _unwrap_throttled(self.profile_dir, password)
+        if db_key != self._key:
             raise AuthenticationError("this password belongs to a different key; the profile was replaced")
 
     def set_owner(self, username: str) -> None:
         """Record which user this profile belongs to (the signed-in user after unlock)."""
-        self.meta.extra["username"] = username
-        write_meta(self.profile_dir, self.meta)
+        _, self.meta = update_meta(self.profile_dir, lambda meta: meta.extra.update(username=username))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -84,19 +108,24 @@ def _make_store(profile_dir: Path, meta: ProfileMeta, key: bytes) -> Store:
     return Store(profile_dir=profile_dir, meta=meta, engine=engine, sessionmaker=maker, _key=key)
 
 
-def _unwrap_throttled(profile_dir: Path, meta: ProfileMeta, password: str) -> bytes:
-    """The one way a password is checked: refused early while throttled, failures recorded."""
-    meta.check_may_attempt(now_utc())
+def _count_attempt(meta: ProfileMeta) -> ProfileMeta:
+    now = now_utc()
+    meta.check_may_attempt(now)
+    meta.record_failure(now)
+    return meta
+
+
+def _unwrap_throttled(profile_dir: Path, password: str) -> tuple[bytes, ProfileMeta]:
+    """The one way a password is checked: refused early while throttled, and counted as a failure
+    *before* the (slow) key derivation, in one locked read-modify-write of profile.json, so
+    attempts made at the same time each count. A right password then clears the count."""
+    counted, _ = update_meta(profile_dir, _count_attempt)
     try:
-        db_key = keys.unwrap_key(meta.key, password)
+        db_key = keys.unwrap_key(counted.key, password)
     except keys.WrongPassword:
-        meta.record_failure(now_utc())
-        write_meta(profile_dir, meta)
         raise AuthenticationError("wrong password") from None
-    if meta.failed_attempts or meta.next_attempt_at or meta.locked_until:
-        meta.record_success()
-        write_meta(profile_dir, meta)
-    return db_key
+    _, meta = update_meta(profile_dir, ProfileMeta.record_success)
+    return db_key, meta
 
 
 def create_store(
@@ -106,7 +135,10 @@ def create_store(
     _check_new_password(password)
     if profile_dir.exists() and (not profile_dir.is_dir() or any(profile_dir.iterdir())):
         raise StoreError(f"{profile_dir} already exists and is not empty; choose a new folder")
-    profile_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        profile_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise storage_error(exc, profile_dir.parent) from None
     db_key = keys.new_database_key()
     meta = ProfileMeta(
         key=keys.wrap_key(db_key, password, kdf),
@@ -114,11 +146,17 @@ def create_store(
         display_name=display_name,
         created_at=now_utc().isoformat(),
     )
+    with ProfileLock(profile_dir):  # made with the profile, so the folder's files stay as they are
+        pass
     store = _make_store(profile_dir, meta, db_key)
-    enable_wal(store.engine)
-    with store.engine.connect() as conn:
-        upgrade(conn)
-        conn.commit()
+    try:
+        enable_wal(store.engine)
+        with store.engine.connect() as conn:
+            upgrade(conn)
+            conn.commit()
+    except DatabaseError as exc:
+        store.close()
+        raise _database_error(exc, profile_dir / DB_FILE) from None
     write_meta(profile_dir, meta)
     return store
 
@@ -126,8 +164,8 @@ def create_store(
 def open_store(profile_dir: Path, password: str) -> Store:
     """Unlock a profile. Wrong passwords are throttled (profile.py); a corrupt or foreign file gives
     a StoreError and is never written to."""
-    meta = read_meta(profile_dir)
-    db_key = _unwrap_throttled(profile_dir, meta, password)
+    read_meta(profile_dir)  # a missing or unreadable profile is said before anything is written
+    db_key, meta = _unwrap_throttled(profile_dir, password)
     db_path = profile_dir / DB_FILE
     if not db_path.is_file():
         raise StoreError(f"the profile at {profile_dir} has no database file ({DB_FILE})")
@@ -142,12 +180,31 @@ def open_store(profile_dir: Path, password: str) -> Store:
                 upgrade(conn)
                 conn.commit()
         enable_wal(store.engine)
-    except DatabaseError:
+    except DatabaseError as exc:
         store.close()
-        raise StoreError(
-            f"{db_path} is corrupt or not a ClinicDesk database; it was left untouched"
-        ) from None
+        raise _database_error(exc, db_path) from None
     except StoreError:
         store.close()
         raise
     return store
+
+
+#: SQLite's primary result codes (https://sqlite.org/rescode.html) that mean the folder or the disk,
+#: not the file: said as such, since "corrupt" might get a good database deleted.
+_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 3, 8, 10, 13, 14
+
+
+def _database_error(exc: DatabaseError, db_path: Path) -> StoreError:
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    folder = db_path.parent
+    if primary in (_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_CANTOPEN):
+        return StoreError(
+            f"cannot write {db_path}: the file or its folder is read-only for this user; ClinicDesk must be "
+            "able to write there (nothing was changed)"
+        )
+    if primary == _SQLITE_FULL:
+        return disk_full(folder)
+    if primary == _SQLITE_IOERR:
+        return StoreError(f"{db_path} could not be read or written (a disk or network error); try again")
+    return StoreError(f"{db_path} is corrupt or not a ClinicDesk database; it was left untouched")

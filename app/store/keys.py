@@ -19,6 +19,15 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 KEY_BYTES = 32
 _AAD = b"clinicdesk-profile-key-v1"
+NONCE_BYTES = 12
+MIN_SALT_BYTES = 8
+#: Key-derivation settings a profile may ask for. Outside them argon2 fails, or takes hours (a
+#: profile.json edited to time_cost 100000 would hang the unlock), or protects nothing.
+SAFE_KDF = {"time_cost": (1, 16), "memory_kib": (8 * 1024, 1024 * 1024), "parallelism": (1, 16)}
+
+
+class UnsafeKdf(ValueError):
+    """Key-derivation settings outside :data:`SAFE_KDF`; the message names the setting and the range."""
 
 
 @dataclass(frozen=True)
@@ -39,11 +48,16 @@ class KdfParams:
     def from_json(cls, data: dict[str, object]) -> KdfParams:
         if data.get("name") != "argon2id":
             raise ValueError("unsupported key derivation function")
-        return cls(
+        params = cls(
             time_cost=int(str(data["time_cost"])),
             memory_kib=int(str(data["memory_kib"])),
             parallelism=int(str(data["parallelism"])),
         )
+        for name, (low, high) in SAFE_KDF.items():
+            value = getattr(params, name)
+            if not low <= value <= high:
+                raise UnsafeKdf(f"{name} {value} is outside {low}-{high}")
+        return params
 
 
 @dataclass(frozen=True)
@@ -66,12 +80,17 @@ class WrappedKey:
         kdf = data["kdf"]
         if not isinstance(kdf, dict):
             raise ValueError("kdf parameters missing")
-        return cls(
-            salt=base64.b64decode(str(data["salt"])),
-            nonce=base64.b64decode(str(data["nonce"])),
-            ciphertext=base64.b64decode(str(data["wrapped_key"])),
+        wrapped = cls(
+            salt=base64.b64decode(str(data["salt"]), validate=True),
+            nonce=base64.b64decode(str(data["nonce"]), validate=True),
+            ciphertext=base64.b64decode(str(data["wrapped_key"]), validate=True),
             kdf=KdfParams.from_json(kdf),
         )
+        if len(wrapped.salt) < MIN_SALT_BYTES or len(wrapped.nonce) != NONCE_BYTES:
+            raise ValueError("the wrapped key's salt or nonce has the wrong size")
+        if len(wrapped.ciphertext) != KEY_BYTES + 16:
+            raise ValueError("the wrapped key has the wrong size")
+        return wrapped
 
 
 class WrongPassword(Exception):
@@ -97,7 +116,7 @@ def derive_kek(password: str, salt: bytes, kdf: KdfParams) -> bytes:
 def wrap_key(db_key: bytes, password: str, kdf: KdfParams | None = None) -> WrappedKey:
     kdf = kdf or KdfParams()
     salt = secrets.token_bytes(16)
-    nonce = secrets.token_bytes(12)
+    nonce = secrets.token_bytes(NONCE_BYTES)
     kek = derive_kek(password, salt, kdf)
     return WrappedKey(salt=salt, nonce=nonce, ciphertext=AESGCM(kek).encrypt(nonce, db_key, _AAD), kdf=kdf)
 

@@ -1,26 +1,47 @@
 """The profile folder: ``profile.json`` (no patient data: the wrapped key, unlock throttling state)
-beside ``clinicdesk.db`` (the SQLCipher store).
+beside ``clinicdesk.db`` (the SQLCipher store), and ``profile.lock``.
 
 Throttling lives in profile.json so it survives restarts of the app: each wrong password makes the
 next attempt wait longer, and after ``LOCKOUT_AFTER`` consecutive failures the profile refuses
 every attempt for ``LOCKOUT_SECONDS``. Both are enforced before the expensive key derivation runs.
+
+Everything that changes profile.json reads it, changes it and writes it back while holding the
+profile lock (:func:`update_meta`, :class:`ProfileLock`): an attempt is counted before its
+password is checked, so eight wrong passwords typed at once are eight, and a password change
+cannot be undone by a wrong attempt that read the old key a moment earlier.
+
+Every way the folder can fail to be read or written has its own one-line message: a read-only
+folder and a full disk are said as such (never as a corrupt file, which might get a good profile
+deleted), and so are key-derivation settings or dates in profile.json that cannot be right.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import sys
 import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, TypeVar
 
-from app.store.keys import WrappedKey
+from app.store.keys import UnsafeKdf, WrappedKey
 from clinicdesk.errors import AuthenticationError, StoreError
 
+T = TypeVar("T")
 PROFILE_FILE = "profile.json"
 DB_FILE = "clinicdesk.db"
+LOCK_FILE = "profile.lock"
+#: How long a change of profile.json waits for another one (a password change takes two key
+#: derivations, well under this) before saying the profile is busy.
+LOCK_WAIT_SECONDS = 30.0
+#: profile.json fields holding a moment; each must be an ISO 8601 time with a timezone.
+DATE_FIELDS = ("next_attempt_at", "locked_until")
 FORMAT = "clinicdesk-profile"
 FORMAT_VERSION = 1
 
@@ -68,6 +89,8 @@ class ProfileMeta:
             raise ValueError("not a ClinicDesk profile")
         if int(data.get("format_version", 0)) > FORMAT_VERSION:
             raise ValueError("made by a newer ClinicDesk")
+        for name in DATE_FIELDS:
+            _check_moment(name, data.get(name))
         return cls(
             key=WrappedKey.from_json(data["key"]),
             profile_id=str(data["profile_id"]),
@@ -105,8 +128,116 @@ class ProfileMeta:
         self.locked_until = None
 
 
+class BadDate(ValueError):
+    """A moment in profile.json that cannot be read; the message names the field."""
+
+
+def _check_moment(name: str, value: Any) -> None:
+    if value is None:
+        return
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise BadDate(f"'{name}' is not a date and time with a timezone")
+
+
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+def disk_full(folder: Path) -> StoreError:
+    return StoreError(  # one line for the disk, wherever in the folder a write found it full
+        f"the disk holding {folder} is full; free some space and try again (nothing was changed)"
+    )
+
+
+def storage_error(exc: OSError, folder: Path) -> StoreError:
+    """What went wrong writing in the profile folder, said as what it is."""
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return StoreError(
+            f"cannot write in {folder}: the folder is read-only for this user; ClinicDesk must be able to "
+            "write there to unlock the profile (nothing was changed)"
+        )
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return disk_full(folder)
+    reason = exc.strerror or type(exc).__name__
+    return StoreError(f"cannot write in {folder} ({reason}); nothing was changed")
+
+
+class ProfileLock:
+    """The profile's lock: held while profile.json is read, changed and written back. An OS file
+    lock on ``profile.lock`` (flock on Linux and macOS, a locked byte on Windows), so it works
+    between processes and between threads, and a crashed process releases it."""
+
+    def __init__(self, profile_dir: Path, *, wait_seconds: float | None = None) -> None:
+        self.profile_dir = profile_dir
+        self.wait_seconds = LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds
+        self._fd: int | None = None
+
+    def __enter__(self) -> ProfileLock:
+        try:
+            fd = os.open(self.profile_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise storage_error(exc, self.profile_dir) from None
+        deadline = time.monotonic() + self.wait_seconds
+        while not _try_lock(fd):
+            if time.monotonic() > deadline:
+                os.close(fd)
+                raise StoreError(
+                    f"the profile at {self.profile_dir} is busy: another ClinicDesk is changing it; try again"
+                )
+            time.sleep(0.02)
+        self._fd = fd
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            _unlock(fd)
+            os.close(fd)
+
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        os.lseek(fd, 0, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def update_meta(profile_dir: Path, change: Callable[[ProfileMeta], T]) -> tuple[T, ProfileMeta]:
+    """Read profile.json, apply ``change`` and write it back, all under the profile lock, so no
+    other change in between is lost. If ``change`` raises, nothing is written."""
+    with ProfileLock(profile_dir):
+        meta = read_meta(profile_dir)
+        result = change(meta)
+        write_meta(profile_dir, meta)
+    return result, meta
 
 
 def read_meta(profile_dir: Path) -> ProfileMeta:
@@ -125,6 +256,15 @@ def read_meta(profile_dir: Path) -> ProfileMeta:
         if not isinstance(data, dict):
             raise ValueError("not an object")
         return ProfileMeta.from_json(data)
+    except UnsafeKdf as exc:
+        raise StoreError(
+            f"{meta_path} asks for key-derivation settings outside the safe range ({exc}); the profile "
+            "was left untouched: restore its profile.json from a backup"
+        ) from None
+    except BadDate as exc:
+        raise StoreError(f"{meta_path}: {exc}; the profile was left untouched") from None
+    except PermissionError:
+        raise StoreError(f"cannot read {meta_path}: permission denied") from None
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
         raise StoreError(
             f"{meta_path} is corrupt or not a ClinicDesk profile ({exc}); it was left untouched"
@@ -146,4 +286,7 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def write_meta(profile_dir: Path, meta: ProfileMeta) -> None:
-    write_atomic(profile_dir / PROFILE_FILE, json.dumps(meta.to_json(), indent=2))
+    try:
+        write_atomic(profile_dir / PROFILE_FILE, json.dumps(meta.to_json(), indent=2))
+    except OSError as exc:
+        raise storage_error(exc, profile_dir) from None

@@ -12,7 +12,7 @@ import sqlcipher3
 
 from app.store import create_store, open_store
 from app.store.keys import new_database_key
-from app.store.profile import DB_FILE, PROFILE_FILE
+from app.store.profile import DB_FILE, LOCK_FILE, PROFILE_FILE
 from clinicdesk.errors import StoreError
 
 from .conftest import FAST_KDF, PASSWORD, folder_digest
@@ -68,7 +68,7 @@ def test_a_corrupt_database_is_refused_and_left_untouched(seeded: Path) -> None:
     (seeded / DB_FILE).write_bytes(os.urandom(64 * 1024))
     error = _refused(seeded, "corrupt or not a ClinicDesk database")
     assert "left untouched" in error.message
-    assert sorted(p.name for p in seeded.iterdir()) == [DB_FILE, PROFILE_FILE]
+    assert sorted(p.name for p in seeded.iterdir()) == [DB_FILE, PROFILE_FILE, LOCK_FILE]
 
 
 def test_a_truncated_database_is_refused_and_left_untouched(seeded: Path) -> None:
@@ -114,6 +114,7 @@ def test_an_encrypted_database_that_is_not_a_clinicdesk_store_is_refused(tmp_pat
         created_at="2026-01-01",
     )
     write_meta(profile, meta)
+    (profile / LOCK_FILE).touch()  # as every profile has one
     _refused(profile, "not a ClinicDesk database")
 
 

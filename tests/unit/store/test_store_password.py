@@ -40,13 +40,17 @@ def test_password_change_rewraps_the_key_and_only_the_new_password_opens_it(seed
     reopened.close()
 
 
-def test_password_change_with_the_wrong_current_password_changes_nothing(seeded: Path) -> None:
+def test_password_change_with_the_wrong_current_password_changes_nothing_but_counts_the_guess(
+    seeded: Path,
+) -> None:
     store = open_store(seeded, PASSWORD)
-    before = digest(seeded / PROFILE_FILE)
+    before = read_meta(seeded)
     with pytest.raises(AuthenticationError, match="not changed"):
         store.change_password(old_password="guess", new_password=NEW_PASSWORD)
     store.close()
-    assert digest(seeded / PROFILE_FILE) == before
+    after = read_meta(seeded)
+    assert after.key == before.key
+    assert after.failed_attempts == before.failed_attempts + 1
     open_store(seeded, PASSWORD).close()
 
 
