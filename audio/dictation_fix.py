@@ -128,6 +128,14 @@ def fix_vital_numbers(text: str) -> str:
         flags=re.IGNORECASE,
     )
 
+    # "blood pressure 138 over 72 plus 68": right after a blood pressure, "plus" and a number is the pulse
+    text = re.sub(
+        r"(\b(?:blood pressure|bp)\b[,:]?\s+\d{2,3}\s*(?:/|over)\s*\d{2,3},?\s+)plus(,?\s+\d{2,3}\b)",
+        r"\1pulse\2",
+        text,
+        flags=re.IGNORECASE,
+    )
+
     def decimal(m: re.Match[str]) -> str:
         return f"{m.group(1)}.{_DIGIT_SOUNDALIKES[m.group(2).lower()]}"
 

@@ -15,7 +15,7 @@ from app.soap.icd10 import COMMON, suggest
 from app.soap.vocab import diagnosis_terms, drug_names, longest_matches
 
 _NUM = r"(\d{1,3}(?:\.\d+)?)"
-_GAP = r"(?:\s*(?:is|was|of|at|:|=|-|,|reading|measured|today|noted|lying|standing|sitting)?\s*){0,3}"
+_GAP = r"(?:\s*(?:is|was|of|at|:|=|-|,|\.|reading|measured|today|noted|lying|standing|sitting)?\s*){0,3}"
 #: readings a person can have; a value outside is a mishearing, left out rather than filed
 _PLAUSIBLE = {
     "heart_rate": (20, 250), "respiratory_rate": (4, 80), "spo2": (50, 100), "bmi": (10, 80),
@@ -39,7 +39,9 @@ def extract_vitals(text: str) -> dict[str, Any]:
     if m := _first(rf"\b(?:heart rate|pulse(?: rate)?|hr){_GAP}{_NUM}", text, doubtful):
         vitals["heart_rate"] = _number(m.group(1))
     if m := _first(
-        rf"\b(?:respiratory rate|respiration rate|respirations|resp rate|rr){_GAP}{_NUM}", text, doubtful
+        rf"\b(?:respiratory rate|respiration rate|respirations|respiration|resp rate|rr){_GAP}{_NUM}",
+        text,
+        doubtful,
     ):
         vitals["respiratory_rate"] = _number(m.group(1))
     if m := _first(rf"\b(?:temperature|temp){_GAP}{_NUM}\s*(?:°\s?([FC])|degrees\s*([FC]))?", text, doubtful):
@@ -93,7 +95,7 @@ def _plausible(key: str, value: Any) -> bool:
 _READINGS: list[tuple[str, str]] = [
     (r"blood pressure|bp", r"\d{2,3}\s*/\s*\d{2,3}\b"),
     (r"heart rate|pulse(?: rate)?", r"\d{2,3}\b(?![./]\d)"),
-    (r"respiratory rate|respirations|resp rate", r"\d{1,2}\b(?![./]\d)"),
+    (r"respiratory rate|respirations|respiration|resp rate", r"\d{1,2}\b(?![./]\d)"),
     (r"temperature|temp", r"\d{2,3}(?:\.\d)?\b(?![./]\d)"),
     (r"oxygen saturation|o2 saturation|spo2|saturation|sats|pulse ox(?:imetry)?", r"\d{2,3}\s*%?(?![./]\d)"),
 ]
