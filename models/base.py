@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, MetaData, String, TypeDecorator, Uuid
+from sqlalchemy import JSON, DateTime, Integer, MetaData, TypeDecorator, Uuid
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import Enum as SAEnum
@@ -104,7 +104,3 @@ class Synced:
     version: Mapped[int | None] = mapped_column(Integer, nullable=True, default=None)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, default=None)
     organization_id: Mapped[uuid.UUID | None] = mapped_column(Uuid(), nullable=True, default=None)
-
-
-def short_str(length: int = 120) -> String:
-    return String(length)
