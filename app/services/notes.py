@@ -334,6 +334,7 @@ def sign_note(session: Session, note_id: uuid.UUID) -> NoteRecord:
     note.signed_by_id = user.id
     note.signed_at = now
     note.current_version = 1
+    session.flush()  # the note's change is queued for sync before the version made from it
     session.add(
         NoteVersion(note_id=note.id, version_number=1, content=dict(note.content), author_id=user.id, at=now)
     )
@@ -382,6 +383,7 @@ def amend_note(
     note.current_version += 1
     note.content = new_content
     note.status = NoteStatus.AMENDED
+    session.flush()  # as in sign_note: the server makes the version from the note it already has
     session.add(
         NoteVersion(
             note_id=note.id,

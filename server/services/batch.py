@@ -75,8 +75,32 @@ class Batch:
     def run(self, changes: Sequence[ChangeIn]) -> dict[uuid.UUID, ChangeResult]:
         """Apply ``changes``; :meth:`prefetch` must have read their records first."""
         results = {change.id: self.apply(change) for change in changes}
+        self._latest_records(changes, results)
         self.finish(results)
         return results
+
+    def _latest_records(self, changes: Sequence[ChangeIn], results: dict[uuid.UUID, ChangeResult]) -> None:
+        """A record changed more than once in the batch (signed, then amended) is answered with the
+        record as the batch leaves it: the workstation applies every answer's record, and an earlier
+        one (with its older version) would otherwise undo the later change on its side."""
+        by_record: dict[Key, list[uuid.UUID]] = defaultdict(list)
+        for change in changes:
+            by_record[(change.entity, change.record_id)].append(change.id)
+        for key, ids in by_record.items():
+            answered = [i for i in ids if results[i].server_record is not None]
+            info = entity_info(key[0])
+            if len(ids) < 2 or not answered or info is None:
+                continue
+            if key in self.unloaded:
+                self._reload(info, key)
+            record = self.rows.get(key)
+            if record is None:
+                continue
+            latest = self._public(key[0], key[1], record)
+            for i in answered:
+                results[i] = results[i].model_copy(
+                    update={"server_record": latest, "version": record.get("version")}
+                )
 
     # --- reading what the batch needs ----------------------------------------------------------
 
