@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self.last_notification: tuple[str, str] | None = None
         self.locked = False
         self._closed = False
+        self._background_started = False
         self.setWindowTitle(f"ClinicDesk — {workspace.user.full_name}")
         self.setWindowIcon(icon("app"))
         self.resize(1180, 760)
@@ -147,8 +148,9 @@ class MainWindow(QMainWindow):
         self.idle.start()
         self.registry.set_locked(False)  # every owner enables its actions from its state
         self.schedule.load()
-        self.alerts.load()
-        self.sync.start()
+        # what can wait until the day is on screen: the alert badge and the background sync
+        self.schedule.first_drawn.connect(self._start_background_work)
+        self.schedule.failed.connect(lambda _e: self._start_background_work())
         if workspace.user.role is not Role.DOCTOR:
             self.show_page(self.tasks)
 
@@ -211,6 +213,12 @@ class MainWindow(QMainWindow):
         self.settings_page.saved.connect(self._settings_saved)
         self.settings_page.model_imported.connect(lambda _m: self.encounter.settings_changed())
         self.settings_page.signed_in.connect(self.sync.sync_now)
+
+    def _start_background_work(self) -> None:
+        if not self._background_started and not self._closed:
+            self._background_started = True
+            self.alerts.load()
+            self.sync.start()
 
     # -- navigation -------------------------------------------------------------------------------
 

@@ -117,6 +117,7 @@ class SettingsPage(Page):
         self.ca_file, self.ca_browse, ca_row, ca_label = ca_file_field(self)
         #: the CA file as last shown or saved: a change is checked on the worker before saving
         self._shown_ca = ""
+        self._ca_unread = False
         self.server_user = QLineEdit()
         set_accessible(self.server_user, "Sync username")
         self.server_password = QLineEdit()
@@ -184,6 +185,8 @@ class SettingsPage(Page):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if self._ca_unread:
+            self._read_ca()
         self.load_devices()
 
     def ask_and_import(self) -> None:
@@ -199,10 +202,18 @@ class SettingsPage(Page):
         self.vosk_path.setText(settings.vosk_model_path)
         self.server_url.setText(settings.server_url)
         self.idle.setValue(settings.idle_lock_minutes)
-        sync = self.sync
-        if sync is None:
+        if self.sync is None:
             self._show_ca(settings.ca_file or "")
-        else:  # the profile's own CA file is read from the store: on the worker, never here
+        elif self.isVisible():
+            self._read_ca()
+        else:  # read when the page is first shown: the sync code stays off the app's start-up
+            self._ca_unread = True
+
+    def _read_ca(self) -> None:
+        """The profile's own CA file is read from the store: on the worker, never here."""
+        sync = self.sync
+        self._ca_unread = False
+        if sync is not None:
             QueryOp(self._runner, lambda: sync.ca_file or "", label="reading the sync settings").success(
                 self._show_ca
             ).run()

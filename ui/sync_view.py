@@ -72,6 +72,7 @@ class SyncController(QObject):
         self.runner = ctx.ops.runner
         self.service = service
         self.syncing = False
+        self._shut_down = False
         self.state: SyncState | None = None
         self.conflict_dialog: ConflictDialog | None = None
         self.label = SyncStatusLabel()
@@ -101,6 +102,8 @@ class SyncController(QObject):
         )  # fmt: skip
 
     def start(self) -> None:
+        if self._shut_down:
+            return
         self.periodic.start()
         self._timer.start()
         self.refresh()
@@ -169,6 +172,7 @@ class SyncController(QObject):
         self.refresh()
 
     def shutdown(self) -> None:
+        self._shut_down = True
         self._timer.stop()
         self.periodic.stop()
         self.service.close()

@@ -231,7 +231,8 @@ def test_a_workstation_set_up_with_the_practices_ca_syncs_from_its_window(
     window = synced_window(
         made.profile_dir, WorkstationSettings(whisper_model="tiny.en", server_url=tls_server.url)
     )
-    assert window.settings_page.ca_file.text() == str(tls_server.ca.ca_pem)
+    window.settings_page.settings_action.trigger()  # the page reads the profile's CA file when shown
+    qtbot.waitUntil(lambda: window.settings_page.ca_file.text() == str(tls_server.ca.ca_pem), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=WAIT_MS)
     with qtbot.waitSignal(window.sync.synced, timeout=WAIT_MS) as synced:
         window.sync.sync_action.trigger()
