@@ -48,16 +48,20 @@ class KdfParams:
     def from_json(cls, data: dict[str, object]) -> KdfParams:
         if data.get("name") != "argon2id":
             raise ValueError("unsupported key derivation function")
-        params = cls(
+        return cls(
             time_cost=int(str(data["time_cost"])),
             memory_kib=int(str(data["memory_kib"])),
             parallelism=int(str(data["parallelism"])),
-        )
+        ).checked()
+
+    def checked(self) -> KdfParams:
+        """These settings, if they lie within :data:`SAFE_KDF` (else UnsafeKdf naming the first that
+        does not): checked where a profile is read and where one is made."""
         for name, (low, high) in SAFE_KDF.items():
-            value = getattr(params, name)
+            value = getattr(self, name)
             if not low <= value <= high:
                 raise UnsafeKdf(f"{name} {value} is outside {low}-{high}")
-        return params
+        return self
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,7 @@ def derive_kek(password: str, salt: bytes, kdf: KdfParams) -> bytes:
 
 
 def wrap_key(db_key: bytes, password: str, kdf: KdfParams | None = None) -> WrappedKey:
-    kdf = kdf or KdfParams()
+    kdf = (kdf or KdfParams()).checked()
     salt = secrets.token_bytes(16)
     nonce = secrets.token_bytes(NONCE_BYTES)
     kek = derive_kek(password, salt, kdf)
