@@ -25,7 +25,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         services = Services(
             settings=settings,
             engine=make_data_engine(settings.database_url, pool_size=settings.pool_size),
-            owner=make_engine(settings.database_url, pool_size=max(2, settings.pool_size // 2)),
+            owner=make_engine(settings.database_url, pool_size=settings.pool_size),
             docs=DocumentStore(settings.mongodb_url, settings.mongodb_db),
         )
     ready = services
