@@ -19,13 +19,14 @@ DAY="$("$PY" - "$WORK/profile" <<'PYEOF'
 import sys
 from datetime import timedelta
 from pathlib import Path
+from app.ops import schedule
 from app.workspace import Workspace
 from models.enums import AppointmentStatus as S
 ws = Workspace.unlock(Path(sys.argv[1]), "screenshot-password")
 day = ws.today()
 for i in range(10):
     d = day + timedelta(days=i)
-    if sum(e.kind == "appointment" and e.status in (S.SCHEDULED, S.CONFIRMED) for e in ws.schedule(d).entries) >= 3:
+    if sum(e.kind == "appointment" and e.status in (S.SCHEDULED, S.CONFIRMED) for e in schedule.day(ws, clinician_id=ws.user.id, day=d).entries) >= 3:
         print(d.isoformat())
         break
 ws.close()
