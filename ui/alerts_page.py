@@ -103,7 +103,7 @@ class AlertsPage(Page):
             )
         )  # fmt: skip
         self.open_linked.handle(self, self.open_selected, default=True)
-        actions.get_routed("refresh").handle(self, self.load)
+        actions.get_routed("refresh").handle(self, self.reload)
 
     @property
     def unread(self) -> int:
@@ -115,14 +115,11 @@ class AlertsPage(Page):
 
     def on_changes(self, changes: Changes, initiator: object) -> None:
         if changes.alerts:  # the badge counts them: reload even when not shown
-            self.load()
+            self.reload()
         elif changes.external:
             self.reload_when_shown()
 
     def reload(self) -> None:
-        self.load()
-
-    def load(self) -> None:
         self._generation += 1
         generation = self._generation
         self.ctx.ops.query(work_ops.alerts, label="loading alerts").success(

@@ -217,7 +217,7 @@ class MainWindow(QMainWindow):
     def _start_background_work(self) -> None:
         if not self._background_started and not self._closed:
             self._background_started = True
-            self.alerts.load()
+            self.alerts.reload()
             self.sync.start()
 
     # -- navigation -------------------------------------------------------------------------------

@@ -169,11 +169,11 @@ class TasksPage(Page):
         for text, scope in (("Mine", TaskScope.MINE), ("My team", TaskScope.TEAM), ("All", TaskScope.ALL)):
             self.scope.addItem(text, scope.value)
         set_accessible(self.scope, "Task scope", "Mine, my team or all tasks")
-        self.scope.currentIndexChanged.connect(lambda _i: self.load())
+        self.scope.currentIndexChanged.connect(lambda _i: self.reload())
         self.closed = QComboBox()
         self.closed.addItems(["Open tasks", "Include closed"])
         set_accessible(self.closed, "Closed tasks")
-        self.closed.currentIndexChanged.connect(lambda _i: self.load())
+        self.closed.currentIndexChanged.connect(lambda _i: self.reload())
         self.info = QLabel("")
         self.info.setObjectName("dayInfo")
         self.model = TaskModel(self.workspace.practice_tz, self)
@@ -225,7 +225,7 @@ class TasksPage(Page):
             self.cancel_task_action,
             self.assign_task_action,
         ]
-        self.ctx.actions.get_routed("refresh").handle(self, self.load)
+        self.ctx.actions.get_routed("refresh").handle(self, self.reload)
         self.ctx.actions.get_routed("open_linked").handle(self, self.open_selected_patient)
 
     def update_actions(self) -> None:
@@ -237,9 +237,6 @@ class TasksPage(Page):
             self.reload_when_shown()
 
     def reload(self) -> None:
-        self.load()
-
-    def load(self) -> None:
         self._generation += 1
         generation = self._generation
         scope = TaskScope(str(self.scope.currentData()))
@@ -289,7 +286,7 @@ class TasksPage(Page):
         self._wanted = task_id
         self.closed.setCurrentIndex(1)
         self.scope.setCurrentIndex(2)
-        self.load()
+        self.reload()
 
     def open_selected_patient(self) -> None:
         task = self.selected()

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
 
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.ops import schedule as schedule_ops
@@ -16,8 +18,10 @@ from app.workspace import Workspace
 from models.enums import AppointmentStatus
 from tests.support.profiles import PASSWORD
 from ui.actions import ActionRegistry
+from ui.cmd_gui import GuiSession
 from ui.main_window import MainWindow
 from ui.page import PageContext
+from ui.unlock import UnlockDialog
 from ui.worker import Operations, Runner
 
 WAIT_MS = 30_000
@@ -36,6 +40,18 @@ def page_context(runner: Runner, workspace: Workspace, settings: WorkstationSett
 def day_schedule(workspace: Workspace, day: date) -> DaySchedule:
     """The signed-in clinician's day, read straight from the store."""
     return schedule_ops.day(workspace, clinician_id=workspace.user.id, day=day)
+
+
+def unlock_screen(qtbot: QtBot, profile: Path | None) -> tuple[GuiSession, UnlockDialog]:
+    """The app's first screen, as ``clinicdesk gui`` shows it (without a password to hand)."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    session = GuiSession(app, WorkstationSettings.load(), profile=profile)
+    session.start(None)
+    dialog = session.dialog
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    return session, dialog
 
 
 class Ui:
@@ -87,6 +103,16 @@ class Ui:
             AppointmentStatus.SCHEDULED,
             AppointmentStatus.CONFIRMED,
         )
+
+    def choose_appointment(
+        self, window: MainWindow, want: Callable[[ScheduleEntry], bool]
+    ) -> tuple[date, ScheduleEntry]:
+        """Shows the first day from today with such an appointment and selects it."""
+        workspace = window.workspace
+        day, entry = self.find_day(workspace, want, start=workspace.today())
+        self.show_day(window, day)
+        self.select_appointment(window, entry)
+        return day, entry
 
     def select_appointment(self, window: MainWindow, entry: ScheduleEntry) -> None:
         assert entry.appointment_id is not None

@@ -41,9 +41,7 @@ def test_checking_in_persists_across_a_restart_with_an_audit_event_and_an_outbox
     qtbot: QtBot, profile: Path, open_window, ui
 ) -> None:
     window = open_window(profile)
-    day, entry = ui.find_day(window.workspace, ui.is_open_appointment, start=window.workspace.today())
-    ui.show_day(window, day)
-    ui.select_appointment(window, entry)
+    day, entry = ui.choose_appointment(window, ui.is_open_appointment)
     assert window.schedule.check_in_action.isEnabled()
     with qtbot.waitSignal(window.schedule.status_changed, timeout=ui.wait_ms):
         window.schedule.check_in_action.trigger()
@@ -71,9 +69,7 @@ def test_checking_in_persists_across_a_restart_with_an_audit_event_and_an_outbox
 
 def test_cancelling_requires_a_reason_and_records_it(qtbot: QtBot, profile: Path, open_window, ui) -> None:
     window = open_window(profile)
-    day, entry = ui.find_day(window.workspace, ui.is_open_appointment, start=window.workspace.today())
-    ui.show_day(window, day)
-    ui.select_appointment(window, entry)
+    _day, entry = ui.choose_appointment(window, ui.is_open_appointment)
     window.activateWindow()
     window.schedule.cancel_action.trigger()
     dialog = window.schedule.cancel_dialog
@@ -101,9 +97,7 @@ def test_keeping_the_appointment_in_the_cancel_dialog_changes_nothing(
     qtbot: QtBot, profile: Path, open_window, ui
 ) -> None:
     window = open_window(profile)
-    day, entry = ui.find_day(window.workspace, ui.is_open_appointment, start=window.workspace.today())
-    ui.show_day(window, day)
-    ui.select_appointment(window, entry)
+    _day, entry = ui.choose_appointment(window, ui.is_open_appointment)
     window.schedule.cancel_action.trigger()
     dialog = window.schedule.cancel_dialog
     assert dialog is not None

@@ -26,10 +26,7 @@ DICTATION_MS = 180_000
 
 
 def _check_in_and_open(qtbot: QtBot, window, ui):
-    workspace = window.workspace
-    day, entry = ui.find_day(workspace, ui.is_open_appointment, start=workspace.today())
-    ui.show_day(window, day)
-    ui.select_appointment(window, entry)
+    _day, entry = ui.choose_appointment(window, ui.is_open_appointment)
     with qtbot.waitSignal(window.schedule.status_changed, timeout=ui.wait_ms):
         window.schedule.check_in_action.trigger()
     ui.wait_quiet(window)

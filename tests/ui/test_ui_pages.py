@@ -50,9 +50,7 @@ def test_the_schedules_actions_follow_the_chosen_appointment_and_the_lock(
     assert page.selected_appointment() is None
     assert not page.check_in_action.isEnabled() and not page.encounter_action.isEnabled()
     assert page.book_action.isEnabled()  # booking needs no selection
-    day, entry = ui.find_day(window.workspace, ui.is_open_appointment, start=window.workspace.today())
-    ui.show_day(window, day)
-    ui.select_appointment(window, entry)
+    _day, entry = ui.choose_appointment(window, ui.is_open_appointment)
     assert page.check_in_action.isEnabled() and page.encounter_action.isEnabled()
     # a confirmed appointment can be checked in but not confirmed again
     assert page.confirm_action.isEnabled() == (entry.status is AppointmentStatus.SCHEDULED)

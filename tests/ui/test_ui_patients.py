@@ -82,9 +82,7 @@ def test_double_clicking_an_appointment_opens_that_patients_chart(
     qtbot: QtBot, profile: Path, open_window, ui
 ) -> None:
     window = open_window(profile)
-    day, entry = ui.find_day(window.workspace, ui.is_appointment, start=window.workspace.today())
-    ui.show_day(window, day)
-    ui.select_appointment(window, entry)
+    _day, entry = ui.choose_appointment(window, ui.is_appointment)
     with qtbot.waitSignal(window.patients.chart_shown, timeout=ui.wait_ms) as shown:
         window.schedule.open_chart_action.trigger()
     assert shown.args[0].patient.id == entry.patient_id

@@ -24,8 +24,8 @@ from app.settings import WorkstationSettings
 from app.sync_service import SetupProgress, SyncService, setup_workstation
 from models import ClinicalNote, SyncConflict
 from models.enums import AppointmentStatus, ConflictStatus
-from sync.status import SyncReport
 from tests.support.profiles import FAST_KDF
+from tests.ui.sync_fixtures import open_visit, save_note, select_visit, sync_now, type_into
 from ui.main_window import MainWindow
 from ui.worker import Runner
 from ui.workstation_setup import WorkstationSetupDialog
@@ -64,43 +64,6 @@ def network_threads(service: SyncService) -> list[threading.Thread]:
 
         setattr(service, name, spy)
     return threads
-
-
-def sync_now(qtbot: QtBot, window: MainWindow) -> SyncReport:
-    """The File menu's "Sync now" (Ctrl+Shift+Y), once the window is quiet; returns the report."""
-    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=WAIT_MS)
-    with qtbot.waitSignal(window.sync.synced, timeout=WAIT_MS) as synced:
-        window.sync.sync_action.trigger()
-    qtbot.waitUntil(lambda: not window.sync.syncing and window.runner.pending == 0, timeout=WAIT_MS)
-    report = synced.args[0]
-    assert isinstance(report, SyncReport)
-    return report
-
-
-def select_visit(qtbot: QtBot, window: MainWindow, ui: Any, clinic: Clinic) -> None:
-    window.registry.get("show_schedule").trigger()
-    ui.show_day(window, clinic.day)
-    qtbot.waitUntil(lambda: window.schedule.select_appointment(clinic.appointment_id), timeout=WAIT_MS)
-
-
-def open_visit(qtbot: QtBot, window: MainWindow, ui: Any, clinic: Clinic) -> None:
-    """The doctor opens the booked patient's encounter from the schedule (Ctrl+E)."""
-    select_visit(qtbot, window, ui, clinic)
-    with qtbot.waitSignal(window.encounter.opened, timeout=WAIT_MS):
-        window.schedule.encounter_action.trigger()
-    ui.wait_quiet(window)
-
-
-def type_into(qtbot: QtBot, window: MainWindow, section: str, words: str) -> None:
-    edit = window.encounter.editor.edits[section]
-    edit.setFocus()
-    edit.moveCursor(edit.textCursor().MoveOperation.End)
-    qtbot.keyClicks(edit, words)
-
-
-def save_note(qtbot: QtBot, window: MainWindow) -> None:
-    with qtbot.waitSignal(window.encounter.saved, timeout=WAIT_MS):
-        window.encounter.save_note_action.trigger()
 
 
 def test_a_new_workstation_is_set_up_from_the_server_and_the_doctors_work_in_the_window_reaches_it(

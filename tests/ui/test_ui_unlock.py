@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from app.settings import WorkstationSettings
 from app.workspace import Workspace
-from tests.support.window import day_schedule
+from tests.support.window import day_schedule, unlock_screen
 from ui.cmd_gui import GuiSession
 from ui.main_window import MainWindow
 from ui.schedule_model import ScheduleModel, block_label, status_label
@@ -42,13 +42,7 @@ def _expected_rows(workspace: Workspace, window: MainWindow) -> list[tuple[str, 
 def test_unlocking_with_the_right_password_shows_todays_schedule_of_the_signed_in_clinician(
     qtbot: QtBot, profile: Path, ui
 ) -> None:
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    session = GuiSession(app, WorkstationSettings.load(), profile=profile)
-    session.start(None)
-    dialog = session.dialog
-    assert dialog is not None
-    qtbot.addWidget(dialog)
+    session, dialog = unlock_screen(qtbot, profile)
     assert dialog.selected_profile() == profile
     qtbot.keyClicks(dialog.password, ui.password)
     qtbot.mouseClick(dialog.unlock_button, Qt.MouseButton.LeftButton)
@@ -75,13 +69,7 @@ def test_unlocking_with_the_right_password_shows_todays_schedule_of_the_signed_i
 
 
 def test_a_wrong_password_shows_the_message_and_stays_locked(qtbot: QtBot, profile: Path, ui) -> None:
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    session = GuiSession(app, WorkstationSettings.load(), profile=profile)
-    session.start(None)
-    dialog = session.dialog
-    assert dialog is not None
-    qtbot.addWidget(dialog)
+    session, dialog = unlock_screen(qtbot, profile)
     qtbot.keyClicks(dialog.password, "not the password")
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
     qtbot.waitUntil(

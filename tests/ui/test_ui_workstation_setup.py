@@ -13,16 +13,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.ops import conflicts as conflict_ops
 from app.settings import WorkstationSettings, profiles_root
 from app.sync_service import setup_workstation
 from models.enums import ConflictStatus
-from sync.status import SyncReport
 from tests.support.profiles import FAST_KDF
-from ui.cmd_gui import GuiSession
+from tests.support.window import unlock_screen
+from tests.ui.sync_fixtures import open_visit, sync_now, type_into
 from ui.main_window import MainWindow
 from ui.workstation_setup import WorkstationSetupDialog
 
@@ -55,13 +54,7 @@ def test_a_new_workstation_is_set_up_from_the_unlock_screen_and_its_profile_then
     qtbot: QtBot, ui: Any, clinic: Clinic
 ) -> None:
     # First start on a computer with no profile: the unlock screen says how to begin.
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    session = GuiSession(app, WorkstationSettings.load(), profile=None)
-    session.start(None)
-    unlock = session.dialog
-    assert unlock is not None
-    qtbot.addWidget(unlock)
+    session, unlock = unlock_screen(qtbot, None)
     assert unlock.selected_profile() is None
     assert unlock.hint is not None and unlock.hint.isVisible()
     assert "set one up from the sync server (Set up from server…, Ctrl+Shift+N)" in unlock.hint.text()
@@ -122,33 +115,6 @@ def test_a_new_workstation_is_set_up_from_the_unlock_screen_and_its_profile_then
 
 
 # -- a pull under unsaved edits -------------------------------------------------------------------
-
-
-def sync_now(qtbot: QtBot, window: MainWindow) -> SyncReport:
-    """The File menu's "Sync now", once the window is quiet; returns the report."""
-    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=WAIT_MS)
-    with qtbot.waitSignal(window.sync.synced, timeout=WAIT_MS) as synced:
-        window.sync.sync_action.trigger()
-    qtbot.waitUntil(lambda: not window.sync.syncing and window.runner.pending == 0, timeout=WAIT_MS)
-    report = synced.args[0]
-    assert isinstance(report, SyncReport) and report.ok
-    return report
-
-
-def open_visit(qtbot: QtBot, window: MainWindow, ui: Any, clinic: Clinic) -> None:
-    window.registry.get("show_schedule").trigger()
-    ui.show_day(window, clinic.day)
-    qtbot.waitUntil(lambda: window.schedule.select_appointment(clinic.appointment_id), timeout=WAIT_MS)
-    with qtbot.waitSignal(window.encounter.opened, timeout=WAIT_MS):
-        window.schedule.encounter_action.trigger()
-    ui.wait_quiet(window)
-
-
-def type_into(qtbot: QtBot, window: MainWindow, section: str, words: str) -> None:
-    edit = window.encounter.editor.edits[section]
-    edit.setFocus()
-    edit.moveCursor(edit.textCursor().MoveOperation.End)
-    qtbot.keyClicks(edit, words)
 
 
 def test_saving_over_a_note_a_pull_changed_keeps_both_texts_and_they_are_reconciled_in_the_window(
