@@ -82,6 +82,10 @@ def engine_for(choice: EngineChoice, *, check: Callable[[], str | None] | None =
             raise SpeechError(problem)
         model = choice.vosk if choice.engine == "vosk" else choice.whisper
         loaded = open_engine(choice.engine, model=model or None, vosk_model=choice.vosk or None)
+        # the session code too, here on the worker: a dictation then starts and reports its events
+        # on the window's thread without that thread importing anything
+        import audio.session  # noqa: F401
+
         _engines[choice] = loaded
         return loaded
 

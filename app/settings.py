@@ -68,7 +68,8 @@ def list_profiles(root: Path | None = None) -> list[ProfileInfo]:
 
 @dataclass
 class WorkstationSettings:
-    """Per-workstation preferences. Speech model folders may be empty: no model is a normal state."""
+    """Per-workstation preferences (the sync server has its own, server.settings.Settings). Speech
+    model folders may be empty: no model is a normal state."""
 
     idle_lock_minutes: float = 5.0
     speech_engine: str = "whisper"

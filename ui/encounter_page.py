@@ -115,6 +115,7 @@ class EncounterPage(Page):
         super().__init__(ctx, parent)
         self.settings = ctx.settings
         self.bundle: EncounterBundle | None = None
+        self._orders_stale = False
         self.note: NoteState | None = None
         self.dirty = False
         self.dialog: QDialog | None = None
@@ -138,7 +139,7 @@ class EncounterPage(Page):
         self.dictation.ready.connect(self._save_dictation)
         self.dictation.structured.connect(self.structured.emit)
         self.dictation.failed.connect(self._fail)
-        self.dictation.controller.state_changed.connect(lambda _state: self.update_actions())
+        self.dictation.controller.state_changed.connect(self._dictation_state)
         self.panel.import_button.clicked.connect(lambda: ctx.actions.trigger("import_speech_model"))
 
         self.chart_view = QTextBrowser()
@@ -221,6 +222,10 @@ class EncounterPage(Page):
             slot=self.sign_selected_order,
         )  # fmt: skip
         self.dictation.make_actions(self.ctx.actions)
+
+    def _dictation_state(self, _state: str) -> None:
+        self.update_actions()
+        self._reload_stale_orders()
 
     def update_actions(self) -> None:
         enable = self.ctx.actions.enable
@@ -336,8 +341,12 @@ class EncounterPage(Page):
     def on_changes(self, changes: Changes, initiator: object) -> None:
         if self.bundle is None or initiator in (self, self.orders_list):
             return
-        if changes.prescriptions or changes.orders or changes.external:
+        if changes.prescriptions or changes.orders:
             self.reload_orders()
+        elif changes.external:  # a sync's records: read again, but not while the doctor dictates
+            self._orders_stale = True
+            if not self.dictation.active:
+                self._reload_stale_orders()
         if self.note is not None and (changes.touches_record("notes", self.note.id) or changes.conflicts):
             self._reload_open_note()
 
@@ -509,7 +518,20 @@ class EncounterPage(Page):
         return self.orders_list.orders
 
     def reload_orders(self) -> None:
+        self._orders_stale = False
         self.orders_list.reload()
+
+    def _reload_stale_orders(self) -> None:
+        """Changes from elsewhere are read when no dictation is running (the GUI thread's time then
+        goes to the dictation) and the page is on screen."""
+        if self._orders_stale and self.bundle is not None and not self.dictation.active:
+            if self.isVisible():
+                self.reload_orders()
+            else:
+                self.reload_when_shown()
+
+    def reload(self) -> None:
+        self._reload_stale_orders()
 
     def new_prescription(self) -> None:
         if self.bundle is not None and self.is_doctor:

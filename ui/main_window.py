@@ -11,13 +11,12 @@ when the window closes; the GUI thread never waits on the database.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from datetime import date
 from functools import partial
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -51,8 +50,6 @@ from ui.settings_page import SettingsPage
 from ui.sync_view import SyncController
 from ui.tasks_page import TasksPage
 from ui.worker import Operations, Runner
-
-log = logging.getLogger(__name__)
 
 #: the navigation, in order: (text, icon)
 PAGES = (
@@ -291,9 +288,6 @@ class MainWindow(QMainWindow):
         )
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
-
-    def all_actions(self) -> list[QAction]:
-        return self.registry.all()
 
     # -- locking ----------------------------------------------------------------------------------
 
