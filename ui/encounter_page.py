@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.dictation import DictationResult
+from app.note_review import Reviewer
 from app.ops import encounters as encounter_ops
 from app.ops import notes as note_ops
 from app.ops.changes import Changes, Outcome
@@ -59,6 +60,7 @@ from ui.note_dictation import NoteDictation
 from ui.note_editor import NoteEditor
 from ui.page import Page, PageContext
 from ui.patients_page import chart_html
+from ui.review_marks import MarkReview
 from ui.visit_orders import VisitOrders
 
 PUSH_TO_TALK = Qt.Key.Key_F8
@@ -139,6 +141,12 @@ class EncounterPage(Page):
         self.dictation.ready.connect(self._save_dictation)
         self.dictation.structured.connect(self.structured.emit)
         self.dictation.failed.connect(self._fail)
+        user = ctx.workspace.user
+        self.review = MarkReview(
+            self.editor, reviewer=Reviewer(str(user.id), user.full_name),
+            editable=lambda: self.editable and not self.dictation.active, parent=self,
+        )  # fmt: skip
+        self.review.status.connect(lambda text: self.status_message.emit(text, 8000))
         self.dictation.controller.state_changed.connect(self._dictation_state)
         self.panel.import_button.clicked.connect(lambda: ctx.actions.trigger("import_speech_model"))
 
@@ -222,6 +230,7 @@ class EncounterPage(Page):
             slot=self.sign_selected_order,
         )  # fmt: skip
         self.dictation.make_actions(self.ctx.actions)
+        self.review.make_actions(self.ctx.actions)
 
     def _dictation_state(self, _state: str) -> None:
         self.update_actions()
@@ -245,6 +254,7 @@ class EncounterPage(Page):
         ):
             enable(action, doctor and self.has_encounter)
         self.dictation.update_actions(self.ctx.actions, draft=draft)
+        self.review.update_actions()
 
     # -- state ------------------------------------------------------------------------------------
 
@@ -415,7 +425,13 @@ class EncounterPage(Page):
         """Saves the editor's text and signs it, in one operation: a note that cannot be signed
         (empty) keeps its last saved text, and one changed elsewhere is kept aside, unsigned."""
         if self.editable and self.note is not None and not self.dictation.active:
-            self._save(note_ops.sign, "signing the note", self._signed)
+            self.dialog = self.review.before_signing(self._sign_reviewed)
+
+    def _sign_reviewed(self, unreviewed: int) -> None:
+        """Signs once the marks are reviewed or, with ``unreviewed`` left, the doctor confirmed."""
+        if self.editable and self.note is not None and not self.dictation.active:
+            step = partial(note_ops.sign, unreviewed_confirmed=unreviewed)
+            self._save(step, "signing the note", self._signed)
 
     def _signed(self, result: EditorSave) -> None:
         if result.conflict_id is not None:
@@ -429,6 +445,7 @@ class EncounterPage(Page):
         if self.note is None or self.note.status is NoteStatus.DRAFT or not self.is_doctor:
             return
         dialog = AmendDialog(self.editor.content(), self)
+        dialog.editor.reviewer = self.editor.reviewer
         note_id, version = self.note.id, self.note.version
 
         def submit() -> None:

@@ -5,14 +5,22 @@ Dictation writes into it through :meth:`NoteEditor.begin_dictation` / :meth:`sho
 text typed before the dictation started is kept as it is and the structured dictation is shown after
 it, re-rendered after each utterance, so voice commands such as "scratch that" also take back text
 that is already on screen.
+
+The editor also holds the dictation's marks (automatic changes and uncertain words, app.note_review):
+each is drawn on its words (ui.review_marks), follows the doctor's edits, and is accepted or reverted
+here; ``content()`` gives them back with the note as "corrections" and "uncertain".
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QHelpEvent, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -24,11 +32,15 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
+from app import note_review
+from app.note_review import NoteMark, Reviewer
 from models.enums import SOAP_SECTIONS
+from ui import review_marks
 from ui.app import set_accessible
 
 SECTIONS = SOAP_SECTIONS
@@ -78,15 +90,32 @@ class SectionEdit(QPlainTextEdit):
         super().__init__(parent)
         self.section = section
         self.setTabChangesFocus(True)
+        #: the tooltip for a character position (the mark there), set by the editor
+        self.tooltip_at: Callable[[int], str] = lambda _position: ""
 
     def focusInEvent(self, event: Any) -> None:
         super().focusInEvent(event)
         self.focused.emit(self.section)
 
+    def viewportEvent(self, event: QEvent) -> bool:
+        """A tooltip over a mark says what it is (the text area's viewport gets the hover)."""
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            text = self.tooltip_at(self.cursorForPosition(event.pos()).position())
+            if text:
+                QToolTip.showText(event.globalPos(), text, self.viewport())
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().viewportEvent(event)
+
 
 class NoteEditor(QWidget):
+    """``marks_changed``: a mark was added, reviewed, edited or gone to (the review actions follow)."""
+
     changed = Signal()
     active_section_changed = Signal(str)
+    marks_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,6 +125,15 @@ class NoteEditor(QWidget):
         self._base_text: dict[str, str] = {}
         self._base_structured: dict[str, Any] = {}
         self.extra: dict[str, Any] = {}
+        #: who reviews marks in this editor (the signed-in doctor; None in a bare editor)
+        self.reviewer: Reviewer | None = None
+        self._marks: list[NoteMark] = []
+        self._other_marks: dict[str, list[Any]] = {}
+        self._marks_present = False
+        self._texts: dict[str, str] = {s: "" for s in SOAP_SECTIONS}
+        self.current_mark: str | None = None
+        self._base_marks: list[NoteMark] = []
+        self._id_prefix = ""
 
         self.edits: dict[str, SectionEdit] = {}
         self.labels: dict[str, QLabel] = {}
@@ -106,7 +144,8 @@ class NoteEditor(QWidget):
             set_accessible(edit, f"{section.capitalize()} section", f"The {section} part of the SOAP note")
             edit.setObjectName(f"section_{section}")
             edit.setPlaceholderText(f"{section.capitalize()}…")
-            edit.textChanged.connect(self._edited)
+            edit.textChanged.connect(lambda s=section: self._section_edited(s))
+            edit.tooltip_at = partial(self._tooltip, section)
             edit.focused.connect(self.set_active_section)
             label = QLabel(f"{SECTION_TITLES[section]}  <span style='color:gray'>(Alt+{i + 1})</span>")
             label.setTextFormat(Qt.TextFormat.RichText)
@@ -154,9 +193,19 @@ class NoteEditor(QWidget):
         )
         self.structured.setMaximumHeight(230)
 
+        self.review_info = QLabel()
+        self.review_info.setObjectName("reviewInfo")
+        self.review_info.setWordWrap(True)
+        self.review_info.setTextFormat(Qt.TextFormat.PlainText)
+        set_accessible(
+            self.review_info, "Dictation review", "Automatic changes and uncertain words to review"
+        )
+        self.review_info.setVisible(False)
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(grid, 3)
+        layout.addWidget(self.review_info)
         layout.addWidget(self.structured, 2)
         self.set_active_section("subjective")
 
@@ -224,14 +273,17 @@ class NoteEditor(QWidget):
     def set_content(self, content: dict[str, Any]) -> None:
         self._loading = True
         try:
-            self.extra = {
-                k: v for k, v in content.items() if k not in (*SECTIONS, "vitals", "medications", "diagnoses")
-            }
+            managed = (*SECTIONS, "vitals", "medications", "diagnoses", *note_review.LISTS.values())
+            self.extra = {k: v for k, v in content.items() if k not in managed}
             for section in SECTIONS:
                 self.edits[section].setPlainText(str(content.get(section, "") or ""))
             self._set_structured(content)
+            found = note_review.read_marks({**content, **{s: self.section_text(s) for s in SECTIONS}})
+            self._marks, self._other_marks, self._marks_present = found.marks, found.other, found.present
+            self.current_mark = None
         finally:
             self._loading = False
+        self._marks_shown()
 
     def _set_structured(self, content: dict[str, Any]) -> None:
         self.vitals.setRowCount(0)
@@ -344,6 +396,8 @@ class NoteEditor(QWidget):
                 {"text": text, "icd10": code or None, "accepted": bool(code) and status != SUGGESTED}
             )
         out["diagnoses"] = diagnoses
+        if self._marks or self._marks_present:
+            note_review.write_marks(out, self._marks, other=self._other_marks)
         return out
 
     # -- dictation --------------------------------------------------------------------------------
@@ -351,17 +405,22 @@ class NoteEditor(QWidget):
     def begin_dictation(self) -> None:
         self._base_text = {s: self.section_text(s) for s in SECTIONS}
         self._base_structured = self.content()
+        self._base_marks = list(self._marks)
+        # a second dictation's ids start again from its own first utterance: keep them apart
+        self._id_prefix = f"{uuid.uuid4().hex[:6]}:" if self._marks else ""
 
     def show_dictated(self, soap: dict[str, Any]) -> None:
         """Base text + the dictation so far, per section; extracted fields merged after the base's."""
         if not self._base_text:
             self.begin_dictation()
         self._loading = True
+        offsets: dict[str, int] = {}
         try:
             for section in SECTIONS:
                 base = self._base_text.get(section, "")
                 dictated = str(soap.get(section, "") or "").strip()
                 text = f"{base.rstrip()}\n{dictated}" if base.strip() and dictated else (dictated or base)
+                offsets[section] = len(text) - len(dictated)
                 edit = self.edits[section]
                 if edit.toPlainText() != text:
                     edit.setPlainText(text)
@@ -379,10 +438,130 @@ class NoteEditor(QWidget):
                 d for d in soap.get("diagnoses") or [] if str(d.get("text", "")).lower() not in seen
             ]
             self._set_structured({"vitals": vitals, "medications": medications, "diagnoses": diagnoses})
+            placed = note_review.dictated_marks(soap, offsets=offsets, id_prefix=self._id_prefix)
+            self._marks = note_review.ordered([*self._base_marks, *placed])
         finally:
             self._loading = False
+        self._marks_shown()
         self.changed.emit()
 
     def end_dictation(self) -> None:
         self._base_text = {}
         self._base_structured = {}
+        self._base_marks = []
+
+    # -- the dictation's marks ---------------------------------------------------------------------
+
+    @property
+    def marks(self) -> list[NoteMark]:
+        return list(self._marks)
+
+    def unreviewed_marks(self) -> list[NoteMark]:
+        return [m for m in self._marks if m.unreviewed]
+
+    def mark(self, mark_id: str) -> NoteMark | None:
+        return next((m for m in self._marks if m.id == mark_id), None)
+
+    def _now(self) -> datetime:
+        return datetime.now(UTC).replace(microsecond=0)
+
+    def _section_edited(self, section: str) -> None:
+        """The doctor changed a section: its marks follow the words (app.note_review.follow_edit)."""
+        if self._loading:
+            return
+        new = self.section_text(section)
+        old, self._texts[section] = self._texts.get(section, ""), new
+        if any(m.section == section for m in self._marks):
+            self._marks = note_review.follow_edit(
+                self._marks, section, old, new, reviewer=self.reviewer, now=self._now()
+            )
+            self._marks_shown(section)
+        self._edited()
+
+    def _marks_shown(self, section: str | None = None) -> None:
+        """Redraws the marks (of one section, or all) and the review line."""
+        for name in [section] if section else SECTIONS:
+            self._texts[name] = self.section_text(name)
+            here = [m for m in self._marks if m.section == name]
+            review_marks.paint(self.edits[name], here, current=self.current_mark)
+        self._show_review_info()
+        self.marks_changed.emit()
+
+    def _show_review_info(self) -> None:
+        self.review_info.setVisible(bool(self._marks))
+        current = self.mark(self.current_mark) if self.current_mark else None
+        self.review_info.setText(review_marks.review_line(self._marks, current))
+
+    def _tooltip(self, section: str, position: int) -> str:
+        here = [m for m in self._marks if m.section == section and m.start <= position < m.end]
+        if not here:
+            return ""
+        return "<hr>".join(review_marks.tooltip(m) for m in sorted(here, key=lambda m: m.end - m.start))
+
+    def go_to_mark(self, mark_id: str) -> NoteMark | None:
+        """Shows the mark: its section gets the focus, the cursor goes to its start, it is drawn as the
+        one under review and the review line describes it."""
+        mark = self.mark(mark_id)
+        if mark is None:
+            return None
+        self.current_mark = mark.id
+        edit = self.edits[mark.section]
+        self.focus_section(mark.section)
+        cursor = edit.textCursor()
+        cursor.setPosition(min(mark.start, len(edit.toPlainText())))
+        edit.setTextCursor(cursor)
+        edit.ensureCursorVisible()
+        self._marks_shown()
+        return mark
+
+    def step_mark(self, *, forward: bool) -> NoteMark | None:
+        """Goes to the next (or previous) unreviewed mark in reading order from the one under review,
+        or from the cursor; wraps around. None when none is waiting."""
+        here = self.mark(self.current_mark) if self.current_mark else None
+        cursor = self.edits[self.active_section].textCursor().position()
+        if here is not None and (here.section != self.active_section or not here.start <= cursor <= here.end):
+            here = None  # the doctor moved on from it: go on from the cursor
+        found = note_review.step(
+            self._marks, forward=forward, from_mark=here, from_place=(self.active_section, cursor)
+        )
+        return self.go_to_mark(found.id) if found is not None else None
+
+    def target_mark(self) -> NoteMark | None:
+        """The mark to review: the one under the cursor of the focused section, else the one last
+        gone to (drawn as under review), else none."""
+        section = self.active_section
+        position = self.edits[section].textCursor().position()
+        here = [m for m in self._marks if m.section == section and m.start <= position <= m.end]
+        if here:
+            chosen = next((m for m in here if m.id == self.current_mark), None)
+            return chosen or min(here, key=lambda m: (not m.unreviewed, m.end - m.start))
+        return self.mark(self.current_mark) if self.current_mark else None
+
+    def review_mark(self, mark_id: str, *, accept: bool) -> NoteMark:
+        """Accepts or reverts a mark (app.note_review.review): the words in the section and the
+        structured fields change with it, as one undoable edit of the section."""
+        mark = self.mark(mark_id)
+        if mark is None:
+            raise KeyError(mark_id)
+        edit = self.edits[mark.section]
+        structured = {k: v for k, v in self.content().items() if k in ("vitals", "medications", "diagnoses")}
+        done = note_review.review(
+            self._marks, mark_id, accept=accept, text=edit.toPlainText(), structured=structured,
+            reviewer=self.reviewer, now=self._now(),
+        )  # fmt: skip
+        self._loading = True
+        try:
+            if done.text != edit.toPlainText():
+                cursor = QTextCursor(edit.document())
+                cursor.setPosition(mark.start)
+                cursor.setPosition(mark.end, QTextCursor.MoveMode.KeepAnchor)
+                cursor.insertText(done.mark.text)
+            if done.structured != structured:
+                self._set_structured(done.structured)
+            self._marks = done.marks
+            self.current_mark = mark_id
+        finally:
+            self._loading = False
+        self._marks_shown()
+        self.changed.emit()
+        return done.mark

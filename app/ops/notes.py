@@ -110,14 +110,21 @@ def save_dictation(
 
 @operation
 def sign(
-    session: Session, note_id: uuid.UUID, content: dict[str, Any], *, loaded_at: datetime | None
+    session: Session,
+    note_id: uuid.UUID,
+    content: dict[str, Any],
+    *,
+    loaded_at: datetime | None,
+    unreviewed_confirmed: int = 0,
 ) -> EditorSave:
     """Saves the editor's text and signs it. When the note changed elsewhere meanwhile, the text is
-    set aside as a conflict and nothing is signed unseen (``conflict_id`` says so)."""
+    set aside as a conflict and nothing is signed unseen (``conflict_id`` says so). Dictation marks
+    still unreviewed need ``unreviewed_confirmed`` (their number, as the doctor confirmed it); the
+    confirmation is kept with the note (notes.sign_note)."""
     saved = _save(session, note_id, content, loaded_at=loaded_at)
     if saved.conflict_id is not None:
         return saved
-    return EditorSave(notes.sign_note(session, note_id))
+    return EditorSave(notes.sign_note(session, note_id, unreviewed_confirmed=unreviewed_confirmed))
 
 
 #: a new version of a signed note, with the reason (refused when the note moved on meanwhile)

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import note_review
 from app.services import audit
 from app.services.appointments import change_status
 from app.services.roles import current_user, require_role
@@ -322,7 +323,11 @@ def save_edited_draft(
     return EditorSave(note_record(note), conflict.id)
 
 
-def sign_note(session: Session, note_id: uuid.UUID) -> NoteRecord:
+def sign_note(session: Session, note_id: uuid.UUID, *, unreviewed_confirmed: int = 0) -> NoteRecord:
+    """Signs a draft. Dictation's automatic changes and uncertain words that nobody reviewed need the
+    doctor's explicit confirmation, naming how many (``unreviewed_confirmed``, so a confirmation given
+    for another count does not do); who confirmed, when and how many is kept with the note
+    (app.note_review: signing is allowed after confirming, never silently)."""
     user = require_role(session, Role.DOCTOR, action="sign a note")
     note = _note(session, note_id)
     if note.status is not NoteStatus.DRAFT:
@@ -330,6 +335,16 @@ def sign_note(session: Session, note_id: uuid.UUID) -> NoteRecord:
     if not any(str(note.content.get(s, "")).strip() for s in SECTIONS):
         raise ValidationError("an empty note cannot be signed")
     now = utcnow()
+    confirmation = note_review.signing_record(
+        note.content, user_id=str(user.id), user_name=user.full_name, at=now
+    )
+    if confirmation is not None:
+        if confirmation["count"] != unreviewed_confirmed:
+            raise ValidationError(
+                f"{confirmation['count']} automatic change(s) or uncertain word(s) in the note are "
+                f"still unreviewed: review them, or confirm that you sign with them"
+            )
+        note.content = {**note.content, note_review.SIGN_CONFIRMATION: confirmation}
     note.status = NoteStatus.SIGNED
     note.signed_by_id = user.id
     note.signed_at = now
@@ -338,13 +353,16 @@ def sign_note(session: Session, note_id: uuid.UUID) -> NoteRecord:
     session.add(
         NoteVersion(note_id=note.id, version_number=1, content=dict(note.content), author_id=user.id, at=now)
     )
+    signed: dict[str, Any] = {"status": NoteStatus.SIGNED.value}
+    if confirmation is not None:
+        signed["unreviewed_marks_confirmed"] = confirmation["count"]
     audit.record(
         session,
         action="sign",
         resource_type="clinical_notes",
         resource_id=note.id,
         old={"status": NoteStatus.DRAFT.value},
-        new={"status": NoteStatus.SIGNED.value},
+        new=signed,
     )
     session.flush()
     return note_record(note)

@@ -91,6 +91,12 @@ def test_a_doctor_dictates_edits_signs_amends_and_prescribes_without_losing_anyt
     window.encounter.dictation.accept_code_action.trigger()
     assert page.editor.content()["diagnoses"][0]["accepted"] is True
 
+    # the dictation's automatic changes and uncertain words are reviewed (test_ui_note_review: in detail)
+    for _mark in page.editor.marks:
+        window.encounter.review.next_action.trigger()
+        window.encounter.review.accept_action.trigger()
+    assert page.editor.unreviewed_marks() == []
+
     # edit by keyboard, then save and sign
     window.encounter.dictation.section_actions[3].trigger()
     page.editor.edits["plan"].moveCursor(page.editor.edits["plan"].textCursor().MoveOperation.End)
