@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QEvent, QPoint, Qt
@@ -18,10 +19,13 @@ from pytestqt.qtbot import QtBot
 from app import note_review
 from app.note_review import ACCEPTED, CORRECTION, REVERTED, UNREVIEWED
 from app.services import notes
+from app.settings import WorkstationSettings
 from models.enums import NoteStatus
 from ui.sign_review import SignReviewDialog
 
 from .conftest import speak
+
+pytest_plugins = ["tests.ui.sync_fixtures"]  # the real sync server, for the second workstation
 
 DICTATION_MS = 180_000
 #: spoken numbers and a dose: Whisper tiny.en writes some of them in forms the correction passes rewrite
@@ -162,3 +166,76 @@ def test_a_doctor_reviews_dictation_marks_by_keyboard_and_signs_with_the_rest_co
     for mark in remaining:  # still drawn on the signed note, which can no longer be reviewed here
         assert (mark.start, mark.end, UNDERLINE[mark.kind]) in _drawn(editor.edits[mark.section])
     assert not page.review.accept_action.isEnabled() and not page.review.next_action.isEnabled()
+
+
+def _dictated_soap() -> dict[str, Any]:
+    """A structured dictation with a recovered drug name ("Acre" -> "aspirin") and an uncertain word,
+    as app.dictation.structure gives it (the audio path itself is the first test's)."""
+    from app.soap import structure_note
+    from audio.marks import TrackedText
+    from audio.transcriber import Utterance
+
+    tracked = TrackedText("Plan: start Acre 81 milligrams daily. Follow up in 2 weeks.")
+    tracked.apply("drug_recovery", lambda t: t.replace("Acre", "aspirin"), score=2.5)
+    at = tracked.text.index("Follow")
+    tracked.flag(at, at + 6, score=0.2, pass_name="whisper_word", note="low word probability")
+    return structure_note([Utterance(tracked.text, 3.5, 6.0, 0.8, "whisper", tuple(tracked.marks))]).to_dict()
+
+
+def test_reviews_travel_with_the_note_to_another_workstation_and_so_does_a_confirmed_signature(
+    qtbot: QtBot, ui, clinic, synced_window, tmp_path: Path
+) -> None:
+    from app.sync_service import setup_workstation
+    from tests.support.profiles import FAST_KDF
+    from tests.ui.sync_fixtures import open_visit, save_note, sync_now
+
+    windows = []
+    for name in ("exam-room", "office"):
+        made = setup_workstation(
+            tmp_path / name, profile_password=clinic.profile_password, server_url=clinic.server.url,
+            username=clinic.doctor, server_password=clinic.password, device_name=name, kdf=FAST_KDF,
+        )  # fmt: skip
+        settings = WorkstationSettings(
+            speech_engine="whisper", whisper_model="tiny.en", server_url=clinic.server.url
+        )
+        windows.append(synced_window(made.profile_dir, settings))
+    exam, office = windows
+
+    # In the exam room a dictation lands in the note; the doctor reverts its drug name and saves
+    open_visit(qtbot, exam, ui, clinic)
+    editor = exam.encounter.editor
+    editor.begin_dictation()
+    editor.show_dictated(_dictated_soap())
+    editor.end_dictation()
+    change = next(m for m in editor.marks if m.kind == CORRECTION)
+    editor.go_to_mark(change.id)
+    exam.encounter.review.revert_action.trigger()
+    assert "Start Acre 81 mg daily." in editor.section_text("plan")
+    assert editor.content()["medications"] == []  # the drug only the change named is gone
+    save_note(qtbot, exam)
+    assert sync_now(qtbot, exam).applied >= 1
+
+    # The office pulls the note: the same words, marks and reviews
+    sync_now(qtbot, office)
+    open_visit(qtbot, office, ui, clinic)
+    there = office.encounter.editor
+    assert there.section_text("plan") == editor.section_text("plan")
+    assert there.marks == editor.marks
+    assert there.mark(change.id).state == REVERTED
+    assert there.mark(change.id).by_name == exam.workspace.user.full_name
+    (waiting,) = there.unreviewed_marks()
+
+    # signed there after confirming the one left; the exam room then shows who confirmed what
+    office.encounter.sign_note_action.trigger()
+    dialog = office.encounter.dialog
+    assert isinstance(dialog, SignReviewDialog) and dialog.table.rowCount() == 1
+    dialog.confirm.click()
+    with qtbot.waitSignal(office.encounter.signed, timeout=ui.wait_ms):
+        dialog.sign_button.click()
+    assert sync_now(qtbot, office).applied >= 1
+    sync_now(qtbot, exam)
+    open_visit(qtbot, exam, ui, clinic)
+    assert exam.encounter.note is not None and exam.encounter.note.status is NoteStatus.SIGNED
+    record = exam.encounter.note.content[note_review.SIGN_CONFIRMATION]
+    assert (record["count"], record["ids"]) == (1, [waiting.id])
+    assert exam.encounter.editor.mark(change.id).state == REVERTED
