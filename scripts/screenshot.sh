@@ -2,8 +2,9 @@
 # Screenshots of every main view of the real window under Xvfb, for the README and for review:
 #   scripts/screenshot.sh [OUT_DIR]        (default docs/screenshots)
 # Seeds a throw-away demo profile, dictates a short espeak-ng recording into a note through Whisper
-# base, and renders schedule, chart, note, tasks, alerts and settings (light theme) plus the note
-# in the dark theme. Needs xvfb-run and espeak-ng; nothing touches the user's own profiles.
+# base (the note shows its first mark to review highlighted), and renders schedule, chart, note, tasks,
+# alerts and settings (light theme) plus the schedule and the note in the dark theme. Needs xvfb-run
+# and espeak-ng; nothing touches the user's own profiles.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="${1:-docs/screenshots}"
@@ -38,7 +39,8 @@ from pathlib import Path
 import numpy as np
 from audio.wavfile import encode_wav, read_wav
 lines = ["Subjective.", "The patient reports a cough and a fever for three days.", "Objective.",
-         "Blood pressure one hundred and twenty over eighty, heart rate seventy two.", "Assessment.",
+         "Blood pressure one hundred and twenty over eighty, heart rate seventy two.",
+         "Weight two hundred and four pounds.", "Assessment.",
          "Acute bronchitis.", "Type two diabetes, stable.", "Plan.", "Start metformin five hundred milligrams twice a day."]
 parts = []
 with tempfile.TemporaryDirectory() as tmp:
@@ -50,13 +52,15 @@ Path(sys.argv[1]).write_bytes(encode_wav(np.concatenate(parts)))
 PYEOF
 shot() {  # view, file, extra args...
   local view="$1" file="$2"; shift 2
-  xvfb-run -a -s "-screen 0 1400x900x24" "$PY" -m clinicdesk screenshot --profile "$WORK/profile" \
+  xvfb-run -a -s "-screen 0 1400x900x24" "$PY" -m clinicdesk screenshot --profile "${PROFILE:-$WORK/profile}" \
     --view "$view" --date "$DAY" --size 1280x800 --out "$OUT/$file" "$@"
   echo "wrote $OUT/$file"
 }
 shot schedule schedule.png
 shot chart chart.png
+cp -r "$WORK/profile" "$WORK/profile-dark"  # the dark note is dictated into a note of its own
 shot note note.png --wav "$WORK/dictation.wav"
+PROFILE="$WORK/profile-dark" CLINICDESK_THEME=dark shot note note-dark.png --wav "$WORK/dictation.wav"
 shot tasks tasks.png
 shot alerts alerts.png
 shot settings settings.png

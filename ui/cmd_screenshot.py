@@ -7,7 +7,8 @@ data, for documentation and visual checks. Works under Xvfb or, with no display 
 offscreen platform. ``chart`` shows the patient found by ``--patient`` (name, MRN or date of birth),
 or else the first patient on the day's schedule. ``note`` opens the encounter of the day's first
 open appointment (checking the patient in, as a doctor would) and, with ``--wav``, dictates that
-recording into the note through the configured speech engine first.
+recording into the note through the configured speech engine first, and goes to the first mark to
+review (an automatic change or uncertain word, highlighted).
 """
 
 from __future__ import annotations
@@ -200,3 +201,5 @@ def _open_note(window: Any, schedule: Any, wav: Path | None) -> None:
         window.encounter.failed.connect(dictated.fail)
         dictated.wait(lambda: window.encounter.dictate_file(wav))
         window.encounter.editor.structured.setCurrentIndex(2)
+        # the dictation's first automatic change or uncertain word, as the doctor reviews it (F3)
+        window.encounter.editor.step_mark(forward=True)
