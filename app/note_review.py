@@ -13,8 +13,9 @@ of Qt so that the editor, the sign step and the tests share one definition:
   marks after it stay, a mark it touches takes in the new words. A mark whose words the doctor changed
   by hand counts as **reviewed by editing**, not dropped: the doctor looked at those words and chose
   their own, and the note still keeps what was heard and what the machine wrote, which is the record
-  the design asks for. Typing next to a mark touches it only when glued to its word ("204" -> "2045"),
-  not after a space.
+  the design asks for. Typing right after a mark touches it only when glued to its word ("204" ->
+  "2045"), not after a space; typing before it never does (a new word typed there is glued to it until
+  its space is typed, and must not count as an edit of the mark).
 * Reverting a correction that named a drug, a diagnosis, a dose or a vital also takes that entry out
   of the structured fields, which were read from the corrected words: a drug that was never said must
   not stay in the medication list once the doctor has said the words were wrong.
@@ -307,7 +308,6 @@ def follow_edit(
             (pos < m.end and end_old > m.start)
             or (m.start < pos < m.end)
             or (pos == m.end and m.start < m.end and _glued(old[m.start : m.end], inserted))
-            or (end_old == m.start and m.start < m.end and _glued(inserted, old[m.start : m.end]))
         )
         if not touched:
             out.append(replace(m, start=m.start + delta, end=m.end + delta) if end_old <= m.start else m)

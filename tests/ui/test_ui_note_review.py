@@ -131,6 +131,17 @@ def test_a_doctor_reviews_dictation_marks_by_keyboard_and_signs_with_the_rest_co
     remaining = editor.unreviewed_marks()
     assert len(remaining) == len(marks) - 2
 
+    # typing before a mark moves it along with its words; it still waits review
+    first_left = remaining[0]
+    edit = editor.edits[first_left.section]
+    edit.setFocus()
+    edit.moveCursor(edit.textCursor().MoveOperation.Start)
+    qtbot.keyClicks(edit, "Seen today. ")
+    moved = editor.mark(first_left.id)
+    assert (moved.start, moved.state) == (first_left.start + len("Seen today. "), UNREVIEWED)
+    assert editor.section_text(moved.section)[moved.start : moved.end] == first_left.text
+    remaining = editor.unreviewed_marks()
+
     # signing lists what is still unreviewed; it signs only once that is confirmed
     _press(qtbot, window, Qt.Key.Key_S, CTRL_SHIFT)
     dialog = page.dialog
@@ -239,3 +250,34 @@ def test_reviews_travel_with_the_note_to_another_workstation_and_so_does_a_confi
     record = exam.encounter.note.content[note_review.SIGN_CONFIRMATION]
     assert (record["count"], record["ids"]) == (1, [waiting.id])
     assert exam.encounter.editor.mark(change.id).state == REVERTED
+
+
+def test_words_of_a_mark_typed_over_count_as_reviewed_by_editing_and_are_kept_with_the_note(
+    qtbot: QtBot,
+) -> None:
+    from ui.note_editor import NoteEditor
+
+    editor = NoteEditor()
+    qtbot.addWidget(editor)
+    editor.reviewer = note_review.Reviewer("doctor-id", "Dr Who")
+    editor.begin_dictation()
+    editor.show_dictated(_dictated_soap())
+    editor.end_dictation()
+    change = next(m for m in editor.marks if m.kind == CORRECTION)
+    edit = editor.edits[change.section]
+    cursor = edit.textCursor()
+    cursor.setPosition(change.start)
+    cursor.setPosition(change.end, cursor.MoveMode.KeepAnchor)
+    edit.setTextCursor(cursor)
+    edit.setFocus()
+    qtbot.keyClicks(edit, "ASA")
+    typed = editor.mark(change.id)
+    assert (typed.state, typed.text, typed.original, typed.by_name) == (
+        note_review.EDITED,
+        "ASA",
+        "Acre",
+        "Dr Who",
+    )
+    assert (typed.start, typed.end, UNDERLINE[typed.kind]) not in _drawn(edit)  # reviewed: no longer drawn
+    saved = editor.content()["corrections"]
+    assert [(c["text"], c["review"]["state"]) for c in saved] == [("ASA", note_review.EDITED)]

@@ -160,6 +160,9 @@ def test_marks_follow_typing_before_and_after_them_and_count_as_edited_when_thei
     moved = after(text, typed_before, marks)
     assert set(moved) == {"aspirin", "Follow"} and all(m.state == UNREVIEWED for m in moved.values())
 
+    typing = text[:aspirin] + "l" + text[aspirin:]  # the first letter of "low-dose " typed before it
+    assert after(text, typing, marks)["aspirin"].state == UNREVIEWED
+
     spaced_after = text[: aspirin + 7] + " tablets" + text[aspirin + 7 :]  # after a space: not touched
     assert after(text, spaced_after, marks)["aspirin"].state == UNREVIEWED
 
