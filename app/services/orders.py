@@ -4,9 +4,10 @@ cancelled, never edited, so what the pharmacy or lab received stays on record.""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -64,6 +65,41 @@ def _encounter(session: Session, encounter_id: uuid.UUID) -> Encounter:
     return enc
 
 
+Draft = TypeVar("Draft", Prescription, Order)
+
+
+def _add_draft(
+    session: Session,
+    draft: Prescription | Order,
+    make_items: Callable[[uuid.UUID], Sequence[PrescriptionItem | OrderItem]],
+    *,
+    resource_type: str,
+) -> None:
+    """A new draft with its items (made once the draft has its id), and the audit event."""
+    session.add(draft)
+    session.flush()
+    session.add_all(make_items(draft.id))
+    audit.record(session, action="create", resource_type=resource_type, resource_id=draft.id)
+    session.flush()
+
+
+def _draft_to_sign(session: Session, row: Draft | None, *, what: str) -> Draft:
+    """The draft about to be signed: it exists and is still a draft (what is signed is never edited)."""
+    if row is None or row.deleted_at is not None:
+        raise NotFoundError(f"no such {what} in this profile")
+    if row.status.value != "draft":
+        raise ValidationError(f"only a draft {what} can be signed")
+    return row
+
+
+def _signed(session: Session, row: Prescription | Order, *, resource_type: str) -> None:
+    row.signed_at = utcnow()
+    audit.record(
+        session, action="sign", resource_type=resource_type, resource_id=row.id, new={"status": "signed"}
+    )
+    session.flush()
+
+
 def _prescription_record(session: Session, rx: Prescription) -> PrescriptionRecord:
     items = session.scalars(
         select(PrescriptionItem).where(
@@ -114,28 +150,20 @@ def create_prescription(
         valid_from=utcnow().date(),
         valid_until=valid_until,
     )
-    session.add(rx)
-    session.flush()
-    for item in items:
-        session.add(PrescriptionItem(prescription_id=rx.id, **item.__dict__))
-    audit.record(session, action="create", resource_type="prescriptions", resource_id=rx.id)
-    session.flush()
+    _add_draft(
+        session,
+        rx,
+        lambda rx_id: [PrescriptionItem(prescription_id=rx_id, **item.__dict__) for item in items],
+        resource_type="prescriptions",
+    )
     return _prescription_record(session, rx)
 
 
 def sign_prescription(session: Session, prescription_id: uuid.UUID) -> PrescriptionRecord:
     require_role(session, Role.DOCTOR, action="sign a prescription")
-    rx = session.get(Prescription, prescription_id)
-    if rx is None or rx.deleted_at is not None:
-        raise NotFoundError("no such prescription in this profile")
-    if rx.status is not PrescriptionStatus.DRAFT:
-        raise ValidationError("only a draft prescription can be signed")
+    rx = _draft_to_sign(session, session.get(Prescription, prescription_id), what="prescription")
     rx.status = PrescriptionStatus.SIGNED
-    rx.signed_at = utcnow()
-    audit.record(
-        session, action="sign", resource_type="prescriptions", resource_id=rx.id, new={"status": "signed"}
-    )
-    session.flush()
+    _signed(session, rx, resource_type="prescriptions")
     return _prescription_record(session, rx)
 
 
@@ -198,28 +226,20 @@ def create_order(
         order_type=order_type,
         priority=priority,
     )
-    session.add(order)
-    session.flush()
-    for item in items:
-        session.add(OrderItem(order_id=order.id, **item.__dict__))
-    audit.record(session, action="create", resource_type="orders", resource_id=order.id)
-    session.flush()
+    _add_draft(
+        session,
+        order,
+        lambda order_id: [OrderItem(order_id=order_id, **item.__dict__) for item in items],
+        resource_type="orders",
+    )
     return _order_record(session, order)
 
 
 def sign_order(session: Session, order_id: uuid.UUID) -> OrderRecord:
     require_role(session, Role.DOCTOR, action="sign an order")
-    order = session.get(Order, order_id)
-    if order is None or order.deleted_at is not None:
-        raise NotFoundError("no such order in this profile")
-    if order.status is not OrderStatus.DRAFT:
-        raise ValidationError("only a draft order can be signed")
+    order = _draft_to_sign(session, session.get(Order, order_id), what="order")
     order.status = OrderStatus.SIGNED
-    order.signed_at = utcnow()
-    audit.record(
-        session, action="sign", resource_type="orders", resource_id=order.id, new={"status": "signed"}
-    )
-    session.flush()
+    _signed(session, order, resource_type="orders")
     return _order_record(session, order)
 
 

@@ -93,6 +93,10 @@ class Ui:
                     return day, entry
         raise AssertionError("the seeded profile has no matching schedule entry")
 
+    def any_appointment(self, workspace: Workspace) -> ScheduleEntry:
+        """An appointment from today on: its patient has a record (for searches and bookings)."""
+        return self.find_day(workspace, self.is_appointment, start=workspace.today())[1]
+
     @staticmethod
     def is_appointment(entry: ScheduleEntry) -> bool:
         return entry.kind == "appointment"

@@ -30,26 +30,19 @@ from models.enums import AppointmentStatus, AppointmentType
 from server.db import make_engine
 from sync.engine import SyncEngine
 from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
-from sync.status import SyncReport
 from sync.transport import HttpTransport
 from tests.integration.conftest import SyncServer, mongo_url, postgres_url, sync_server
 from tests.support.sync_clients import LocalStore, create_user
-from tests.support.window import WAIT_MS, Ui
 from ui.main_window import MainWindow
 
 __all__ = [
     "Clinic",
     "clinic",
     "mongo_url",
-    "open_visit",
     "postgres_url",
-    "save_note",
-    "select_visit",
     "server_db",
-    "sync_now",
     "sync_server",
     "synced_window",
-    "type_into",
 ]
 
 SERVER_PASSWORD = "correct horse battery"
@@ -168,43 +161,3 @@ def synced_window(qtbot: QtBot) -> Iterator[Callable[[Path, WorkstationSettings]
     yield opener
     for window in windows:
         window.close()
-
-
-# -- driving a synced window ------------------------------------------------------------------
-
-
-def sync_now(qtbot: QtBot, window: MainWindow) -> SyncReport:
-    """The File menu's "Sync now" (Ctrl+Shift+Y), once the window is quiet; returns the report."""
-    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=WAIT_MS)
-    with qtbot.waitSignal(window.sync.synced, timeout=WAIT_MS) as synced:
-        window.sync.sync_action.trigger()
-    qtbot.waitUntil(lambda: not window.sync.syncing and window.runner.pending == 0, timeout=WAIT_MS)
-    report = synced.args[0]
-    assert isinstance(report, SyncReport) and report.ok
-    return report
-
-
-def select_visit(qtbot: QtBot, window: MainWindow, ui: Ui, clinic: Clinic) -> None:
-    window.registry.get("show_schedule").trigger()
-    ui.show_day(window, clinic.day)
-    qtbot.waitUntil(lambda: window.schedule.select_appointment(clinic.appointment_id), timeout=WAIT_MS)
-
-
-def open_visit(qtbot: QtBot, window: MainWindow, ui: Ui, clinic: Clinic) -> None:
-    """The doctor opens the booked patient's encounter from the schedule (Ctrl+E)."""
-    select_visit(qtbot, window, ui, clinic)
-    with qtbot.waitSignal(window.encounter.opened, timeout=WAIT_MS):
-        window.schedule.encounter_action.trigger()
-    ui.wait_quiet(window)
-
-
-def type_into(qtbot: QtBot, window: MainWindow, section: str, words: str) -> None:
-    edit = window.encounter.editor.edits[section]
-    edit.setFocus()
-    edit.moveCursor(edit.textCursor().MoveOperation.End)
-    qtbot.keyClicks(edit, words)
-
-
-def save_note(qtbot: QtBot, window: MainWindow) -> None:
-    with qtbot.waitSignal(window.encounter.saved, timeout=WAIT_MS):
-        window.encounter.save_note_action.trigger()

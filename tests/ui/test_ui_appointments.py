@@ -122,7 +122,7 @@ def test_booking_inside_a_time_block_is_refused_with_the_rule_shown_in_the_dialo
     window = open_window(profile)
     tomorrow = window.workspace.today() + timedelta(days=1)
     day, block = ui.find_day(window.workspace, lambda e: e.kind == "block", start=tomorrow)
-    _day, some = ui.find_day(window.workspace, ui.is_appointment, start=window.workspace.today())
+    some = ui.any_appointment(window.workspace)
     ui.show_day(window, day)
     dialog = _open_booking(qtbot, window, ui, some.mrn)
     dialog.set_slot(day, block.start.time())
@@ -159,7 +159,7 @@ def test_booking_a_free_slot_adds_it_to_the_schedule_with_an_outbox_entry(
 ) -> None:
     window = open_window(profile)
     workspace = window.workspace
-    _d, some = ui.find_day(workspace, lambda e: e.kind == "appointment", start=workspace.today())
+    some = ui.any_appointment(workspace)
     # the first open weekday with a free hour, from ten days ahead (where the seeded days thin out)
     start = next(
         candidate

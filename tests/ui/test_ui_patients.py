@@ -24,7 +24,7 @@ def test_search_finds_a_patient_by_name_prefix_mrn_and_date_of_birth_and_opens_t
 ) -> None:
     window = open_window(profile)
     workspace = window.workspace
-    _day, entry = ui.find_day(workspace, lambda e: e.kind == "appointment", start=workspace.today())
+    entry = ui.any_appointment(workspace)
     patient = patient_ops.search(workspace, entry.mrn)[0]
     window.activateWindow()
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)

@@ -21,11 +21,10 @@ from sqlalchemy import select, text
 
 from app.ops import conflicts as conflict_ops
 from app.settings import WorkstationSettings
-from app.sync_service import SetupProgress, SyncService, setup_workstation
+from app.sync_service import SetupProgress, SyncService
 from models import ClinicalNote, SyncConflict
 from models.enums import AppointmentStatus, ConflictStatus
-from tests.support.profiles import FAST_KDF
-from tests.ui.sync_fixtures import open_visit, save_note, select_visit, sync_now, type_into
+from tests.support.synced import open_visit, save_note, select_visit, sync_now, two_workstations, type_into
 from ui.main_window import MainWindow
 from ui.worker import Runner
 from ui.workstation_setup import WorkstationSetupDialog
@@ -149,18 +148,7 @@ def test_a_note_edited_on_two_workstations_is_reconciled_in_the_window_and_both_
     qtbot: QtBot, ui: Any, clinic: Clinic, synced_window: Opener, tmp_path: Path
 ) -> None:
     # The same doctor works in the exam room and in the office: two workstations, one server.
-    profiles = []
-    for name in ("exam-room", "office"):
-        made = setup_workstation(
-            tmp_path / name,
-            profile_password=clinic.profile_password,
-            server_url=clinic.server.url,
-            username=clinic.doctor,
-            server_password=clinic.password,
-            device_name=name,
-            kdf=FAST_KDF,
-        )
-        profiles.append(made.profile_dir)
+    profiles = two_workstations(clinic, tmp_path)
     settings = ui_settings(clinic.server.url)
     exam, office = (synced_window(p, settings) for p in profiles)
 

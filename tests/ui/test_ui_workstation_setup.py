@@ -17,11 +17,9 @@ from pytestqt.qtbot import QtBot
 
 from app.ops import conflicts as conflict_ops
 from app.settings import WorkstationSettings, profiles_root
-from app.sync_service import setup_workstation
 from models.enums import ConflictStatus
-from tests.support.profiles import FAST_KDF
+from tests.support.synced import open_visit, sync_now, two_workstations, type_into
 from tests.support.window import unlock_screen
-from tests.ui.sync_fixtures import open_visit, sync_now, type_into
 from ui.main_window import MainWindow
 from ui.workstation_setup import WorkstationSetupDialog
 
@@ -121,18 +119,7 @@ def test_saving_over_a_note_a_pull_changed_keeps_both_texts_and_they_are_reconci
     qtbot: QtBot, ui: Any, clinic: Clinic, synced_window: Opener, tmp_path: Path
 ) -> None:
     # One doctor, two workstations (exam room and office), one server.
-    profiles = [
-        setup_workstation(
-            tmp_path / name,
-            profile_password=clinic.profile_password,
-            server_url=clinic.server.url,
-            username=clinic.doctor,
-            server_password=clinic.password,
-            device_name=name,
-            kdf=FAST_KDF,
-        ).profile_dir
-        for name in ("exam-room", "office")
-    ]
+    profiles = two_workstations(clinic, tmp_path)
     settings = WorkstationSettings(
         speech_engine="whisper", whisper_model="tiny.en", server_url=clinic.server.url
     )
