@@ -15,16 +15,18 @@ from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.ops.changes import Transaction
 from app.services import practice, users
 from app.services.records import SignedInUser
 from app.store import Store, open_store
-from clinicdesk.errors import StoreError
-from models import utcnow
+from clinicdesk.errors import AuthenticationError, StoreError
+from models import User, utcnow
 
 P = ParamSpec("P")
+DEACTIVATED = "this account has been deactivated by the practice's administrator; ask them to reactivate it"
 R = TypeVar("R")
 
 
@@ -50,12 +52,20 @@ class Workspace:
             raise StoreError("this profile has no signed-in user recorded; seed it or sync it first")
         with store.session() as session:
             user = users.by_username(session, str(username))
+            if not user.active:
+                raise AuthenticationError(DEACTIVATED)
             signed_in = SignedInUser(
                 id=user.id, username=user.username, full_name=user.full_name, role=user.role
             )
             user.last_login_at = utcnow()
-            tz = practice.zone(practice.get_practice(session).timezone)
+            # Day one of a new practice: no practice record yet until the administrator sets it up.
+            found = practice.find_practice(session)
+            tz = practice.zone(found.timezone if found is not None else "UTC")
         return cls(store, signed_in, tz)
+
+    def set_timezone(self, name: str) -> None:
+        """The practice's timezone changed (set up on day one, or edited in Settings → Practice)."""
+        self.practice_tz = practice.zone(name)
 
     @property
     def profile_dir(self) -> Path:
@@ -65,7 +75,13 @@ class Workspace:
         return datetime.now(self.practice_tz).date()
 
     def verify_password(self, password: str) -> None:
+        """Unlocking the locked window: the password, and an account still active (a deactivated
+        one is signed out at its next sync and stays locked)."""
         self.store.verify_password(password)
+        with self.reading() as session:
+            active = session.scalar(select(User.active).where(User.id == self.user.id))
+        if active is False:
+            raise AuthenticationError(DEACTIVATED)
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:

@@ -32,6 +32,10 @@ class AuthenticationError(ClinicDeskError):
     exit_code = 4
 
 
+class PasswordChangeRequired(AuthenticationError):
+    """An administrator reset the password: the next sign-in chooses a new one of the user's own."""
+
+
 class StoreError(ClinicDeskError):
     """A profile that is missing, corrupt, foreign or unusable."""
 

@@ -16,6 +16,7 @@ from models.clinical import (
     Recording,
 )
 from models.enums import *  # noqa: F403
+from models.identity import IdentityCheck
 from models.local import OutboxEntry, ProfileSecret, SyncConflict, SyncState
 from models.people import CareTeam, Condition, Insurance, Patient, Practice, User
 from models.registry import SYNCED_MODELS, dict_to_values, row_to_dict
@@ -32,6 +33,7 @@ __all__ = [
     "ClinicalNote",
     "Condition",
     "Encounter",
+    "IdentityCheck",
     "Insurance",
     "Message",
     "NoteVersion",

@@ -182,3 +182,19 @@ class OutboxStatus(StrEnum):
 class ConflictStatus(StrEnum):
     OPEN = "open"
     RESOLVED = "resolved"
+
+
+class AllergyStatus(StrEnum):
+    """Whether a patient's allergies were asked about: "no known allergies" is an answer, an empty
+    list on a record nobody asked about is not."""
+
+    NOT_RECORDED = "not_recorded"
+    NONE_KNOWN = "none_known"
+    RECORDED = "recorded"
+
+
+class IdentityContext(StrEnum):
+    """When the front desk confirmed who a patient is (seed 000's verification)."""
+
+    CHECK_IN = "check_in"
+    PHONE_BOOKING = "phone_booking"

@@ -6,11 +6,11 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Synced, str_enum
-from models.enums import CareTeamStatus, ConditionStatus, PatientStatus, Role
+from models.enums import AllergyStatus, CareTeamStatus, ConditionStatus, PatientStatus, Role
 
 
 class User(Synced, Base):
@@ -32,7 +32,8 @@ class User(Synced, Base):
 class Practice(Synced, Base):
     """One practice. ``business_hours`` maps ISO weekday ("1" = Monday) to ["HH:MM", "HH:MM"];
     ``holiday_schedule`` is a list of ISO dates; ``appointment_types`` maps an AppointmentType value
-    to {"duration_minutes", "min_lead_hours", "max_lead_days"}."""
+    to {"duration_minutes", "min_lead_hours", "max_lead_days"} (models/booking_rules.py reads them).
+    New patients get MRNs of ``mrn_prefix`` and ``mrn_digits`` digits ("MRN0001234")."""
 
     __tablename__ = "practices"
 
@@ -44,6 +45,8 @@ class Practice(Synced, Base):
     holiday_schedule: Mapped[list[str]] = mapped_column(JSON, default=list)
     appointment_types: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     insurance_plans_accepted: Mapped[list[str]] = mapped_column(JSON, default=list)
+    mrn_prefix: Mapped[str] = mapped_column(String(16), default="MRN")
+    mrn_digits: Mapped[int] = mapped_column(Integer, default=7)
 
 
 class Patient(Synced, Base):
@@ -74,6 +77,9 @@ class Patient(Synced, Base):
     emergency_contact: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     blood_group: Mapped[str | None] = mapped_column(String(8), default=None)
     allergies: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    allergy_status: Mapped[AllergyStatus] = mapped_column(
+        str_enum(AllergyStatus), default=AllergyStatus.NOT_RECORDED
+    )
     preferred_language: Mapped[str | None] = mapped_column(String(32), default=None)
     preferred_contact_method: Mapped[str | None] = mapped_column(String(16), default=None)
     status: Mapped[PatientStatus] = mapped_column(str_enum(PatientStatus), default=PatientStatus.ACTIVE)
@@ -116,3 +122,6 @@ class Condition(Synced, Base):
     diagnosed_date: Mapped[date | None] = mapped_column(Date, default=None)
     status: Mapped[ConditionStatus] = mapped_column(str_enum(ConditionStatus), default=ConditionStatus.ACTIVE)
     notes: Mapped[str | None] = mapped_column(Text, default=None)
+    resolved_date: Mapped[date | None] = mapped_column(Date, default=None)
+    #: the signed note whose assessment named this diagnosis, when it was added from there
+    source_note_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("clinical_notes.id"), default=None)

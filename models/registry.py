@@ -26,6 +26,7 @@ from models.clinical import (
     PrescriptionItem,
     Recording,
 )
+from models.identity import IdentityCheck
 from models.people import CareTeam, Condition, Insurance, Patient, Practice, User
 from models.scheduling import Appointment, TimeBlock
 from models.work import Alert, Message, Task
@@ -52,6 +53,7 @@ SYNCED_MODELS: dict[str, type[DeclarativeBase]] = {
         Task,
         Alert,
         Message,
+        IdentityCheck,
         AuditEvent,
     )
 }

@@ -15,7 +15,9 @@ from models.enums import AppointmentStatus, AppointmentType, CreatedVia, TimeBlo
 
 class Appointment(Synced, Base):
     """``status_history`` is a list of {"status", "at", "by", "reason"}; ``notes_history`` a list of
-    {"notes", "at", "by"}. Both only grow: history is how a practice answers "who changed this"."""
+    {"notes", "at", "by"}; ``reschedule_history`` a list of {"at", "by", "reason", "from": {"start",
+    "clinician_id", "duration_minutes"}, "to": {...}}. All only grow: history is how a practice
+    answers "who changed this"."""
 
     __tablename__ = "appointments"
     __table_args__ = (
@@ -35,6 +37,7 @@ class Appointment(Synced, Base):
     reason: Mapped[str | None] = mapped_column(String(500), default=None)
     notes: Mapped[str | None] = mapped_column(Text, default=None)
     notes_history: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    reschedule_history: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     confirmation_number: Mapped[str | None] = mapped_column(String(16), default=None)
     created_via: Mapped[CreatedVia] = mapped_column(str_enum(CreatedVia), default=CreatedVia.STAFF)
     checked_in_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -47,7 +50,9 @@ class Appointment(Synced, Base):
 class TimeBlock(Synced, Base):
     """A clinician's unavailable time. ``rrule`` holds an RFC 5545 recurrence rule body (for example
     "FREQ=WEEKLY;BYDAY=MO,WE,FR;UNTIL=20271231") anchored at ``start_date``; null means one day only.
-    Times are wall-clock times in the practice's timezone."""
+    Times are wall-clock times in the practice's timezone. ``exdates`` (ISO dates) are occurrences
+    taken out of a series; an occurrence edited on its own becomes a one-day block whose
+    ``series_id`` names the series it came from."""
 
     __tablename__ = "time_blocks"
 
@@ -59,3 +64,5 @@ class TimeBlock(Synced, Base):
     end_date: Mapped[date | None] = mapped_column(Date, default=None)
     reason: Mapped[str | None] = mapped_column(String(200), default=None)
     block_type: Mapped[TimeBlockType] = mapped_column(str_enum(TimeBlockType), default=TimeBlockType.OTHER)
+    exdates: Mapped[list[str]] = mapped_column(JSON, default=list)
+    series_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("time_blocks.id"), default=None)

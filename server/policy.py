@@ -159,6 +159,7 @@ EVERY_ENTITY_NAME = frozenset(
         "users", "practices", "patients", "care_team", "insurances", "conditions", "appointments",
         "time_blocks", "encounters", "clinical_notes", "note_versions", "recordings", "prescriptions",
         "prescription_items", "orders", "order_items", "tasks", "alerts", "messages", "audit_events",
+        "identity_checks",
     }
 )  # fmt: skip
 
@@ -227,7 +228,7 @@ POLICY: Mapping[str, EntityRules] = {
         delete=_ADMIN_ONLY,
         server_set={"cancelled_by_id": ServerSet("user", into=S.CANCELLED)},
         fixed=frozenset({"patient_id"}),
-        histories=frozenset({"status_history", "notes_history"}),
+        histories=frozenset({"status_history", "notes_history", "reschedule_history"}),
         status="status",
         initial=frozenset({S.SCHEDULED, S.CONFIRMED, S.CHECKED_IN}),
         transitions={
@@ -361,6 +362,14 @@ POLICY: Mapping[str, EntityRules] = {
         mutable=frozenset({"read_at"}),
         readers=("sender_id", "recipient_id"),
     ),
+    "identity_checks": EntityRules(
+        # The front desk's record of confirming who a patient is (seed 000): made once, by whoever
+        # checks the patient in or books their call, in their own name; never changed afterwards.
+        create=Allow(EVERYONE),
+        update=Allow(NOBODY),
+        delete=Allow(NOBODY),
+        server_set={"checked_by_id": ServerSet("user")},
+    ),
     "audit_events": EntityRules(
         # A workstation reports what happened there (reads while offline, for one): as itself, with
         # the actions it records, never changed afterwards. The server's own events are not pushed.
@@ -371,6 +380,18 @@ POLICY: Mapping[str, EntityRules] = {
         unreadable_by=EVERYONE,
         choices={"action": WORKSTATION_AUDIT_ACTIONS, "resource_type": EVERY_ENTITY_NAME},
     ),
+}
+
+
+#: Staff accounts' secrets and devices never travel in a push: their dedicated endpoints ask this
+#: table (record: the device, or the account, as {"user_id": ...}). Reserving MRN numbers is part of
+#: registering patients, which every role does.
+ACCOUNT_ACTIONS: Mapping[str, Allow] = {
+    "create_account": _ADMIN_ONLY,
+    "reset_password": _ADMIN_ONLY,
+    "list_devices": Allow(EVERYONE, owner="user_id", unless=frozenset({A})),
+    "revoke_device": Allow(EVERYONE, owner="user_id", unless=frozenset({A})),
+    "reserve_mrns": Allow(EVERYONE),
 }
 
 

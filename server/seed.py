@@ -19,17 +19,41 @@ DEMO_USERS = [
 ]
 
 
+ADMIN_USERNAME = "admin"
+
+
+def has_users(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return bool(conn.execute(select(func.count()).select_from(User)).scalar_one())
+
+
+def create_first_admin(engine: Engine, password: str) -> None:
+    """The practice's first administrator (user name ``admin``), who sets the practice up and makes
+    the other staff accounts from the window."""
+    accounts.create_user(
+        engine,
+        None,
+        UserCreate(username=ADMIN_USERNAME, password=password, full_name="Administrator", role="admin"),
+    )
+
+
+def seed_admin(engine: Engine) -> tuple[str, str] | None:
+    """Only the administrator, with a fresh random password (``--dev --no-demo``: an empty practice),
+    unless there are users already. Returns (username, password)."""
+    if has_users(engine):
+        return None
+    password = secrets.token_urlsafe(12)
+    create_first_admin(engine, password)
+    return ADMIN_USERNAME, password
+
+
 def seed_demo_users(engine: Engine) -> tuple[str, str] | None:
     """Create the demo accounts unless there are users already. Returns (admin username, password)."""
-    with engine.connect() as conn:
-        if conn.execute(select(func.count()).select_from(User)).scalar_one():
-            return None
-    password = secrets.token_urlsafe(12)
-    accounts.create_user(
-        engine, None, UserCreate(username="admin", password=password, full_name="Administrator", role="admin")
-    )
+    made = seed_admin(engine)
+    if made is None:
+        return None
     for username, name, role in DEMO_USERS:
         accounts.create_user(
             engine, None, UserCreate(username=username, password=DEMO_PASSWORD, full_name=name, role=role)
         )
-    return "admin", password
+    return made

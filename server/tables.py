@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
+    false,
 )
 
 from models import User
@@ -81,6 +83,8 @@ credentials = Table(
     Column("password_hash", String(200), nullable=False),
     Column("failed_attempts", Integer, nullable=False, default=0),
     Column("changed_at", DateTime(timezone=True), nullable=False),
+    #: set when an administrator resets the password: the next sign-in must choose a new one
+    Column("must_change_password", Boolean, nullable=False, server_default=false()),
 )
 
 devices = Table(
@@ -150,4 +154,14 @@ login_failures = Table(
     Column("failures", Integer, nullable=False),
     Column("last_failure_at", DateTime(timezone=True), nullable=False),
     Column("locked_until", DateTime(timezone=True), nullable=True),
+)
+
+#: The next MRN number of each organisation. Workstations reserve blocks of numbers from it while
+#: online (services/mrn.py), so two of them registering patients offline never give out the same
+#: MRN. Behind row-level security like the records (migration 0006).
+mrn_counters = Table(
+    "mrn_counters",
+    server_metadata,
+    Column("organization_id", Uuid(), primary_key=True),
+    Column("next_number", BigInteger, nullable=False),
 )

@@ -140,13 +140,24 @@ class SyncEngine:
         with self.sessions() as session:
             return get_state(session, USERNAME) if get_state(session, REFRESH_TOKEN) else None
 
-    def sign_in(self, *, username: str, password: str, device_name: str = "workstation") -> None:
+    def sign_in(
+        self,
+        *,
+        username: str,
+        password: str,
+        device_name: str = "workstation",
+        new_password: str | None = None,
+    ) -> None:
         with self.sessions() as session:
             known = get_state(session, USERNAME)
         if known is not None and known != username:
             raise SyncError(f"this profile syncs as {known}; it cannot sign in as another user")
         self.transport.login(
-            username=username, password=password, device_id=self.device_id(), device_name=device_name
+            username=username,
+            password=password,
+            device_id=self.device_id(),
+            device_name=device_name,
+            new_password=new_password,
         )
         self._write_state(**{SERVER_URL: self.transport.base_url})
 

@@ -25,17 +25,22 @@ from typing import Any, TypeVar
 import httpx
 import pydantic
 
-from clinicdesk.errors import AuthenticationError, PermissionDeniedError, SyncError
+from clinicdesk.errors import AuthenticationError, PasswordChangeRequired, PermissionDeniedError, SyncError
 from sync.errors import BadCaFile, CertificateNotTrusted, ProtocolTooOld, SyncOffline
 from sync.protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     BootstrapResponse,
     ChangeIn,
+    DeviceList,
+    DevicePublic,
     FetchRequest,
     FetchResponse,
     Health,
     LoginRequest,
+    MrnBlock,
+    MrnRequest,
+    PasswordReset,
     PullResponse,
     PushRequest,
     PushResponse,
@@ -44,6 +49,8 @@ from sync.protocol import (
     RecordRef,
     RefreshRequest,
     TokenPair,
+    UserCreate,
+    UserPublic,
 )
 
 M = TypeVar("M", bound=pydantic.BaseModel)
@@ -229,6 +236,8 @@ class HttpTransport:
         detail = self._detail(response)
         if code == 401:
             raise AuthenticationError(f"sync sign-in failed: {detail}")
+        if code == 428:
+            raise PasswordChangeRequired(detail)
         if code == 403:
             raise PermissionDeniedError(detail)
         if code == 426:
@@ -259,9 +268,23 @@ class HttpTransport:
     def health(self) -> Health:
         return self._call("GET", "/health", Health, auth=False)
 
-    def login(self, *, username: str, password: str, device_id: uuid.UUID, device_name: str) -> TokenPair:
+    def login(
+        self,
+        *,
+        username: str,
+        password: str,
+        device_id: uuid.UUID,
+        device_name: str,
+        new_password: str | None = None,
+    ) -> TokenPair:
+        """Signs in; ``new_password`` answers PasswordChangeRequired (an administrator reset the
+        password, and the user chooses their own now)."""
         body = LoginRequest(
-            username=username, password=password, device_id=device_id, device_name=device_name
+            username=username,
+            password=password,
+            device_id=device_id,
+            device_name=device_name,
+            new_password=new_password,
         )
         pair = self._call("POST", "/auth/login", TokenPair, json=body.model_dump(mode="json"), auth=False)
         self._accept(pair)
@@ -305,3 +328,27 @@ class HttpTransport:
             response = self._send("GET", f"/recordings/{recording_id}/audio")
         self._raise_for(response)
         return response.content
+
+    # --- staff accounts and MRN numbers (people at a workstation, not its outbox) ----------------
+
+    def create_user(self, body: UserCreate) -> UserPublic:
+        self.ensure_access()
+        return self._call("POST", "/users", UserPublic, json=body.model_dump(mode="json"))
+
+    def reset_password(self, user_id: uuid.UUID, password: str) -> UserPublic:
+        self.ensure_access()
+        body = PasswordReset(password=password).model_dump(mode="json")
+        return self._call("POST", f"/users/{user_id}/password", UserPublic, json=body)
+
+    def user_devices(self, user_id: uuid.UUID) -> list[DevicePublic]:
+        self.ensure_access()
+        return self._call("GET", f"/users/{user_id}/devices", DeviceList).devices
+
+    def revoke_device(self, device_id: uuid.UUID) -> DevicePublic:
+        self.ensure_access()
+        return self._call("POST", f"/devices/{device_id}/revoke", DevicePublic)
+
+    def reserve_mrns(self, count: int) -> MrnBlock:
+        self.ensure_access()
+        body = MrnRequest(count=count).model_dump(mode="json")
+        return self._call("POST", "/patients/mrn-block", MrnBlock, json=body)

@@ -31,6 +31,9 @@ Kind = Literal[
     "tasks",
     "alerts",
     "conflicts",
+    "practice",
+    "staff",
+    "time_blocks",
 ]
 
 #: table -> (the kind of record it belongs to, the attribute that holds that record's id): a note's
@@ -52,6 +55,10 @@ TABLES: dict[str, tuple[Kind, str]] = {
     "tasks": ("tasks", "id"),
     "alerts": ("alerts", "id"),
     "sync_conflicts": ("conflicts", "id"),
+    "practices": ("practice", "id"),
+    "users": ("staff", "id"),
+    "time_blocks": ("time_blocks", "clinician_id"),
+    "identity_checks": ("patients", "patient_id"),
 }
 
 NOTHING: frozenset[uuid.UUID] = frozenset()
@@ -74,6 +81,10 @@ class Changes:
     tasks: frozenset[uuid.UUID] = NOTHING
     alerts: frozenset[uuid.UUID] = NOTHING
     conflicts: frozenset[uuid.UUID] = NOTHING
+    practice: frozenset[uuid.UUID] = NOTHING
+    staff: frozenset[uuid.UUID] = NOTHING
+    #: the clinicians whose time blocks changed
+    time_blocks: frozenset[uuid.UUID] = NOTHING
     #: outbox entries the operation queued: the count of changes waiting for sync moved
     outbox: int = 0
     external: bool = False
@@ -154,6 +165,9 @@ class Transaction:
             tasks=ids("tasks"),
             alerts=ids("alerts"),
             conflicts=ids("conflicts"),
+            practice=ids("practice"),
+            staff=ids("staff"),
+            time_blocks=ids("time_blocks"),
             outbox=_outbox_top(self.session) - self._outbox_before,
         )
         return self._changes

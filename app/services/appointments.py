@@ -11,15 +11,15 @@ import string
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.services import audit
 from app.services.patients import appointment_record
-from app.services.practice import block_occurrences, get_practice, hours_on, type_rule, zone
+from app.services.practice import HOLDS_SLOT, blocks_between, busy_between, calendar_of, get_practice
 from app.services.records import AppointmentRecord
 from clinicdesk.errors import NotFoundError, ValidationError
 from models import Appointment, Patient, User, utcnow
+from models.booking_rules import check_booking
 from models.enums import AppointmentStatus, AppointmentType, CreatedVia, PatientStatus, Role
 
 S = AppointmentStatus
@@ -35,8 +35,7 @@ TRANSITIONS: dict[AppointmentStatus, frozenset[AppointmentStatus]] = {
     S.NO_SHOW: frozenset(),
 }
 
-#: statuses that hold a clinician's time (a cancelled slot is free again)
-HOLDS_SLOT = frozenset({S.SCHEDULED, S.CONFIRMED, S.CHECKED_IN, S.IN_PROGRESS, S.COMPLETED})
+__all__ = ["HOLDS_SLOT", "TRANSITIONS", "book_appointment", "change_status", "check_slot"]
 
 
 def _label(status: AppointmentStatus) -> str:
@@ -112,64 +111,24 @@ def check_slot(
     now: datetime | None = None,
     ignore_appointment: uuid.UUID | None = None,
 ) -> int:
-    """Raise ValidationError naming the first broken rule; return the duration to book."""
+    """Raise ValidationError naming the first broken booking rule (models/booking_rules.py, the same
+    check the server makes on push); return the duration to book."""
     if start.tzinfo is None:
         raise ValidationError("the appointment time needs a timezone")
-    practice = get_practice(session)
-    tz = zone(practice.timezone)
-    rule = type_rule(practice, appointment_type)
-    duration = duration_minutes or rule.duration_minutes
-    if duration <= 0 or duration > 8 * 60:
-        raise ValidationError("the duration must be between 1 minute and 8 hours")
-    now = now or utcnow()
-    local = start.astimezone(tz)
-    end = local + timedelta(minutes=duration)
-    type_name = appointment_type.value.replace("_", "-")
-    if start <= now:
-        raise ValidationError("appointments can only be booked in the future")
-    if rule.min_lead_hours and start < now + timedelta(hours=rule.min_lead_hours):
-        raise ValidationError(
-            f"{type_name} appointments must be booked at least {rule.min_lead_hours} hours ahead"
-        )
-    if start > now + timedelta(days=rule.max_lead_days):
-        raise ValidationError(
-            f"{type_name} appointments can be booked at most {rule.max_lead_days} days ahead"
-        )
-    if local.isoformat()[:10] in practice.holiday_schedule:
-        raise ValidationError(f"the practice is closed on {local:%A %d %B %Y} (holiday)")
-    hours = hours_on(practice, local.date())
-    if hours is None:
-        raise ValidationError(f"the practice is closed on {local:%A}s")
-    if local.time() < hours[0] or end.time() > hours[1] or end.date() != local.date():
-        raise ValidationError(
-            f"the slot {local:%H:%M}–{end:%H:%M} is outside business hours "
-            f"({hours[0]:%H:%M}–{hours[1]:%H:%M})"
-        )
-    for block in block_occurrences(session, clinician_id=clinician_id, day=local.date(), tz=tz):
-        if block.start < end and local < block.end:
-            what = block.reason or block.block_type.value
-            raise ValidationError(
-                f"the clinician is unavailable {block.start:%H:%M}–{block.end:%H:%M} ({what})"
-            )
-    day_start = start - timedelta(hours=12)
-    clashes = session.scalars(
-        select(Appointment).where(
-            Appointment.clinician_id == clinician_id,
-            Appointment.start_at > day_start,
-            Appointment.start_at < end,
-            Appointment.deleted_at.is_(None),
-            Appointment.status.in_(HOLDS_SLOT),
-        )
-    ).all()
-    for other in clashes:
-        if other.id == ignore_appointment:
-            continue
-        other_end = other.start_at + timedelta(minutes=other.duration_minutes)
-        if other.start_at < end and start < other_end:
-            other_local = other.start_at.astimezone(tz)
-            raise ValidationError(
-                f"the clinician already has an appointment at {other_local:%H:%M}; choose another time"
-            )
+    calendar = calendar_of(get_practice(session))
+    day = start.astimezone(calendar.tz).date()
+    duration, broken = check_booking(
+        calendar,
+        start=start,
+        duration_minutes=duration_minutes,
+        appointment_type=appointment_type,
+        booked_at=now or utcnow(),
+        blocks=blocks_between(session, clinician_id=clinician_id, first=day, last=day),
+        busy=busy_between(session, clinician_id=clinician_id, start=start, end=start + timedelta(hours=9)),
+        ignore=ignore_appointment,
+    )
+    if broken is not None:
+        raise ValidationError(broken)
     return duration
 
 

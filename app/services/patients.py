@@ -230,4 +230,5 @@ def patient_chart(session: Session, patient_id: uuid.UUID, *, recent: int = 10) 
             for e, name in encounter_rows
         ],
         upcoming=[appointment_record(a) for a in upcoming],
+        allergy_status=patient.allergy_status.value,
     )

@@ -41,6 +41,9 @@ class ScheduleEntry:
     status: AppointmentStatus | None = None
     reason: str | None = None
     block_type: TimeBlockType | None = None
+    block_id: uuid.UUID | None = None
+    #: a block of a series (editable as this occurrence or as the whole series)
+    recurring: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,3 +108,5 @@ class PatientChart:
     insurance: list[dict[str, Any]]
     encounters: list[EncounterSummary]
     upcoming: list[AppointmentRecord]
+    #: "not_recorded", "none_known" or "recorded" (models.enums.AllergyStatus)
+    allergy_status: str = "recorded"

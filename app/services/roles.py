@@ -22,6 +22,6 @@ def current_user(session: Session) -> User:
 def require_role(session: Session, *roles: Role, action: str) -> User:
     user = current_user(session)
     if user.role not in roles:
-        allowed = " or ".join(r.value for r in roles)
-        raise PermissionDeniedError(f"only a {allowed} can {action}")
+        allowed = " or ".join(("an " if r.value[0] in "aeiou" else "a ") + r.value for r in roles)
+        raise PermissionDeniedError(f"only {allowed} can {action}")
     return user

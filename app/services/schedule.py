@@ -60,7 +60,15 @@ def day_schedule(session: Session, *, clinician_id: uuid.UUID, day: date) -> Day
         for row in rows
     ]
     entries += [
-        ScheduleEntry(kind="block", start=b.start, end=b.end, reason=b.reason, block_type=b.block_type)
+        ScheduleEntry(
+            kind="block",
+            start=b.start,
+            end=b.end,
+            reason=b.reason,
+            block_type=b.block_type,
+            block_id=b.block_id,
+            recurring=b.recurring,
+        )
         for b in block_occurrences(session, clinician_id=clinician_id, day=day, tz=tz)
     ]
     entries.sort(key=lambda e: (e.start, e.kind != "block"))

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 from app.store import Store
 from app.sync_service.conflicts import settle_bookkeeping
 from clinicdesk.errors import AuthenticationError, SyncError, ValidationError
+from models import User
+from models.local import REMOTE_APPLY
 from sync.errors import BadCaFile, CertificateNotTrusted
 from sync.status import SyncReport, SyncStatus
 
@@ -135,6 +137,10 @@ class SyncState:
         if s.open_conflicts:
             parts.append(f"{s.open_conflicts} conflict(s)")
         return " · ".join(parts)
+
+
+class AccountDeactivated(AuthenticationError):
+    """The server refused the account as deactivated; the workstation is signed out."""
 
 
 class SyncService:
@@ -276,11 +282,25 @@ class SyncService:
 
     # -- signing in, syncing, the status ---------------------------------------------------------
 
-    def sign_in(self, *, username: str, password: str, device_name: str = "workstation") -> None:
+    def sign_in(
+        self,
+        *,
+        username: str,
+        password: str,
+        device_name: str = "workstation",
+        new_password: str | None = None,
+    ) -> None:
+        """``new_password``: the user's own password, when an administrator's reset requires one at
+        this sign-in (PasswordChangeRequired)."""
         if not username.strip() or not password:
             raise ValidationError("enter the sync username and password")
         try:
-            self._sync_engine().sign_in(username=username.strip(), password=password, device_name=device_name)
+            self._sync_engine().sign_in(
+                username=username.strip(),
+                password=password,
+                device_name=device_name,
+                new_password=new_password,
+            )
         except (CertificateNotTrusted, BadCaFile) as exc:
             self._untrusted(exc)
             raise
@@ -288,6 +308,10 @@ class SyncService:
 
     def signed_in_as(self) -> str | None:
         return self._sync_engine().signed_in_as() if self.configured else None
+
+    def transport(self) -> HttpTransport:
+        """The signed-in connection, for what people ask of the server directly (staff accounts)."""
+        return self._sync_engine().transport
 
     def sync_now(self) -> SyncReport:
         """One push and pull; network trouble comes back in the report, not as an exception. A
@@ -301,6 +325,12 @@ class SyncService:
                 report = engine.sync_once()
             except AuthenticationError as exc:
                 self.problem, self.problem_summary = exc.message, SIGN_IN_AGAIN
+                from sync.protocol import ACCOUNT_DEACTIVATED
+
+                if ACCOUNT_DEACTIVATED in exc.message:
+                    self._signed_out_deactivated()
+                    signed_out = ACCOUNT_DEACTIVATED + "; this workstation is signed out"
+                    raise AccountDeactivated(signed_out) from None
                 raise
             except (CertificateNotTrusted, BadCaFile) as exc:
                 self._untrusted(exc)
@@ -308,9 +338,46 @@ class SyncService:
             with self.store.session(actor_id=self.user_id) as session:
                 settled = settle_bookkeeping(session)
             report.conflicts = max(0, report.conflicts - settled)
+            if report.ok:
+                self._keep_mrns_reserved(engine)
         self.problem = None
         self.last_report = report
         return report
+
+    def _signed_out_deactivated(self) -> None:
+        """The server says the account was deactivated: this profile forgets its sign-in and marks
+        its user inactive (as the server holds it), so the profile no longer unlocks."""
+        from sync.local import set_state
+        from sync.status import REFRESH_TOKEN
+
+        with self.store.session() as session:
+            session.info[REMOTE_APPLY] = True
+            set_state(session, REFRESH_TOKEN, None)
+            user = session.get(User, self.user_id) if self.user_id else None
+            if user is not None:
+                user.active = False
+
+    def _keep_mrns_reserved(self, engine: SyncEngine) -> None:
+        """Tops up the MRN numbers the server reserved for this workstation (app/services/mrn.py), so
+        registering a patient offline has numbers no other workstation holds. Not being able to is
+        no sync failure: the next sync asks again."""
+        from app.services import mrn
+
+        with self.store.session() as session:
+            if mrn.numbers_left(session) >= mrn.LOW_WATER:
+                return
+        with contextlib.suppress(SyncError):
+            self.reserve_mrns(mrn.BLOCK_SIZE, engine=engine)
+
+    def reserve_mrns(self, count: int, *, engine: SyncEngine | None = None) -> int:
+        """Asks the server for ``count`` more MRN numbers for this workstation (an import of many
+        patients needs more than a sync keeps); returns how many it now holds."""
+        from app.services import mrn
+
+        block = (engine or self._sync_engine()).transport.reserve_mrns(count)
+        with self.store.session() as session:
+            mrn.keep_block(session, block.start, block.end)
+            return mrn.numbers_left(session)
 
     def status(self) -> SyncStatus:
         if self.configured:

@@ -18,6 +18,7 @@ from app.services import practice, users
 from app.store import create_store
 from app.sync_service.connection import SyncService, check_ca_file, check_server_url, check_window
 from clinicdesk.errors import NotFoundError, StoreError, SyncError, ValidationError
+from models.enums import Role
 
 if TYPE_CHECKING:
     from app.store.keys import KdfParams
@@ -53,6 +54,7 @@ def setup_workstation(
     kdf: KdfParams | None = None,
     ca_file: str | Path | None = None,
     window_days: tuple[int, int] | None = None,
+    new_server_password: str | None = None,
 ) -> WorkstationSetup:
     """Makes a profile from the server: an empty encrypted store, signed in as ``username``, filled
     by a first sync, then owned by that account so it unlocks with ``profile_password``.
@@ -63,7 +65,8 @@ def setup_workstation(
     anything is made.
 
     Runs on a worker (argon2 and the download take seconds). Any failure removes what was made, so
-    the user can simply try again; an existing profile is never touched."""
+    the user can simply try again; an existing profile is never touched. ``new_server_password``
+    answers the server's demand for one (PasswordChangeRequired: an administrator reset it)."""
     url = check_server_url(server_url)
     if not username.strip() or not server_password:
         raise ValidationError("enter the sync username and password")
@@ -91,7 +94,12 @@ def setup_workstation(
         service.set_ca_file(ca_path)
         service.set_window_days(window)
         tell("Signing in to the sync server…")
-        service.sign_in(username=username, password=server_password, device_name=device_name)
+        service.sign_in(
+            username=username,
+            password=server_password,
+            device_name=device_name,
+            new_password=new_server_password,
+        )
         account = service.signed_in_as() or username.strip()
         tell("Downloading the practice's records…")
         report = service.sync_now()
@@ -102,8 +110,10 @@ def setup_workstation(
         with store.session() as session:
             try:
                 user = users.by_username(session, account)
-                practice.get_practice(session)
             except NotFoundError:
+                user = None
+            # Day one: the administrator's own workstation is where the practice gets set up.
+            if user is None or (practice.find_practice(session) is None and user.role is not Role.ADMIN):
                 raise SyncError(
                     "the sync server has no practice set up for this account yet; "
                     "ask your administrator to set it up, then try again"

@@ -17,6 +17,7 @@ from clinicdesk.errors import (
     AuthenticationError,
     ClinicDeskError,
     NotFoundError,
+    PasswordChangeRequired,
     PermissionDeniedError,
     UsageError,
     ValidationError,
@@ -25,6 +26,7 @@ from clinicdesk.errors import (
 log = logging.getLogger(__name__)
 
 STATUS_FOR: list[tuple[type[ClinicDeskError], int]] = [
+    (PasswordChangeRequired, 428),
     (AuthenticationError, 401),
     (PermissionDeniedError, 403),
     (NotFoundError, 404),
@@ -45,6 +47,7 @@ COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
         (415, "Unsupported content type"),
         (422, "Request does not match the schema"),
         (426, "Client speaks an unsupported protocol version"),
+        (428, "The password was reset: sign in with a new one (new_password)"),
     )
 }
 

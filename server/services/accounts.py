@@ -23,11 +23,17 @@ from sqlalchemy import Connection, Engine, Select, delete, insert, select, updat
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
-from clinicdesk.errors import AuthenticationError, PermissionDeniedError, ValidationError
+from clinicdesk.errors import (
+    AuthenticationError,
+    NotFoundError,
+    PasswordChangeRequired,
+    PermissionDeniedError,
+    ValidationError,
+)
 from models import User, new_id
 from models.enums import Role
 from server import security
-from server.policy import POLICY, Principal
+from server.policy import ACCOUNT_ACTIONS, Principal
 from server.services.audit import audit_row, write_audit, write_event
 from server.settings import Settings
 from server.tables import (
@@ -41,7 +47,7 @@ from server.tables import (
     usernames,
     usn_counter,
 )
-from sync.protocol import DevicePublic, TokenPair, UserCreate, UserPublic
+from sync.protocol import ACCOUNT_DEACTIVATED, DevicePublic, TokenPair, UserCreate, UserPublic
 
 SIGN_IN_FAILED = "wrong username or password"
 #: Failed sign-ins in a row that cost nothing; from the next one on, the username is locked for
@@ -54,6 +60,8 @@ FAILURE_MEMORY_SECONDS = 24 * 3600
 #: How long a client may retry a refresh whose answer it never received.
 REFRESH_RETRY_GRACE_SECONDS = 300
 USERNAME_TAKEN = "that username is taken (usernames are compared without regard to case)"
+#: The staff record's details a new account may be made with.
+STAFF_DETAILS = ("email", "specialty", "credentials", "license_number", "phone_extension")
 
 
 def canonical(username: str) -> str:
@@ -202,6 +210,7 @@ def login(
     password: str,
     device_id: uuid.UUID,
     device_name: str,
+    new_password: str | None = None,
 ) -> TokenPair:
     key = canonical(username)
     now = datetime.now(UTC)
@@ -211,15 +220,33 @@ def login(
     with engine.connect() as conn:
         found = account(conn, username=username)
         stored = None
+        must_change = False
         if found is not None:
-            stored = conn.execute(
-                select(credentials.c.password_hash).where(credentials.c.user_id == found.id)
-            ).scalar_one_or_none()
-    if not security.verify_password(stored, password) or found is None or not found.active:
+            row = conn.execute(
+                select(credentials.c.password_hash, credentials.c.must_change_password).where(
+                    credentials.c.user_id == found.id
+                )
+            ).first()
+            if row is not None:
+                stored, must_change = row.password_hash, bool(row.must_change_password)
+    if not security.verify_password(stored, password) or found is None:
         _record_failure(engine, found, failures)
         raise AuthenticationError(SIGN_IN_FAILED)
+    if not found.active:
+        # The password was right, so saying why tells nothing to someone guessing.
+        with engine.begin() as conn:
+            conn.execute(delete(login_failures).where(login_failures.c.username == key))
+        raise AuthenticationError(f"{ACCOUNT_DEACTIVATED}; ask them to reactivate it")
+    if must_change and new_password is None:
+        with engine.begin() as conn:
+            conn.execute(delete(login_failures).where(login_failures.c.username == key))
+        raise PasswordChangeRequired(
+            "your password was reset by an administrator: choose a new password to sign in"
+        )
     with engine.begin() as conn:
         conn.execute(delete(login_failures).where(login_failures.c.username == key))
+        if new_password is not None and must_change:
+            _set_password(conn, found.id, new_password, old=password, must_change=False)
         device = conn.execute(select(devices).where(devices.c.id == device_id)).mappings().first()
         if device is not None and (device["user_id"] != found.id or device["revoked_at"] is not None):
             raise AuthenticationError(
@@ -298,7 +325,9 @@ def refresh(engine: Engine, settings: Settings, token: str) -> TokenPair:
             raise AuthenticationError("session expired; sign in again")
         device = conn.execute(select(devices.c.revoked_at).where(devices.c.id == row.device_id)).first()
         found = account(conn, user_id=row.user_id)
-        if device is None or device.revoked_at is not None or found is None or not found.active:
+        if found is not None and not found.active:
+            raise AuthenticationError(ACCOUNT_DEACTIVATED)
+        if device is None or device.revoked_at is not None or found is None:
             raise AuthenticationError("this workstation is signed out; sign in again")
         pair, new_id_ = _issue(conn, settings, found, row.device_id)
         conn.execute(
@@ -332,7 +361,9 @@ def principal_for(engine: Engine, settings: Settings, token: str) -> Principal:
         ).first()
     if row is None or row.revoked_at is not None or row.session_epoch != claims.session_epoch:
         raise AuthenticationError("this workstation is signed out; sign in again")
-    if not row.active or row.deleted_at is not None or row.organization_id is None:
+    if not row.active:
+        raise AuthenticationError(ACCOUNT_DEACTIVATED)
+    if row.deleted_at is not None or row.organization_id is None:
         raise AuthenticationError("this account is disabled")
     return Principal(claims.user_id, Role(row.role), claims.device_id, row.organization_id)
 
@@ -365,20 +396,38 @@ def _devices_of(who: Principal) -> Select[Any]:
     return stmt if who.is_admin else stmt.where(devices.c.user_id == who.user_id)
 
 
+def _device(r: Any) -> DevicePublic:
+    return DevicePublic(
+        id=r["id"],
+        user_id=r["user_id"],
+        name=r["name"],
+        revoked=r["revoked_at"] is not None,
+        last_seen_at=r["last_seen_at"],
+    )
+
+
 def list_devices(engine: Engine, who: Principal) -> list[DevicePublic]:
     """The user's own devices; an administrator sees every device of their organisation."""
     with engine.connect() as conn:
         rows = conn.execute(_devices_of(who).order_by(devices.c.created_at)).mappings().all()
-    return [
-        DevicePublic(id=r["id"], user_id=r["user_id"], name=r["name"], revoked=r["revoked_at"] is not None)
-        for r in rows
-    ]
+    return [_device(r) for r in rows]
+
+
+def user_devices(engine: Engine, who: Principal, user_id: uuid.UUID) -> list[DevicePublic]:
+    """One account's devices (ACCOUNT_ACTIONS: an administrator, or the account's own user)."""
+    if not ACCOUNT_ACTIONS["list_devices"].permits(who, {"user_id": str(user_id)}):
+        raise PermissionDeniedError("only an administrator sees another user's devices")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            _devices_of(who).where(devices.c.user_id == user_id).order_by(devices.c.created_at)
+        ).mappings()
+        return [_device(r) for r in rows]
 
 
 def revoke_device(engine: Engine, who: Principal, device_id: uuid.UUID) -> DevicePublic:
     with engine.begin() as conn:
         row = conn.execute(_devices_of(who).where(devices.c.id == device_id)).mappings().first()
-        if row is None:
+        if row is None or not ACCOUNT_ACTIONS["revoke_device"].permits(who, {"user_id": str(row["user_id"])}):
             raise PermissionDeniedError("no such device of yours")
         conn.execute(update(devices).where(devices.c.id == device_id).values(revoked_at=datetime.now(UTC)))
         write_event(
@@ -389,7 +438,7 @@ def revoke_device(engine: Engine, who: Principal, device_id: uuid.UUID) -> Devic
             resource_type="device",
             resource_id=device_id,
         )
-    return DevicePublic(id=row["id"], user_id=row["user_id"], name=row["name"], revoked=True)
+    return _device({**row, "revoked_at": datetime.now(UTC)})
 
 
 def create_organization(engine: Engine, name: str) -> uuid.UUID:
@@ -410,11 +459,12 @@ def create_user(
     """Create a staff account with a password, in the creating administrator's organisation.
     ``who`` None is the server itself (seeding), which names the organisation (default: the
     default one)."""
-    if who is not None and not POLICY["users"].create.permits(who, None):
+    if who is not None and not ACCOUNT_ACTIONS["create_account"].permits(who, None):
         raise PermissionDeniedError("only an administrator creates staff accounts")
     org = who.organization_id if who is not None else organization_id or DEFAULT_ORGANIZATION_ID
     now = datetime.now(UTC)
     user_id = new_id()
+    details = {name: getattr(data, name) for name in STAFF_DETAILS if getattr(data, name)}
     try:
         with engine.begin() as conn:
             if conn.execute(
@@ -439,6 +489,7 @@ def create_user(
                     preferences={},
                     active=True,
                     organization_id=org,
+                    **details,
                 )
             )
             conn.execute(insert(usernames).values(username_key=canonical(data.username), user_id=user_id))
@@ -458,6 +509,7 @@ def create_user(
                 "active",
                 "created_at",
                 "updated_at",
+                *details,
             ]
             conn.execute(
                 insert(change_log).values(
@@ -481,3 +533,49 @@ def create_user(
         # Two requests for the same name at once: the canonical name's key decides.
         raise ValidationError(USERNAME_TAKEN) from None
     return UserPublic(id=user_id, username=data.username, full_name=data.full_name, role=data.role)
+
+
+def _set_password(
+    conn: Connection, user_id: uuid.UUID, password: str, *, old: str | None, must_change: bool
+) -> None:
+    if old is not None and password == old:
+        raise ValidationError("choose a new password, not the one an administrator gave you")
+    values = {
+        "password_hash": security.hash_password(password),
+        "must_change_password": must_change,
+        "changed_at": datetime.now(UTC),
+    }
+    # An account made by a pushed record has no password yet: a reset gives it its first.
+    stmt = pg_insert(credentials).values(user_id=user_id, failed_attempts=0, **values)
+    conn.execute(stmt.on_conflict_do_update(index_elements=[credentials.c.user_id], set_=values))
+
+
+def reset_password(engine: Engine, who: Principal, user_id: uuid.UUID, password: str) -> UserPublic:
+    """An administrator gives a staff account a temporary password: its sessions end now, and the
+    next sign-in must choose a new password (answer 428 until it does)."""
+    if not ACCOUNT_ACTIONS["reset_password"].permits(who, {"user_id": str(user_id)}):
+        raise PermissionDeniedError("only an administrator resets a password")
+    with engine.begin() as conn:
+        target = account(conn, user_id=user_id)
+        if target is None or target.organization_id != who.organization_id:
+            raise NotFoundError("no such staff account in this practice")
+        _set_password(conn, user_id, password, old=None, must_change=True)
+        conn.execute(
+            update(refresh_tokens)
+            .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.used_at.is_(None))
+            .values(used_at=datetime.now(UTC))
+        )
+        conn.execute(
+            update(devices)
+            .where(devices.c.user_id == user_id)
+            .values(session_epoch=devices.c.session_epoch + 1)
+        )
+        write_event(
+            conn,
+            user_id=who.user_id,
+            organization_id=who.organization_id,
+            action="reset_password",
+            resource_type="users",
+            resource_id=user_id,
+        )
+    return target.public()

@@ -27,6 +27,7 @@ from server.mongo import DocumentStore
 from server.policy import POLICY, Principal, readable
 from server.records import NOT_PULLED, EntityInfo, entity_info, row_to_wire, wire_to_columns
 from server.services.audit import audit_row, write_audit
+from server.services.booking import BookingCheck
 from server.tables import applied_changes, change_log, document_versions, usernames
 from server.validation import Invalid, missing_required, record_safe, validate, wire_safe
 from sync.protocol import ChangeIn, ChangeResult, Operation, ResultStatus
@@ -71,6 +72,7 @@ class Batch:
         self.run_key: tuple[str, str, frozenset[str]] | None = None
         self.run_rows: list[dict[str, Any]] = []
         self.unloaded: set[Key] = set()
+        self.booking = BookingCheck(conn, self.now)
 
     def run(self, changes: Sequence[ChangeIn]) -> dict[uuid.UUID, ChangeResult]:
         """Apply ``changes``; :meth:`prefetch` must have read their records first."""
@@ -275,6 +277,11 @@ class Batch:
             if missing:
                 what = authorize.label(change.entity)
                 return self._reject(change, f"a new {what} needs {', '.join(missing)}", None)
+        if change.entity == "appointments":
+            self.flush_run()  # the slots this batch booked already are seen by the check
+            broken = self.booking.check(change.record_id, payload, current)
+            if broken is not None:
+                return self._reject(change, broken, current)
         state = None
         if current is not None:
             state = ServerState(

@@ -9,7 +9,7 @@ from a newer client is refused with a clear error instead of being half understo
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -67,6 +67,8 @@ class LoginRequest(Strict):
     password: Secret
     device_id: uuid.UUID
     device_name: Annotated[CleanStr, Field(min_length=1, max_length=120)] = "workstation"
+    #: the password chosen at a sign-in an administrator's reset requires it for (answer 428)
+    new_password: Annotated[CleanStr, Field(min_length=8, max_length=1024)] | None = None
 
 
 class RefreshRequest(Strict):
@@ -94,6 +96,11 @@ class DevicePublic(Strict):
     user_id: uuid.UUID
     name: str
     revoked: bool
+    last_seen_at: datetime | None = None
+
+
+class DeviceList(Strict):
+    devices: list[DevicePublic]
 
 
 class UserCreate(Strict):
@@ -101,6 +108,33 @@ class UserCreate(Strict):
     password: Annotated[CleanStr, Field(min_length=8, max_length=1024)]
     full_name: Annotated[CleanStr, Field(min_length=1, max_length=160)]
     role: Annotated[str, Field(pattern=r"^(doctor|nurse|receptionist|admin)$")]
+    email: Annotated[CleanStr, Field(max_length=254)] | None = None
+    specialty: Annotated[CleanStr, Field(max_length=120)] | None = None
+    credentials: Annotated[CleanStr, Field(max_length=64)] | None = None
+    license_number: Annotated[CleanStr, Field(max_length=64)] | None = None
+    phone_extension: Annotated[CleanStr, Field(max_length=16)] | None = None
+
+
+#: What the server answers (401) to a deactivated account, and how a workstation recognises it.
+ACCOUNT_DEACTIVATED = "this account has been deactivated by the practice's administrator"
+
+
+class PasswordReset(Strict):
+    """An administrator's new password for a staff account; the user must change it when they next
+    sign in."""
+
+    password: Annotated[CleanStr, Field(min_length=8, max_length=1024)]
+
+
+class MrnRequest(Strict):
+    count: Annotated[int, Field(ge=1, le=100_000)]
+
+
+class MrnBlock(Strict):
+    """MRN numbers reserved for one workstation: ``start`` up to (not including) ``end``."""
+
+    start: int
+    end: int
 
 
 # --- push ----------------------------------------------------------------------------------------

@@ -12,7 +12,11 @@ from sync.protocol import DevicePublic, LoginRequest, RefreshRequest, TokenPair,
 router = APIRouter(tags=["auth"])
 
 
-@router.post("/auth/login", response_model=TokenPair)
+@router.post(
+    "/auth/login",
+    response_model=TokenPair,
+    responses={428: {"description": "The password was reset: send new_password with the sign-in"}},
+)
 async def login(body: LoginRequest, services: ServicesDep) -> TokenPair:
     # argon2 is deliberately slow: keep it off the event loop.
     return await run_in_threadpool(
@@ -23,6 +27,7 @@ async def login(body: LoginRequest, services: ServicesDep) -> TokenPair:
         password=body.password,
         device_id=body.device_id,
         device_name=body.device_name,
+        new_password=body.new_password,
     )
 
 

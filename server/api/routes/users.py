@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from server.api.deps import CurrentUser, ServicesDep
 from server.services import accounts, actions
-from sync.protocol import ChangeResult, UserCreate, UserPublic, UserUpdate
+from sync.protocol import ChangeResult, DeviceList, PasswordReset, UserCreate, UserPublic, UserUpdate
 
 router = APIRouter(tags=["users"])
 
@@ -32,3 +32,18 @@ def update_user(
     sync). A new role or a deactivation takes effect on the user's next request."""
     fields = body.model_dump(exclude_none=True)
     return actions.update_user(services.engine, services.docs, who, user_id, fields)
+
+
+@router.post("/users/{user_id}/password", response_model=UserPublic)
+async def reset_password(
+    user_id: uuid.UUID, body: PasswordReset, who: CurrentUser, services: ServicesDep
+) -> UserPublic:
+    """An administrator's temporary password: the account's sessions end now, and its next sign-in
+    must choose a new password (428 until it does)."""
+    return await run_in_threadpool(accounts.reset_password, services.owner, who, user_id, body.password)
+
+
+@router.get("/users/{user_id}/devices", response_model=DeviceList)
+def user_devices(user_id: uuid.UUID, who: CurrentUser, services: ServicesDep) -> DeviceList:
+    """One account's workstations (an administrator, or the account's own user)."""
+    return DeviceList(devices=accounts.user_devices(services.owner, who, user_id))

@@ -203,10 +203,21 @@ def _closed(made: Practice) -> None:
         api.client.close()
 
 
+def new_organization(database_url: str, name: str) -> uuid.UUID:
+    engine = make_engine(database_url, pool_size=1)
+    try:
+        return accounts.create_organization(engine, f"{name} {uuid.uuid4().hex[:6]}")
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(scope="module")
 def practice(sync_server: Any) -> Iterator[Practice]:
-    """Shared by a module's tests (each makes its own records); accounts cost argon2 work."""
-    made = practice_of(sync_server.url, sync_server.database_url, None, "p")
+    """Shared by a module's tests (each makes its own records); accounts cost argon2 work. An
+    organisation of its own, so a practice record (and its booking rules) one module pushes never
+    decides another's bookings."""
+    org = new_organization(sync_server.database_url, "Module Clinic")
+    made = practice_of(sync_server.url, sync_server.database_url, org, "p")
     yield made
     _closed(made)
 
@@ -214,7 +225,8 @@ def practice(sync_server: Any) -> Iterator[Practice]:
 @pytest.fixture
 def fresh_practice(sync_server: Any) -> Iterator[Practice]:
     """A practice of its own, for a test that changes the staff accounts themselves."""
-    made = practice_of(sync_server.url, sync_server.database_url, None, "f")
+    org = new_organization(sync_server.database_url, "Fresh Clinic")
+    made = practice_of(sync_server.url, sync_server.database_url, org, "f")
     yield made
     _closed(made)
 
@@ -222,11 +234,7 @@ def fresh_practice(sync_server: Any) -> Iterator[Practice]:
 @pytest.fixture(scope="module")
 def other_practice(sync_server: Any) -> Iterator[Practice]:
     """Staff of a second organisation on the same server."""
-    engine = make_engine(sync_server.database_url, pool_size=1)
-    try:
-        org = accounts.create_organization(engine, "Harbour Street Clinic " + uuid.uuid4().hex[:6])
-    finally:
-        engine.dispose()
+    org = new_organization(sync_server.database_url, "Harbour Street Clinic")
     made = practice_of(sync_server.url, sync_server.database_url, org, "o")
     yield made
     _closed(made)

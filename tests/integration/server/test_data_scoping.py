@@ -114,7 +114,8 @@ def test_row_level_security_alone_keeps_organisations_apart(sync_server, practic
             notes = text("SELECT count(*) FROM clinical_notes WHERE id = :id")
             assert conn.execute(notes, {"id": uuid.UUID(chart["clinical_notes"])}).scalar() == 0
         with engine.begin() as conn:
-            scope(conn, DEFAULT_ORGANIZATION_ID)
+            assert practice.organization_id is not None
+            scope(conn, practice.organization_id)
             assert conn.execute(select(Patient.id).where(Patient.id == patient)).first() is not None
         with engine.begin() as conn:
             scope(conn, other_practice.organization_id)

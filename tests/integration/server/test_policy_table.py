@@ -15,7 +15,7 @@ a rule that differs from this statement fails.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -50,7 +50,7 @@ MAKER = {
     "users": A, "practices": A, "patients": R, "care_team": R, "insurances": R, "conditions": D,
     "appointments": R, "time_blocks": R, "encounters": N, "clinical_notes": D, "note_versions": D,
     "recordings": D, "prescriptions": D, "prescription_items": D, "orders": D, "order_items": D,
-    "tasks": N, "alerts": D, "messages": D, "audit_events": D,
+    "tasks": N, "alerts": D, "messages": D, "audit_events": D, "identity_checks": R,
 }  # fmt: skip
 MAY_CREATE = {
     "users": {A}, "practices": {A}, "patients": EVERYONE, "care_team": EVERYONE, "insurances": EVERYONE,
@@ -61,6 +61,7 @@ MAY_CREATE = {
     "prescription_items": {D, A}, "order_items": {D, A},  # the draft's prescriber/orderer, or admin
     "orders": DOCTORS, "tasks": EVERYONE, "alerts": EVERYONE, "messages": EVERYONE,
     "audit_events": EVERYONE,  # each reports its own
+    "identity_checks": EVERYONE,  # whoever checks the patient in or books their call
 }  # fmt: skip
 MAY_CHANGE = {
     "users": {A}, "practices": {A}, "patients": EVERYONE, "care_team": EVERYONE, "insurances": EVERYONE,
@@ -71,13 +72,14 @@ MAY_CHANGE = {
     "recordings": {D, A}, "prescriptions": {D, A}, "prescription_items": {D, A}, "orders": {D, A},
     "order_items": {D, A},  # their maker (D) or an administrator
     "tasks": EVERYONE, "alerts": {N}, "messages": {N},  # only the recipient (marks it read)
+    "identity_checks": set(),  # a record of what happened: never changed
 }  # fmt: skip
 MAY_DELETE = {
     "users": {A}, "practices": {A}, "patients": {A}, "care_team": EVERYONE, "insurances": EVERYONE,
     "conditions": {D, D2, A}, "appointments": {A}, "time_blocks": {D, D2, R, A}, "encounters": {A},
     "clinical_notes": {D, A}, "note_versions": set(), "recordings": {D, A}, "prescriptions": {D, A},
     "prescription_items": {D, A}, "orders": {D, A}, "order_items": {D, A}, "tasks": EVERYONE,
-    "alerts": {N, A}, "messages": {A}, "audit_events": set(),
+    "alerts": {N, A}, "messages": {A}, "audit_events": set(), "identity_checks": set(),
 }  # fmt: skip
 #: Set by the server from the signed-in user or its clock: never from a payload.
 SERVER_OWNED = {
@@ -85,7 +87,7 @@ SERVER_OWNED = {
     "note_versions": {"author_id", "at", "content", "version_number"},
     "prescriptions": {"prescriber_id", "signed_at"}, "orders": {"orderer_id", "signed_at"},
     "recordings": {"created_by_id"}, "tasks": {"creator_id"}, "messages": {"sender_id", "sent_at"},
-    "audit_events": {"user_id"}, "appointments": {"cancelled_by_id"},
+    "audit_events": {"user_id"}, "appointments": {"cancelled_by_id"}, "identity_checks": {"checked_by_id"},
 }  # fmt: skip
 #: Never change once the record exists (besides created_at, which no record changes).
 FIXED = {
@@ -183,6 +185,21 @@ def now() -> str:
     return datetime.now(UTC).isoformat()
 
 
+#: The practice every case books in: open around the clock, every appointment type bookable from now
+#: to two years ahead, so the booking rules (checked on push) accept each case's distinct slot and
+#: the cases test the policy alone. Its booking rules are tried in tests/integration/server/
+#: test_booking_rules.py.
+OPEN_PRACTICE = {
+    "name": "Policy Table Clinic",
+    "timezone": "UTC",
+    "business_hours": {str(d): ["00:00", "23:59"] for d in range(1, 8)},
+    "appointment_types": {
+        kind: {"duration_minutes": 20, "min_lead_hours": 0, "max_lead_days": 730}
+        for kind in ("routine", "follow_up", "urgent", "consultation", "procedure", "telemedicine")
+    },
+}
+
+
 class World:
     """The practice's staff by case role, shared records to point at, and batched pushes."""
 
@@ -190,11 +207,15 @@ class World:
         self.api = {D: practice.doctor, D2: practice.doctor2, N: practice.nurse, R: practice.receptionist,
                     A: practice.admin}  # fmt: skip
         self.id = {role: api.user_id for role, api in self.api.items()}
+        made = practice.admin.change("practices", str(uuid.uuid4()), OPEN_PRACTICE)
+        assert made["status"] == "applied", made
+        self.slots = 0
         self.patients = [practice.patient() for _ in range(2)]
         self.encounters = [practice.encounter(p) for p in self.patients]
         self.notes = [practice.note(p)[0] for p in self.patients]
         visit = self.make("appointments", {})
         self.appointment = visit[0]
+        self.block = self.make("time_blocks", {})[0]  # a series an edited occurrence points back to
 
     def push(self, role: str, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
         results: list[dict[str, Any]] = []
@@ -214,7 +235,7 @@ class World:
             "care_team": lambda: {"provider_id": doctor, "patient_id": p0},
             "insurances": lambda: {"patient_id": p0, "payer": "Acme", "policy_number": "1"},
             "conditions": lambda: {"patient_id": p0, "name": "asthma"},
-            "appointments": lambda: {"patient_id": p0, "clinician_id": doctor, "start_at": now(),
+            "appointments": lambda: {"patient_id": p0, "clinician_id": doctor, "start_at": self.slot(),
                                      "duration_minutes": 20, "appointment_type": "routine"},
             "time_blocks": lambda: {"clinician_id": doctor, "start_date": "2030-01-01",
                                     "start_time": "12:00:00", "end_time": "13:00:00"},
@@ -230,7 +251,15 @@ class World:
             "alerts": lambda: {"recipient_id": self.id[N], "alert_type": "task", "title": "t"},
             "messages": lambda: {"recipient_id": self.id[N], "body": "b"},
             "audit_events": lambda: {"action": "read", "resource_type": "patients", "at": now()},
+            "identity_checks": lambda: {"patient_id": p0, "context": "check_in", "at": now(),
+                                        "verified": True, "identifiers": ["full_name", "date_of_birth"]},
         }[entity]()  # fmt: skip
+
+    def slot(self) -> str:
+        """A start no other case's appointment has: 20-minute slots from two days ahead (UTC)."""
+        self.slots += 1
+        first = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=2)
+        return (first + timedelta(days=self.slots // 60, minutes=20 * (self.slots % 60))).isoformat()
 
     def parents(self, entity: str, count: int) -> list[dict[str, Any]]:
         """For entities that hang off a parent in a given state, a parent of their own per record."""
@@ -299,6 +328,7 @@ def new_value(world: World, entity: str, field: str) -> Any:
     special = {
         ("users", "username"): f"renamed{uuid.uuid4().hex[:10]}", ("patients", "mrn"): uuid.uuid4().hex[:20],
         ("users", "role"): "nurse", ("appointments", "status_history"): [{"status": "confirmed"}],
+        ("appointments", "start_at"): world.slot(),
     }  # fmt: skip
     if (entity, field) in special:
         return special[(entity, field)]
@@ -312,6 +342,8 @@ def new_value(world: World, entity: str, field: str) -> Any:
         return world.notes[1]
     if refers == {"appointments"}:
         return world.appointment
+    if refers == {"time_blocks"}:
+        return world.block
     kind = type(column.type).__name__
     enum_class = getattr(column.type, "enum_class", None)
     if enum_class is not None:
@@ -336,8 +368,9 @@ def new_value(world: World, entity: str, field: str) -> Any:
 
 
 LISTS = {"holiday_schedule", "insurance_plans_accepted", "allergies", "status_history", "notes_history",
+         "reschedule_history", "exdates", "identifiers",
          "utterances", "tags"}  # fmt: skip
-LIST_OF_OBJECTS = {"allergies", "status_history", "notes_history", "utterances"}
+LIST_OF_OBJECTS = {"allergies", "status_history", "notes_history", "utterances", "reschedule_history"}
 
 
 def fields_of(entity: str) -> list[str]:
@@ -475,6 +508,19 @@ def test_every_role_meets_the_same_rules_at_the_dedicated_endpoints(world: World
                 actor == A,
             ),
         }
+        answers["resets a staff account's password"] = (
+            api.request("POST", f"/users/{account}/password", json={"password": "temporary pw 1"}),
+            actor == A,
+        )
+        answers["lists another user's devices"] = (
+            api.request("GET", f"/users/{world.id[D if actor != D else N]}/devices"),
+            actor == A,
+        )
+        answers["lists their own devices"] = (api.request("GET", f"/users/{api.user_id}/devices"), True)
+        answers["reserves MRN numbers"] = (
+            api.request("POST", "/patients/mrn-block", json={"count": 5}),
+            True,
+        )
         for field, value in (("full_name", "Renamed"), ("role", "nurse"), ("active", False)):
             answers[f"changes a staff account's {field}"] = (
                 api.request("PATCH", f"/users/{account}", json={field: value}),

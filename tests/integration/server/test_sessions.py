@@ -7,6 +7,8 @@ import uuid
 
 import pytest
 
+from sync.protocol import ACCOUNT_DEACTIVATED
+
 pytestmark = pytest.mark.integration
 
 
@@ -35,7 +37,7 @@ def test_a_deactivated_account_is_refused_on_its_next_request(fresh_practice):
     off = fresh_practice.admin.request("PATCH", f"/users/{nurse.user_id}", json={"active": False})
     assert off.status_code == 200, off.text
     refused = nurse.request("GET", "/sync/pull")
-    assert refused.status_code == 401 and refused.json()["detail"] == "this account is disabled"
+    assert refused.status_code == 401 and refused.json()["detail"] == ACCOUNT_DEACTIVATED
 
 
 def test_only_an_administrator_changes_staff_accounts(practice):

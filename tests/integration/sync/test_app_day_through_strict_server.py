@@ -101,9 +101,10 @@ def test_a_clinical_day_made_by_the_app_syncs_with_nothing_refused(day: tuple[Wo
         visit = Appointment(
             patient_id=patient.id,
             clinician_id=doctor.user_id,
-            start_at=datetime.now(UTC) + timedelta(minutes=30),
+            # the next full hour: valid under any practice's booking rules on the shared server
+            start_at=(datetime.now(UTC) + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0),
             duration_minutes=20,
-            appointment_type=AppointmentType.ROUTINE,
+            appointment_type=AppointmentType.FOLLOW_UP,
         )
         s.add(visit)
         s.flush()

@@ -50,6 +50,8 @@ def account(sync_server: SyncServer, tmp_path: Path) -> Account:
     store = LocalStore(tmp_path / "front-desk.db")
     engine = SyncEngine(store.sessions, HttpTransport(sync_server.url))
     mrn = f"MRN{uuid.uuid4().int % 10**10:010d}"  # the form the patient search reads as an MRN
+    # a whole hour, so the booking rules (checked on push) accept it whatever the time of day
+    in_two_hours = (datetime.now(UTC) + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
     try:
         engine.sign_in(username=manager, password=manager_password, device_name="front desk")
         assert engine.sync_once().ok
@@ -63,7 +65,7 @@ def account(sync_server: SyncServer, tmp_path: Path) -> Account:
                 Appointment(
                     patient_id=patient.id,
                     clinician_id=doctor_id,
-                    start_at=(datetime.now(UTC) + timedelta(hours=2)).replace(microsecond=0),
+                    start_at=in_two_hours,
                     duration_minutes=20,
                     appointment_type=AppointmentType.FOLLOW_UP,
                     status=AppointmentStatus.SCHEDULED,

@@ -180,8 +180,10 @@ def test_a_new_workstation_downloads_the_schedule_window_at_first_sign_in(
     a = engine_for(local_store, sync_server.url, user, pw)
     me = uuid.UUID(_user_id(local_store))
     patient_id = new_patient(local_store)
-    soon = datetime.now(UTC) + timedelta(days=2)
-    far = datetime.now(UTC) + timedelta(days=60)
+    # whole hours, so the booking rules (checked on push) accept them whatever the time of day
+    morning = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
+    soon = morning + timedelta(days=2)
+    far = morning + timedelta(days=59)
     with local_store.sessions.begin() as s:
         for start in (soon, far):
             s.add(
