@@ -20,7 +20,12 @@ from app import note_review
 from app.note_review import ACCEPTED, CORRECTION, REVERTED, UNREVIEWED
 from app.services import notes
 from app.settings import WorkstationSettings
+from app.soap import structure_note
+from audio.marks import TrackedText
+from audio.transcriber import Utterance
 from models.enums import NoteStatus
+from tests.support.synced import open_visit, save_note, sync_now, two_workstations
+from ui.note_editor import NoteEditor
 from ui.sign_review import SignReviewDialog
 
 from .conftest import speak
@@ -182,10 +187,6 @@ def test_a_doctor_reviews_dictation_marks_by_keyboard_and_signs_with_the_rest_co
 def _dictated_soap() -> dict[str, Any]:
     """A structured dictation with a recovered drug name ("Acre" -> "aspirin") and an uncertain word,
     as app.dictation.structure gives it (the audio path itself is the first test's)."""
-    from app.soap import structure_note
-    from audio.marks import TrackedText
-    from audio.transcriber import Utterance
-
     tracked = TrackedText("Plan: start Acre 81 milligrams daily. Follow up in 2 weeks.")
     tracked.apply("drug_recovery", lambda t: t.replace("Acre", "aspirin"), score=2.5)
     at = tracked.text.index("Follow")
@@ -196,20 +197,10 @@ def _dictated_soap() -> dict[str, Any]:
 def test_reviews_travel_with_the_note_to_another_workstation_and_so_does_a_confirmed_signature(
     qtbot: QtBot, ui, clinic, synced_window, tmp_path: Path
 ) -> None:
-    from app.sync_service import setup_workstation
-    from tests.support.profiles import FAST_KDF
-    from tests.ui.sync_fixtures import open_visit, save_note, sync_now
-
-    windows = []
-    for name in ("exam-room", "office"):
-        made = setup_workstation(
-            tmp_path / name, profile_password=clinic.profile_password, server_url=clinic.server.url,
-            username=clinic.doctor, server_password=clinic.password, device_name=name, kdf=FAST_KDF,
-        )  # fmt: skip
-        settings = WorkstationSettings(
-            speech_engine="whisper", whisper_model="tiny.en", server_url=clinic.server.url
-        )
-        windows.append(synced_window(made.profile_dir, settings))
+    settings = WorkstationSettings(
+        speech_engine="whisper", whisper_model="tiny.en", server_url=clinic.server.url
+    )
+    windows = [synced_window(profile, settings) for profile in two_workstations(clinic, tmp_path)]
     exam, office = windows
 
     # In the exam room a dictation lands in the note; the doctor reverts its drug name and saves
@@ -255,8 +246,6 @@ def test_reviews_travel_with_the_note_to_another_workstation_and_so_does_a_confi
 def test_words_of_a_mark_typed_over_count_as_reviewed_by_editing_and_are_kept_with_the_note(
     qtbot: QtBot,
 ) -> None:
-    from ui.note_editor import NoteEditor
-
     editor = NoteEditor()
     qtbot.addWidget(editor)
     editor.reviewer = note_review.Reviewer("doctor-id", "Dr Who")
