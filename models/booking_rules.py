@@ -9,7 +9,7 @@ act on; it never names a patient.
 
 The notice window (at least N hours, at most M days ahead) is measured from the moment of booking.
 On a workstation that is now; on the server it is when the workstation says the booking was made
-(offline work syncs later), but never earlier than :data:`OFFLINE_GRACE` before the server's clock.
+(offline work syncs later), if that is no more than :data:`OFFLINE_GRACE` before the server's clock.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ them. A change that breaks a rule is rejected with the rule's reason; the rest o
 
 The notice window is measured from when the booking was made: the time the workstation wrote into
 the appointment's history for this booking or move (a booking made offline reaches the server
-later), believed only within OFFLINE_GRACE of the server's clock and never in the future. An
+later), believed only within OFFLINE_GRACE before the server's clock (an older claim counts as now)
+and never in the future. An
 organisation that has not set its practice up yet has no rules to check against.
 """
 
@@ -98,8 +99,8 @@ class BookingCheck:
         return reason
 
     def _booked_at(self, payload: Mapping[str, Any], current: Mapping[str, Any] | None) -> datetime:
-        """When the workstation says this booking or move was made (its new history entry), within
-        OFFLINE_GRACE of now; else now."""
+        """When the workstation says this booking or move was made (its new history entry), if that
+        is within OFFLINE_GRACE before now; else now."""
         claimed: datetime | None = None
         for name in ("reschedule_history", "status_history"):
             known = (current or {}).get(name) or []
@@ -111,9 +112,9 @@ class BookingCheck:
                     continue
                 if at.tzinfo is not None:
                     claimed = at if claimed is None else max(claimed, at)
-        if claimed is None:
+        if claimed is None or claimed < self.now - OFFLINE_GRACE:
             return self.now
-        return min(self.now, max(claimed, self.now - OFFLINE_GRACE))
+        return min(self.now, claimed)
 
     def _blocks(self, clinician: uuid.UUID, day: date) -> list[BlockRule]:
         rows = self.conn.execute(

@@ -33,11 +33,11 @@ def server_command() -> list[str]:
 
 
 class DevServer:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *extra: str) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CLINICDESK_")}
         env.pop("MONGODB_URL", None)  # its own MongoDB-wire server, as a developer would get
         self.proc = subprocess.Popen(
-            [*server_command(), "--dev", str(data_dir)],
+            [*server_command(), "--dev", str(data_dir), *extra],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             env=env,
@@ -149,3 +149,35 @@ def test_dev_server_runs_its_own_databases_and_stops_them_on_sigterm_and_sigint(
     finally:
         second.kill()
     assert processes_using(data_dir) == {}, "SIGINT left database processes behind"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_dev_server_without_demo_data_holds_only_its_administrator(data_dir: Path):
+    """``--no-demo``: an empty practice to try day one on, with the administrator alone (user name
+    admin) and no practice record yet."""
+    server = DevServer(data_dir, "--no-demo")
+    try:
+        url = server.wait_for(URL_LINE).group(1)
+        username, password = server.wait_for(ADMIN_LINE).groups()
+        assert username == "admin"
+        server.healthy(url)
+        device = str(uuid.uuid4())
+        login = httpx.post(
+            f"{url}/auth/login",
+            json={"username": username, "password": password, "device_id": device},
+            timeout=30,
+        )
+        assert login.status_code == 200, login.text
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}", "X-ClinicDesk-Protocol": "1"}
+        pulled = httpx.get(f"{url}/sync/pull", params={"cursor": 0}, headers=headers, timeout=30).json()
+        assert [(r["entity"], r["values"]["username"]) for r in pulled["records"]] == [("users", "admin")]
+        demo = httpx.post(
+            f"{url}/auth/login",
+            json={"username": "dr.demo", "password": "clinicdesk-demo", "device_id": str(uuid.uuid4())},
+            timeout=30,
+        )
+        assert demo.status_code == 401, "no demo accounts"
+        assert not any("demo users" in line for line in server.output)
+        assert server.stop(signal.SIGTERM) in (0, 130)
+    finally:
+        server.kill()
