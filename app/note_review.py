@@ -30,7 +30,7 @@ section's text, text, original, new, score, pass, note) plus ``review``: {state,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -267,13 +267,22 @@ def edit_region(old: str, new: str) -> tuple[int, int, int]:
     single edit (typing, a paste, a deletion, a replaced selection) is found exactly; several at once
     (an undo of many) as one stretch covering them all."""
     n = min(len(old), len(new))
-    p = 0
-    while p < n and old[p] == new[p]:
-        p += 1
-    s = 0
-    while s < n - p and old[len(old) - 1 - s] == new[len(new) - 1 - s]:
-        s += 1
+    p = _longest(lambda k: old[:k] == new[:k], n)
+    s = _longest(lambda k: old[len(old) - k :] == new[len(new) - k :], n - p)
     return p, len(old) - p - s, len(new) - p - s
+
+
+def _longest(same: Callable[[int], bool], limit: int) -> int:
+    """The largest k <= limit with same(k), for a ``same`` true up to some k and false after: a
+    binary search of slice comparisons, so a keystroke in a long section costs microseconds."""
+    lo, hi = 0, limit
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if same(mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def _glued(a: str, b: str) -> bool:
