@@ -39,6 +39,10 @@ START, END = 1, 2
 LIVE_STEP_SECONDS = 0.25
 #: ... and not before the utterance has this much (a syllable decodes to nothing useful)
 LIVE_FIRST_SECONDS = 0.3
+#: live words wait while the audio fed is ahead of the clock by this much (a backlog being caught up)
+BEHIND_SECONDS = 0.5
+#: the last live decoding is the final text when it heard this share of the utterance
+FINISH_COVERAGE = 0.9
 
 
 def read_tokenizer(path: Path) -> list[bytes]:
@@ -178,14 +182,20 @@ class MoonshineStream(Stream):
         self._decoded_at = 0
         self._last_cost = 0.0
         self._partial = ""
+        self._started: float | None = None
 
     def accept(self, audio: FloatArray) -> str | None:
         if len(audio) == 0:
             return None
         self._chunks.append(np.asarray(audio, dtype=np.float32).reshape(-1))
         self._samples += len(self._chunks[-1])
+        now = time.perf_counter()
+        if self._started is None:
+            self._started = now - self._samples / SAMPLE_RATE
         if self._samples < LIVE_FIRST_SECONDS * SAMPLE_RATE:
             return None
+        if self._samples / SAMPLE_RATE > now - self._started + BEHIND_SECONDS:
+            return None  # audio is arriving faster than it is spoken: a backlog; live words would lag it
         step = max(LIVE_STEP_SECONDS, self._last_cost / self.BUSY)
         if self._decoded_at and self._samples - self._decoded_at < step * SAMPLE_RATE:
             return None
@@ -199,6 +209,12 @@ class MoonshineStream(Stream):
         return None
 
     def finish(self) -> Recognition:
+        """The utterance's text: the last live decoding when it heard nearly all of it (no second
+        decoding to wait for), else a decoding of the whole."""
+        if self._partial and self._decoded_at >= FINISH_COVERAGE * self._samples:
+            text = self._partial
+            self.reset()
+            return Recognition(text, 1.0)
         audio = np.concatenate(self._chunks) if self._chunks else np.zeros(0, dtype=np.float32)
         self.reset()
         return self.model.transcribe(audio)
@@ -209,3 +225,4 @@ class MoonshineStream(Stream):
         self._decoded_at = 0
         self._last_cost = 0.0
         self._partial = ""
+        self._started = None

@@ -134,8 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", default="base")
     parser.add_argument("--dictations", type=int, default=8)
+    parser.add_argument("--no-moonshine", action="store_true", help="Whisper alone: no live words, no check")
     args = parser.parse_args(argv)
-    engine = open_engine("whisper", model=args.model)
+    engine = open_engine("whisper", model=args.model, second_opinion=not args.no_moonshine)
     timing = Timing()
     files = _paused_renders(args.dictations)
     for path in files:
@@ -143,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     live = getattr(engine.live, "engine", "none")
     first = statistics.median(timing.first_words) if timing.first_words else float("nan")
     command = f"{COMMAND} --model {args.model} --dictations {args.dictations}"
+    command += " --no-moonshine" if args.no_moonshine else ""
     print(
         f"latency[{args.model}] final_from_end_of_speech p50={_pct(timing.final_from_speech, 0.5):.2f}s "
         f"p95={_pct(timing.final_from_speech, 0.95):.2f}s "
