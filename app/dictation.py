@@ -142,12 +142,18 @@ def wav_chunks(path: Path, *, realtime: bool = False) -> Chunks:
 
 
 def microphone_chunks(device: int | str | None, stop: threading.Event) -> Chunks:
-    """The microphone's chunks until ``stop``."""
+    """The microphone's chunks until ``stop``, then every chunk captured before it. Transcription can
+    fall behind the microphone (a long utterance, a busy machine): the audio waiting in the queue when
+    the doctor presses stop is what they said last, often the plan, and must not be thrown away."""
     from audio.microphone import MicrophoneSource
 
     with MicrophoneSource(device) as mic:
         while not stop.is_set():
-            yield from mic.chunks(timeout=0.2)
+            for chunk in mic.chunks(timeout=0.2):
+                yield chunk
+                if stop.is_set():
+                    break
+        yield from mic.drain()
 
 
 @dataclass
@@ -230,7 +236,9 @@ class DictationFeed:
         """The source's chunks while feeding; while paused, live audio is dropped (neither
         transcribed nor kept) and a file waits."""
         for chunk in self._source(self._stop):
-            if self._stop.is_set():
+            # a file stops where it is; a live source ends by itself after handing over what it had
+            # captured before the stop (see microphone_chunks), and all of that is the dictation's
+            if self._stop.is_set() and not self._live:
                 return
             if not self._running.is_set():
                 if self._live:

@@ -89,6 +89,22 @@ class MicrophoneSource:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def drain(self) -> Iterator[FloatArray]:
+        """Stops capturing, then yields what was captured before: the words a doctor said before
+        pressing stop belong to the dictation even when transcription is behind the microphone."""
+        if self._stream is not None:
+            self._stream.stop()
+            self._stream.close()
+            self._stream = None
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if item is None:
+                return
+            yield item
+
     def chunks(self, timeout: float | None = None) -> Iterator[FloatArray]:
         """Chunks until stop(); a None from the queue ends the iteration."""
         while True:
