@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import alert_rules
 from app.ops.changes import Transaction
 from app.services import practice, users
 from app.services.records import SignedInUser
@@ -90,6 +91,7 @@ class Workspace:
         with self.store.session(actor_id=self.user.id) as session:
             transaction = Transaction(session)
             yield transaction
+            alert_rules.after_operation(transaction)  # alerts commit with the event that raised them
             transaction.finish()
 
     @contextmanager

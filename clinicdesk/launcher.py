@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "soap": ("app.cli.cmd_soap", "structure a transcript (stdin) into a SOAP note"),
     "dictate": ("app.cli.cmd_dictate", "transcribe a WAV file and structure it into a SOAP note"),
     "sync": ("app.cli.cmd_sync", "run one sync with the central server"),
+    "export-fhir": ("app.cli.cmd_export_fhir", "export signed notes as a FHIR R4 Bundle (US Core)"),
     "import-patients": ("app.cli.cmd_import_patients", "import patients from a CSV file or a FHIR bundle"),
 }
 

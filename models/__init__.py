@@ -15,11 +15,13 @@ from models.clinical import (
     PrescriptionItem,
     Recording,
 )
+from models.documents import DeviceKey, Document, KeyGrant
 from models.enums import *  # noqa: F403
 from models.identity import IdentityCheck
 from models.local import OutboxEntry, ProfileSecret, SyncConflict, SyncState
 from models.people import CareTeam, Condition, Insurance, Patient, Practice, User
 from models.registry import SYNCED_MODELS, dict_to_values, row_to_dict
+from models.results import OrderResult
 from models.scheduling import Appointment, TimeBlock
 from models.work import Alert, Message, Task
 
@@ -32,13 +34,17 @@ __all__ = [
     "CareTeam",
     "ClinicalNote",
     "Condition",
+    "DeviceKey",
+    "Document",
     "Encounter",
     "IdentityCheck",
     "Insurance",
+    "KeyGrant",
     "Message",
     "NoteVersion",
     "Order",
     "OrderItem",
+    "OrderResult",
     "OutboxEntry",
     "Patient",
     "Practice",

@@ -117,6 +117,13 @@ class Prescription(Synced, Base):
     valid_until: Mapped[date | None] = mapped_column(Date, default=None)
     signed_at: Mapped[datetime | None] = mapped_column(default=None)
     notes: Mapped[str | None] = mapped_column(Text, default=None)
+    #: the prescription this one renews (its items were copied from it)
+    renewed_from_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("prescriptions.id"), default=None)
+    #: the safety checks shown at signing and the doctor's decision (app/services/prescribing.py)
+    safety: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: refills handed out so far: [{"item_id", "at", "by"}]; refills remaining = item.refills - used
+    refill_log: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    printed_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class PrescriptionItem(Synced, Base):
@@ -143,6 +150,10 @@ class Order(Synced, Base):
     priority: Mapped[str | None] = mapped_column(String(16), default=None)
     signed_at: Mapped[datetime | None] = mapped_column(default=None)
     notes: Mapped[str | None] = mapped_column(Text, default=None)
+    resulted_at: Mapped[datetime | None] = mapped_column(default=None)
+    reviewed_at: Mapped[datetime | None] = mapped_column(default=None)
+    reviewed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    review_note: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class OrderItem(Synced, Base):

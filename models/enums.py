@@ -109,6 +109,7 @@ class RecordingStatus(StrEnum):
 class PrescriptionStatus(StrEnum):
     DRAFT = "draft"
     SIGNED = "signed"
+    PRINTED = "printed"
     SENT = "sent"
     DISPENSED = "dispensed"
     CANCELLED = "cancelled"
@@ -125,6 +126,10 @@ class OrderStatus(StrEnum):
     DRAFT = "draft"
     SIGNED = "signed"
     SENT = "sent"
+    #: results came back (entered by a clinician); the ordering doctor has not reviewed them yet
+    RESULTED = "resulted"
+    #: the ordering doctor reviewed the results and signed them off
+    REVIEWED = "reviewed"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
 
@@ -158,6 +163,34 @@ class AlertType(StrEnum):
     APPOINTMENT = "appointment"
     TASK = "task"
     SYSTEM = "system"
+    VITAL_SIGN = "vital_sign"
+
+
+class AlertStatus(StrEnum):
+    """An alert is acknowledged (someone has seen it and is on it) and then resolved (with a note)."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class ResultFlag(StrEnum):
+    """A result against its reference range; ``critical`` needs action now (an alert says so)."""
+
+    NORMAL = "normal"
+    LOW = "low"
+    HIGH = "high"
+    ABNORMAL = "abnormal"
+    CRITICAL = "critical"
+
+
+class DocumentCategory(StrEnum):
+    SCAN = "scan"
+    REFERRAL = "referral"
+    REPORT = "report"
+    PRESCRIPTION = "prescription"
+    NOTE = "note"
+    OTHER = "other"
 
 
 class AlertSeverity(StrEnum):

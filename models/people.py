@@ -45,6 +45,9 @@ class Practice(Synced, Base):
     holiday_schedule: Mapped[list[str]] = mapped_column(JSON, default=list)
     appointment_types: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     insurance_plans_accepted: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: the practice's own limits for the critical-vital alert rule (app/alert_rules.py), e.g.
+    #: {"heart_rate": [40, 130]}; what is not given falls back to resources/vocab/vital_limits.json
+    alert_thresholds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     mrn_prefix: Mapped[str] = mapped_column(String(16), default="MRN")
     mrn_digits: Mapped[int] = mapped_column(Integer, default=7)
 

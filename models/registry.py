@@ -26,8 +26,10 @@ from models.clinical import (
     PrescriptionItem,
     Recording,
 )
+from models.documents import DeviceKey, Document, KeyGrant
 from models.identity import IdentityCheck
 from models.people import CareTeam, Condition, Insurance, Patient, Practice, User
+from models.results import OrderResult
 from models.scheduling import Appointment, TimeBlock
 from models.work import Alert, Message, Task
 
@@ -54,13 +56,17 @@ SYNCED_MODELS: dict[str, type[DeclarativeBase]] = {
         Alert,
         Message,
         IdentityCheck,
+        OrderResult,
+        Document,
+        DeviceKey,
+        KeyGrant,
         AuditEvent,
     )
 }
 
 #: Columns that never travel in a record payload: bookkeeping the server owns (the version, the
 #: organisation a row belongs to), or blobs sent apart.
-NOT_IN_PAYLOAD = frozenset({"version", "audio", "organization_id"})
+NOT_IN_PAYLOAD = frozenset({"version", "audio", "blob", "organization_id"})
 
 
 def _to_wire(value: Any) -> Any:

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Synced, str_enum
-from models.enums import AlertSeverity, AlertType, TaskPriority, TaskStatus, TaskType
+from models.enums import AlertSeverity, AlertStatus, AlertType, Role, TaskPriority, TaskStatus, TaskType
 
 
 class Task(Synced, Base):
@@ -28,6 +28,10 @@ class Task(Synced, Base):
     status: Mapped[TaskStatus] = mapped_column(str_enum(TaskStatus), default=TaskStatus.PENDING)
     task_type: Mapped[TaskType] = mapped_column(str_enum(TaskType), default=TaskType.OTHER)
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: a task given to a role rather than a person (any nurse): ``assignee_id`` is then empty
+    assignee_role: Mapped[Role | None] = mapped_column(str_enum(Role), default=None)
+    #: the alert this task was made from (no reference: alerts are read by their recipient only)
+    source_alert_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
 
 
 class Alert(Synced, Base):
@@ -44,6 +48,14 @@ class Alert(Synced, Base):
     read_at: Mapped[datetime | None] = mapped_column(default=None)
     source: Mapped[str | None] = mapped_column(String(32), default=None)
     source_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    #: the rule that raised it (app/alert_rules.py), None for one made by hand
+    rule: Mapped[str | None] = mapped_column(String(32), default=None)
+    status: Mapped[AlertStatus] = mapped_column(str_enum(AlertStatus), default=AlertStatus.OPEN)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
+    acknowledged_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    resolution: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class Message(Synced, Base):
@@ -55,3 +67,7 @@ class Message(Synced, Base):
     body: Mapped[str] = mapped_column(Text)
     sent_at: Mapped[datetime]
     read_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: the first message of the conversation (its own id for a new one); no reference, so a reply
+    #: never needs a message its reader may not have
+    thread_id: Mapped[uuid.UUID | None] = mapped_column(default=None, index=True)
+    subject: Mapped[str | None] = mapped_column(String(200), default=None)

@@ -8,22 +8,19 @@ client can see a version until its row is committed, so a half-done write is nev
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import gridfs
 from pymongo import ASCENDING, MongoClient
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+
+from server.blobs import BlobBucket, BlobExists
 
 NOTES = "clinical_notes"
-
-
-class RecordingExists(Exception):
-    """A recording's audio is stored already, with other bytes: uploads are write-once."""
+#: A recording's audio is stored already, with other bytes: uploads are write-once.
+RecordingExists = BlobExists
 
 
 def _key(entity: str, record_id: uuid.UUID, version: int) -> str:
@@ -37,7 +34,8 @@ class DocumentStore:
         )
         self.db: Database[dict[str, Any]] = self.client[db_name]
         self.notes = self.db[NOTES]
-        self.recordings = gridfs.GridFSBucket(self.db, bucket_name="recordings")
+        self.recordings = BlobBucket(self.db, "recordings")
+        self.documents = BlobBucket(self.db, "documents")
 
     #: The index the note-history query (record_id, then version) runs on.
     HISTORY_INDEX = "record_id_1_version_1"
@@ -119,35 +117,11 @@ class DocumentStore:
 
     def recording_digest(self, recording_id: uuid.UUID) -> str | None:
         """The SHA-256 of the audio stored for a recording, None when there is none yet."""
-        existing = self.db["recordings.files"].find_one({"_id": str(recording_id)}, {"metadata": 1})
-        if existing is None:
-            return None
-        return str((existing.get("metadata") or {}).get("sha256") or "")
+        return self.recordings.digest(recording_id)
 
     def put_recording(self, recording_id: uuid.UUID, data: bytes, *, mime_type: str) -> str:
-        """Store a recording's bytes once: the same bytes again is a harmless repeat; other bytes
-        never replace them (raises RecordingExists). Returns the SHA-256 stored."""
-        digest = hashlib.sha256(data).hexdigest()
-        existing = self.recording_digest(recording_id)
-        if existing is None:
-            try:
-                self.recordings.upload_from_stream_with_id(
-                    str(recording_id),
-                    str(recording_id),
-                    data,
-                    metadata={"sha256": digest, "mime_type": mime_type},
-                )
-                return digest
-            except (gridfs.errors.FileExists, DuplicateKeyError):
-                existing = self.recording_digest(recording_id)  # a concurrent upload got there first
-        if existing != digest:
-            raise RecordingExists(recording_id)
-        return digest
+        """Store a recording's bytes once (see BlobBucket.put; raises RecordingExists)."""
+        return self.recordings.put(recording_id, data, mime_type=mime_type)
 
     def get_recording(self, recording_id: uuid.UUID) -> tuple[bytes, str] | None:
-        try:
-            stream = self.recordings.open_download_stream(str(recording_id))
-        except gridfs.errors.NoFile:
-            return None
-        meta = stream.metadata or {}
-        return stream.read(), str(meta.get("mime_type", "application/octet-stream"))
+        return self.recordings.get(recording_id)

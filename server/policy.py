@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 from models.enums import (
+    AlertStatus,
     AppointmentStatus,
     EncounterStatus,
     NoteStatus,
@@ -147,7 +148,7 @@ def _moves(statuses: Mapping[K, frozenset[K]], allow: Allow) -> dict[tuple[str, 
 
 
 S, T, NS, E = AppointmentStatus, TaskStatus, NoteStatus, EncounterStatus
-P, OS = PrescriptionStatus, OrderStatus
+P, OS, AS = PrescriptionStatus, OrderStatus, AlertStatus
 
 #: Audit actions a workstation records (app/services): it may report these, and only as itself.
 WORKSTATION_AUDIT_ACTIONS = frozenset(
@@ -159,6 +160,7 @@ EVERY_ENTITY_NAME = frozenset(
         "users", "practices", "patients", "care_team", "insurances", "conditions", "appointments",
         "time_blocks", "encounters", "clinical_notes", "note_versions", "recordings", "prescriptions",
         "prescription_items", "orders", "order_items", "tasks", "alerts", "messages", "audit_events",
+        "order_results", "documents", "device_keys", "key_grants",
         "identity_checks",
     }
 )  # fmt: skip
@@ -178,27 +180,42 @@ _SCHEDULERS = Allow(frozenset({D, R, A}))
 _PRESCRIBER = Allow(frozenset({D, A}), owner="prescriber_id", unless=frozenset({A}))
 _ORDERER = Allow(frozenset({D, A}), owner="orderer_id", unless=frozenset({A}))
 _RECEPTION_BLIND = frozenset({R})
+_RECIPIENT = Allow(EVERYONE, owner="recipient_id")
 
 
 def _signed_paper(
-    owner: str, moves: Mapping[tuple[str, str], Allow], *, frozen: frozenset[str]
+    owner: str,
+    moves: Mapping[tuple[str, str], Allow],
+    *,
+    frozen: frozenset[str],
+    later: frozenset[str] = frozenset(),
+    stamps: Mapping[str, ServerSet] | None = None,
+    fixed: frozenset[str] = frozenset(),
+    histories: frozenset[str] = frozenset(),
 ) -> EntityRules:
     """A prescription or an order: written as a draft by a doctor (``owner`` names them), signed by
-    that doctor, then moved along by ``moves``; once signed only its status and its notes (a
-    cancellation's reason) change, by its owner or an administrator."""
+    that doctor, then moved along by ``moves``; once signed only its status, its notes (a
+    cancellation's reason) and the ``later`` fields change (refills handed out, a review's note), by
+    its owner or an administrator. ``stamps`` are further server-set fields (who reviewed, when
+    printed)."""
     mine = Allow(frozenset({D, A}), owner=owner, unless=frozenset({A}))
     return EntityRules(
         create=Allow(frozenset({D})),
         update=mine,
         delete=mine,
-        server_set={owner: ServerSet("user"), "signed_at": ServerSet("clock", into="signed")},
-        fixed=frozenset({"patient_id", "encounter_id"}),
+        server_set={
+            owner: ServerSet("user"),
+            "signed_at": ServerSet("clock", into="signed"),
+            **(stamps or {}),
+        },
+        fixed=frozenset({"patient_id", "encounter_id"}) | fixed,
         status="status",
         initial=frozenset({"draft"}),
         transitions={("draft", "signed"): Allow(frozenset({D}), owner=owner), **moves},
         frozen=frozen,
-        amendment=Amendment(fields=frozenset({"status", "notes"}), allow=mine),
+        amendment=Amendment(fields=frozenset({"status", "notes"}) | later, allow=mine),
         hidden={R: frozenset({"notes"})},
+        histories=histories,
     )
 
 
@@ -305,11 +322,21 @@ POLICY: Mapping[str, EntityRules] = {
     "prescriptions": _signed_paper(
         "prescriber_id",
         {
-            (P.SIGNED, P.SENT): _PRESCRIBER,
+            **_moves(
+                {P.SIGNED: frozenset({P.PRINTED, P.SENT}), P.PRINTED: frozenset({P.SENT, P.DISPENSED})},
+                _PRESCRIBER,
+            ),
             (P.SENT, P.DISPENSED): _PRESCRIBER,
-            **_moves({s: frozenset({P.CANCELLED}) for s in (P.DRAFT, P.SIGNED, P.SENT)}, _PRESCRIBER),
+            **_moves(
+                {s: frozenset({P.CANCELLED}) for s in (P.DRAFT, P.SIGNED, P.PRINTED, P.SENT)}, _PRESCRIBER
+            ),
         },
-        frozen=frozenset({P.SIGNED, P.SENT, P.DISPENSED, P.CANCELLED}),
+        frozen=frozenset({P.SIGNED, P.PRINTED, P.SENT, P.DISPENSED, P.CANCELLED}),
+        # the safety checks and the decision are recorded with the signature, and never change
+        later=frozenset({"refill_log"}),
+        stamps={"printed_at": ServerSet("clock", into=P.PRINTED)},
+        fixed=frozenset({"renewed_from_id"}),
+        histories=frozenset({"refill_log"}),
     ),
     "prescription_items": EntityRules(
         create=Allow(frozenset({D, A})),
@@ -324,11 +351,38 @@ POLICY: Mapping[str, EntityRules] = {
     "orders": _signed_paper(
         "orderer_id",
         {
-            (OS.SIGNED, OS.SENT): Allow(CLINICIANS),
-            (OS.SENT, OS.COMPLETED): Allow(CLINICIANS),
+            # the care team sends an order and enters what comes back; only the ordering doctor (or
+            # an administrator) reviews the results and signs them off
+            **_moves(
+                {
+                    OS.SIGNED: frozenset({OS.SENT, OS.RESULTED}),
+                    OS.SENT: frozenset({OS.RESULTED, OS.COMPLETED}),
+                },
+                Allow(CLINICIANS),
+            ),
+            (OS.RESULTED, OS.REVIEWED): _ORDERER,
             **_moves({s: frozenset({OS.CANCELLED}) for s in (OS.DRAFT, OS.SIGNED, OS.SENT)}, _ORDERER),
         },
-        frozen=frozenset({OS.SIGNED, OS.SENT, OS.COMPLETED, OS.CANCELLED}),
+        frozen=frozenset({OS.SIGNED, OS.SENT, OS.RESULTED, OS.REVIEWED, OS.COMPLETED, OS.CANCELLED}),
+        later=frozenset({"review_note"}),
+        stamps={
+            "resulted_at": ServerSet("clock", into=OS.RESULTED),
+            "reviewed_at": ServerSet("clock", into=OS.REVIEWED),
+            "reviewed_by_id": ServerSet("user", into=OS.REVIEWED),
+        },
+    ),
+    "order_results": EntityRules(
+        # entered by the care team while the order waits for or holds results; fixed once reviewed
+        create=Allow(CLINICIANS),
+        update=Allow(CLINICIANS),
+        delete=Allow(CLINICIANS),
+        server_set={"entered_by_id": ServerSet("user")},
+        fixed=frozenset({"order_id", "patient_id"}),
+        parent=Parent(
+            "order_id", "orders", frozenset({OS.SIGNED, OS.SENT, OS.RESULTED}), "orderer_id", CLINICIANS
+        ),
+        derived={"patient_id": "patient_id"},
+        unreadable_by=_RECEPTION_BLIND,
     ),
     "order_items": EntityRules(
         create=Allow(frozenset({D, A})),
@@ -348,10 +402,23 @@ POLICY: Mapping[str, EntityRules] = {
         transitions=_moves(_TASK_MOVES, Allow(EVERYONE)),
     ),
     "alerts": EntityRules(
+        # raised by anyone's workstation (its rules), acknowledged and resolved by its recipient
         create=Allow(EVERYONE),
-        update=Allow(EVERYONE, owner="recipient_id"),
+        update=_RECIPIENT,
         delete=Allow(EVERYONE, owner="recipient_id", unless=frozenset({A})),
-        mutable=frozenset({"read", "read_at"}),
+        server_set={
+            "acknowledged_by_id": ServerSet("user", into=AS.ACKNOWLEDGED),
+            "acknowledged_at": ServerSet("clock", into=AS.ACKNOWLEDGED),
+            "resolved_by_id": ServerSet("user", into=AS.RESOLVED),
+            "resolved_at": ServerSet("clock", into=AS.RESOLVED),
+        },
+        mutable=frozenset({"read", "read_at", "status", "resolution"}),
+        status="status",
+        initial=frozenset({AS.OPEN}),
+        transitions=_moves(
+            {AS.OPEN: frozenset({AS.ACKNOWLEDGED, AS.RESOLVED}), AS.ACKNOWLEDGED: frozenset({AS.RESOLVED})},
+            _RECIPIENT,
+        ),
         readers=("recipient_id",),
     ),
     "messages": EntityRules(
@@ -361,6 +428,31 @@ POLICY: Mapping[str, EntityRules] = {
         server_set={"sender_id": ServerSet("user"), "sent_at": ServerSet("clock")},
         mutable=frozenset({"read_at"}),
         readers=("sender_id", "recipient_id"),
+    ),
+    "documents": EntityRules(
+        # the bytes are sealed on the workstation (docs/DESIGN-keys.md); the record says what they are
+        create=Allow(CLINICIANS),
+        update=Allow(CLINICIANS, owner="created_by_id", unless=frozenset({A})),
+        delete=Allow(CLINICIANS, owner="created_by_id", unless=frozenset({A})),
+        server_set={"created_by_id": ServerSet("user")},
+        mutable=frozenset({"title", "category"}),
+        unreadable_by=_RECEPTION_BLIND,
+    ),
+    "device_keys": EntityRules(
+        # a workstation profile's public key, registered as its user; an administrator revokes one
+        create=Allow(EVERYONE),
+        update=_ADMIN_ONLY,
+        delete=_ADMIN_ONLY,
+        server_set={"user_id": ServerSet("user")},
+        mutable=frozenset({"name", "revoked_at"}),
+    ),
+    "key_grants": EntityRules(
+        # a data key sealed to a device's public key, by a workstation that holds the key; never
+        # changed (a rotation makes new keys and new grants)
+        create=Allow(CLINICIANS),
+        update=Allow(NOBODY),
+        delete=Allow(NOBODY),
+        server_set={"granted_by_id": ServerSet("user")},
     ),
     "identity_checks": EntityRules(
         # The front desk's record of confirming who a patient is (seed 000): made once, by whoever
@@ -397,7 +489,7 @@ ACCOUNT_ACTIONS: Mapping[str, Allow] = {
 
 #: Blobs sent apart from their record (a recording's audio): written once, only by the user the
 #: named field of the record says made it, never replaced.
-UPLOADS: Mapping[str, str] = {"recordings": "created_by_id"}
+UPLOADS: Mapping[str, str] = {"recordings": "created_by_id", "documents": "created_by_id"}
 
 
 def may_upload(who: Principal, entity: str, record: Mapping[str, Any]) -> bool:

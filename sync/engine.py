@@ -6,9 +6,10 @@ page are each applied in one local transaction together with the state they adva
 statuses, the cursor). A crash anywhere leaves either the old state, which simply repeats the work
 (pushes are idempotent on the server, pulled records are idempotent locally), or the new one.
 
-After the push, each pushed recording's audio is uploaded as stored (still encrypted) and marked
-done in the store; the marker is written after the server confirmed the bytes, so a crash in between
-only repeats an idempotent upload.
+After the push, each pushed recording's audio and each pushed document's file is uploaded as stored
+(still encrypted) and marked done in the store; the marker is written after the server confirmed the
+bytes, so a crash in between only repeats an idempotent upload. Bytes another workstation made are
+downloaded on demand (:meth:`SyncEngine.download`), never with the records.
 
 The UI calls :meth:`SyncEngine.sync_once` ("sync now", off the GUI thread) and :meth:`status`.
 """
@@ -28,7 +29,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from clinicdesk.errors import PermissionDeniedError, SyncError
-from models import OutboxEntry, Recording, SyncConflict, SyncState
+from models import Document, OutboxEntry, Recording, SyncConflict, SyncState
 from models.enums import OutboxStatus
 from models.local import REMOTE_APPLY
 from models.registry import SYNCED_MODELS
@@ -76,6 +77,12 @@ USER_ID = "user_id"
 SERVER_URL = "server_url"
 #: SyncState key prefix: ``audio:<recording id>`` = sha256 of the audio bytes the server has.
 AUDIO_PREFIX = "audio:"
+#: Records whose bytes travel apart from them: entity -> (model, the bytes' attribute, the prefix of
+#: the marker that says the server has them).
+BLOBS: dict[str, tuple[type[Recording] | type[Document], str, str]] = {
+    "recordings": (Recording, "audio", AUDIO_PREFIX),
+    "documents": (Document, "blob", "file:"),
+}
 
 #: The schedule window downloaded at first sign-in, in days around today.
 DEFAULT_WINDOW = (1, 14)
@@ -379,56 +386,76 @@ class SyncEngine:
                 )
         return stale
 
-    # --- recordings -----------------------------------------------------------------------------
+    # --- bytes apart from their records (recordings, documents) ------------------------------------
 
-    def _recordings_to_upload(self) -> list[uuid.UUID]:
-        """Recordings with audio here whose row the server has (a version) and whose audio was not
-        uploaded yet. Pulled recordings have no audio here and are never candidates. A recording's
-        audio is written once, when it is recorded, so the marker is enough (no re-hashing on every
-        sync, which would make a sync with nothing to do cost a pass over every recording)."""
+    def _blobs_to_upload(self, entity: str) -> list[uuid.UUID]:
+        """Records with bytes here whose row the server has (a version) and whose bytes were not
+        uploaded yet. Records pulled from elsewhere have no bytes here until they are downloaded, and
+        a download writes the marker, so they are never candidates. The bytes are written once, so
+        the marker is enough (no re-hashing on every sync, which would make a sync with nothing to
+        do cost a pass over every recording)."""
+        model, attribute, prefix = BLOBS[entity]
+        column: Any = getattr(model, attribute)
         with self.sessions() as session:
             done = set(
                 session.execute(
-                    select(SyncState.key).where(SyncState.key.startswith(AUDIO_PREFIX, autoescape=True))
+                    select(SyncState.key).where(SyncState.key.startswith(prefix, autoescape=True))
                 ).scalars()
             )
             ids = session.execute(
-                select(Recording.id)
-                .where(Recording.version.is_not(None), Recording.audio.is_not(None))
-                .order_by(Recording.created_at)
+                select(model.id)
+                .where(model.version.is_not(None), column.is_not(None))
+                .order_by(model.created_at)
             ).scalars()
-            return [rid for rid in ids if AUDIO_PREFIX + str(rid) not in done]
+            return [rid for rid in ids if prefix + str(rid) not in done]
 
-    def _audio(self, recording_id: uuid.UUID) -> bytes | None:
+    def _recordings_to_upload(self) -> list[uuid.UUID]:
+        return self._blobs_to_upload("recordings")
+
+    def _bytes(self, entity: str, record_id: uuid.UUID) -> bytes | None:
+        model, attribute, _ = BLOBS[entity]
         with self.sessions() as session:
-            audio: bytes | None = session.execute(
-                select(Recording.audio).where(Recording.id == recording_id)
+            data: bytes | None = session.execute(
+                select(getattr(model, attribute)).where(model.id == record_id)
             ).scalar()
-        return audio
+        return data
 
     def _upload_recordings(self, report: SyncReport) -> None:
-        """Upload each pushed recording's audio exactly as stored: the AES-GCM ciphertext (nonce +
-        ciphertext), never decrypted here, so the server keeps only what it cannot read. One at a
-        time, so memory holds one recording. Idempotent: the server stores the same bytes once, and
-        a crash before the local marker is written just uploads the same bytes again."""
-        for recording_id in self._recordings_to_upload():
-            data = self._audio(recording_id)
-            if not data:
-                continue
-            digest = hashlib.sha256(data).hexdigest()
-            try:
-                stored = self.transport.put_recording_audio(recording_id, data)
-            except (SyncOffline, ProtocolTooOld):
-                raise
-            except (SyncError, PermissionDeniedError) as exc:
-                # Refused (a role that may not store audio, a row the server rejected): not a reason
-                # to fail the sync; it is tried again next time.
-                log.warning("recording %s audio not uploaded: %s", recording_id, exc.message)
-                continue
-            if stored.sha256 != digest or stored.size_bytes != len(data):
-                raise SyncOffline("the sync server stored a recording differently; it will be sent again")
-            self._write_state(**{AUDIO_PREFIX + str(recording_id): digest})
-            report.uploaded += 1
+        """Upload each pushed record's bytes exactly as stored: the AES-GCM ciphertext, never
+        decrypted here, so the server keeps only what it cannot read. One at a time, so memory
+        holds one file. Idempotent: the server stores the same bytes once, and a crash before the
+        local marker is written just uploads the same bytes again."""
+        for entity, (_, _, prefix) in BLOBS.items():
+            for record_id in self._blobs_to_upload(entity):
+                data = self._bytes(entity, record_id)
+                if not data:
+                    continue
+                digest = hashlib.sha256(data).hexdigest()
+                try:
+                    stored = self.transport.put_blob(entity, record_id, data)
+                except (SyncOffline, ProtocolTooOld):
+                    raise
+                except (SyncError, PermissionDeniedError) as exc:
+                    # Refused (a role that may not store it, a row the server rejected): not a
+                    # reason to fail the sync; it is tried again next time.
+                    log.warning("%s %s not uploaded: %s", entity, record_id, exc.message)
+                    continue
+                if stored.sha256 != digest or stored.size_bytes != len(data):
+                    raise SyncOffline("the sync server stored a file differently; it will be sent again")
+                self._write_state(**{prefix + str(record_id): digest})
+                report.uploaded += 1
+
+    def download(self, entity: str, record_id: uuid.UUID) -> bytes:
+        """The bytes of a record made on another workstation (still encrypted), from the server,
+        kept in this store with the marker that says the server has them (so they are never
+        uploaded back). Raises SyncOffline when the server cannot be reached."""
+        model, attribute, prefix = BLOBS[entity]
+        data = self.transport.get_blob(entity, record_id)
+        with self.sessions() as session, session.begin():
+            session.info[REMOTE_APPLY] = True
+            session.execute(update(model).where(model.id == record_id).values({attribute: data}))
+            set_state(session, prefix + str(record_id), hashlib.sha256(data).hexdigest())
+        return data
 
     def _pull_all(self, report: SyncReport) -> None:
         while True:

@@ -34,6 +34,7 @@ from sync.protocol import (
     ChangeIn,
     DeviceList,
     DevicePublic,
+    DocumentStored,
     FetchRequest,
     FetchResponse,
     Health,
@@ -54,6 +55,8 @@ from sync.protocol import (
 )
 
 M = TypeVar("M", bound=pydantic.BaseModel)
+#: Where a record's bytes are kept, by entity.
+BLOB_PATHS = {"recordings": "/recordings/{}/audio", "documents": "/documents/{}/content"}
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 KEEPALIVE_SECONDS = 2.0
 #: Where a person sets the CA certificate, named in the "not trusted" message (app and command line).
@@ -321,11 +324,23 @@ class HttpTransport:
         return self._call("PUT", f"/recordings/{recording_id}/audio", RecordingStored, content=data)
 
     def get_recording_audio(self, recording_id: uuid.UUID) -> bytes:
+        return self.get_blob("recordings", recording_id)
+
+    def put_blob(self, entity: str, record_id: uuid.UUID, data: bytes) -> RecordingStored | DocumentStored:
+        """Store a record's bytes (a recording's audio, a document's file) exactly as given."""
+        if entity == "recordings":
+            return self.put_recording_audio(record_id, data)
         self.ensure_access()
-        response = self._send("GET", f"/recordings/{recording_id}/audio")
+        return self._call("PUT", BLOB_PATHS[entity].format(record_id), DocumentStored, content=data)
+
+    def get_blob(self, entity: str, record_id: uuid.UUID) -> bytes:
+        """A record's bytes as the server stores them (the maker's ciphertext)."""
+        self.ensure_access()
+        path = BLOB_PATHS[entity].format(record_id)
+        response = self._send("GET", path)
         if response.status_code == 401 and self.refresh_token:
             self._refresh()
-            response = self._send("GET", f"/recordings/{recording_id}/audio")
+            response = self._send("GET", path)
         self._raise_for(response)
         return response.content
 

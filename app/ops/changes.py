@@ -34,6 +34,8 @@ Kind = Literal[
     "practice",
     "staff",
     "time_blocks",
+    "messages",
+    "documents",
 ]
 
 #: table -> (the kind of record it belongs to, the attribute that holds that record's id): a note's
@@ -52,6 +54,7 @@ TABLES: dict[str, tuple[Kind, str]] = {
     "prescription_items": ("prescriptions", "prescription_id"),
     "orders": ("orders", "id"),
     "order_items": ("orders", "order_id"),
+    "order_results": ("orders", "order_id"),
     "tasks": ("tasks", "id"),
     "alerts": ("alerts", "id"),
     "sync_conflicts": ("conflicts", "id"),
@@ -59,6 +62,8 @@ TABLES: dict[str, tuple[Kind, str]] = {
     "users": ("staff", "id"),
     "time_blocks": ("time_blocks", "clinician_id"),
     "identity_checks": ("patients", "patient_id"),
+    "messages": ("messages", "id"),
+    "documents": ("documents", "id"),
 }
 
 NOTHING: frozenset[uuid.UUID] = frozenset()
@@ -85,6 +90,8 @@ class Changes:
     staff: frozenset[uuid.UUID] = NOTHING
     #: the clinicians whose time blocks changed
     time_blocks: frozenset[uuid.UUID] = NOTHING
+    messages: frozenset[uuid.UUID] = NOTHING
+    documents: frozenset[uuid.UUID] = NOTHING
     #: outbox entries the operation queued: the count of changes waiting for sync moved
     outbox: int = 0
     external: bool = False
@@ -145,6 +152,11 @@ class Transaction:
             if isinstance(record_id, uuid.UUID):
                 self._found[place[0]].add(record_id)
 
+    def written(self, kind: Kind) -> frozenset[uuid.UUID]:
+        """The records of ``kind`` written so far (flushes what is pending first)."""
+        self.session.flush()
+        return frozenset(self._found.get(kind, ()))
+
     def finish(self) -> Changes:
         """Flushes what is pending and returns the change set; called once, before the commit."""
         self.session.flush()
@@ -168,6 +180,8 @@ class Transaction:
             practice=ids("practice"),
             staff=ids("staff"),
             time_blocks=ids("time_blocks"),
+            messages=ids("messages"),
+            documents=ids("documents"),
             outbox=_outbox_top(self.session) - self._outbox_before,
         )
         return self._changes

@@ -1,8 +1,10 @@
 """Dictation recordings kept with their note, encrypted at rest (DESIGN.md, "Local store and security").
 
-The audio is already inside the SQLCipher file, but it is encrypted a second time with a per-profile
-recording key (AES-256-GCM) so that a recording exported, synced or cached as a blob is never clear
-audio. The key lives in the encrypted store (ProfileSecret) and never leaves it.
+The audio is already inside the SQLCipher file, but it is sealed a second time with the practice's
+data key (app/keyring.py, AES-256-GCM) so that a recording synced or cached as a blob is never clear
+audio, and any authorised user's workstation can open it (docs/DESIGN-keys.md). Recordings made
+before practice keys existed were encrypted with a per-profile key (``CDA1``), which still opens
+them on the workstation that made them.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
+from app import keyring
 from app.services import audit
-from audio.crypto import decrypt_audio, encrypt_audio, new_key
+from audio.crypto import decrypt_audio, new_key
 from clinicdesk.errors import NotFoundError, ValidationError
 from models import ClinicalNote, ProfileSecret, Recording, utcnow
 from models.enums import RecordingStatus
@@ -61,7 +64,7 @@ def keep_recording(
     note = session.get(ClinicalNote, note_id)
     if note is None or note.deleted_at is not None:
         raise NotFoundError("no such note in this profile")
-    blob = encrypt_audio(recording_key(session), wav_bytes)
+    blob, _key_id = keyring.seal(session, wav_bytes)
     rec = Recording(
         encounter_id=note.encounter_id,
         note_id=note.id,
@@ -111,4 +114,6 @@ def recording_audio(session: Session, recording_id: uuid.UUID) -> bytes:
     if rec is None or rec.deleted_at is not None or rec.audio is None:
         raise NotFoundError("no such recording in this profile")
     audit.record(session, action="read", resource_type="recordings", resource_id=rec.id)
+    if keyring.is_sealed(rec.audio):
+        return keyring.open_sealed(session, rec.audio, what="recording")
     return decrypt_audio(recording_key(session), rec.audio)

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import case, select
+from sqlalchemy import and_, case, or_, select
 from sqlalchemy.orm import Session
 
 from app.services import audit
 from app.services.roles import current_user
 from clinicdesk.errors import NotFoundError, ValidationError
 from models import Alert, Patient, Task, User, utcnow
-from models.enums import AlertSeverity, TaskPriority, TaskStatus, TaskType
+from models.enums import AlertSeverity, AlertStatus, Role, TaskPriority, TaskStatus, TaskType
 
 T = TaskStatus
 
@@ -58,6 +58,9 @@ class TaskRecord:
     status: TaskStatus
     task_type: TaskType
     overdue: bool
+    #: a task given to a role (any nurse) rather than a person
+    assignee_role: Role | None = None
+    source_alert_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,10 @@ class AlertRecord:
     patient_id: uuid.UUID | None
     source: str | None
     source_id: uuid.UUID | None
+    status: AlertStatus = AlertStatus.OPEN
+    patient_name: str | None = None
+    rule: str | None = None
+    resolution: str | None = None
 
 
 def _open(status: TaskStatus) -> bool:
@@ -95,10 +102,15 @@ def list_tasks(
         .where(Task.deleted_at.is_(None))
     )
     if scope is TaskScope.MINE:
-        query = query.where(Task.assignee_id == user.id)
+        query = query.where(
+            or_(
+                Task.assignee_id == user.id, and_(Task.assignee_id.is_(None), Task.assignee_role == user.role)
+            )
+        )
     elif scope is TaskScope.TEAM:
         team = (user.preferences or {}).get("team")
-        query = query.where(Task.team == team) if team else query.where(assignee.c.role == user.role.value)
+        mine = or_(assignee.c.role == user.role.value, Task.assignee_role == user.role)
+        query = query.where(or_(Task.team == team, Task.assignee_role == user.role) if team else mine)
     if not include_closed:
         query = query.where(Task.status.in_([T.PENDING, T.IN_PROGRESS]))
     rows = session.execute(
@@ -123,6 +135,8 @@ def list_tasks(
             status=t.status,
             task_type=t.task_type,
             overdue=bool(t.due_at and t.due_at < now and _open(t.status)),
+            assignee_role=t.assignee_role,
+            source_alert_id=t.source_alert_id,
         )
         for t, a_name, first, last in rows
     ]
@@ -140,7 +154,11 @@ def create_task(
     priority: TaskPriority = TaskPriority.MEDIUM,
     task_type: TaskType = TaskType.OTHER,
     description: str | None = None,
+    assignee_role: Role | None = None,
+    source_alert_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
+    """A task for a person, or for a role (``assignee_role``: any nurse takes it); one made from an
+    alert names it, and takes its patient."""
     user = current_user(session)
     if not title.strip():
         raise ValidationError("a task needs a title")
@@ -157,7 +175,14 @@ def create_task(
         due_at=due_at,
         priority=priority,
         task_type=task_type,
+        assignee_role=assignee_role if assignee_id is None else None,
+        source_alert_id=source_alert_id,
     )
+    if source_alert_id is not None:
+        alert = session.get(Alert, source_alert_id)
+        if alert is None or alert.recipient_id != user.id:
+            raise NotFoundError("no such alert for you in this profile")
+        task.patient_id = task.patient_id or alert.patient_id
     session.add(task)
     session.flush()
     audit.record(session, action="create", resource_type="tasks", resource_id=task.id)
@@ -199,20 +224,35 @@ def set_task_status(
     return status
 
 
-def assign_task(session: Session, task_id: uuid.UUID, assignee_id: uuid.UUID) -> None:
+def assign_task(
+    session: Session, task_id: uuid.UUID, assignee_id: uuid.UUID | None, *, role: Role | None = None
+) -> None:
+    """Gives the task to a staff member, or (``assignee_id`` None) to everyone of ``role``."""
     current_user(session)
     task = _task(session, task_id)
-    if session.get(User, assignee_id) is None:
-        raise NotFoundError("no such user in this profile")
-    old = task.assignee_id
+    if not _open(task.status):
+        raise ValidationError("a closed task is not reassigned")
+    if assignee_id is None and role is None:
+        raise ValidationError("choose a person or a role to give the task to")
+    if assignee_id is not None:
+        person = session.get(User, assignee_id)
+        if person is None:
+            raise NotFoundError("no such user in this profile")
+        if not person.active:
+            raise ValidationError("the task cannot go to someone who no longer works here")
+    old = {"assignee_id": str(task.assignee_id) if task.assignee_id else None, "role": task.assignee_role}
     task.assignee_id = assignee_id
+    task.assignee_role = None if assignee_id is not None else role
     audit.record(
         session,
         action="update",
         resource_type="tasks",
         resource_id=task.id,
-        old={"assignee_id": str(old) if old else None},
-        new={"assignee_id": str(assignee_id)},
+        old={k: getattr(v, "value", v) for k, v in old.items()},
+        new={
+            "assignee_id": str(assignee_id) if assignee_id else None,
+            "role": role.value if role and not assignee_id else None,
+        },
     )
 
 
@@ -222,7 +262,26 @@ def list_alerts(session: Session, *, include_read: bool = True) -> list[AlertRec
     if not include_read:
         query = query.where(Alert.read.is_(False))
     alerts = session.scalars(query).all()
-    ordered = sorted(alerts, key=lambda a: (a.read, SEVERITY_RANK[a.severity], -a.created_at.timestamp()))
+    ordered = sorted(
+        alerts,
+        key=lambda a: (
+            a.status is AlertStatus.RESOLVED,
+            a.read,
+            SEVERITY_RANK[a.severity],
+            -a.created_at.timestamp(),
+        ),
+    )
+    patients = {a.patient_id for a in alerts if a.patient_id is not None}
+    names = (
+        {
+            pid: f"{first} {last}"
+            for pid, first, last in session.execute(
+                select(Patient.id, Patient.first_name, Patient.last_name).where(Patient.id.in_(patients))
+            )
+        }
+        if patients
+        else {}
+    )
     return [
         AlertRecord(
             id=a.id,
@@ -235,18 +294,53 @@ def list_alerts(session: Session, *, include_read: bool = True) -> list[AlertRec
             patient_id=a.patient_id,
             source=a.source,
             source_id=a.source_id,
+            status=a.status,
+            patient_name=names.get(a.patient_id) if a.patient_id else None,
+            rule=a.rule,
+            resolution=a.resolution,
         )
         for a in ordered
     ]
 
 
-def mark_alert_read(session: Session, alert_id: uuid.UUID) -> None:
+def _my_alert(session: Session, alert_id: uuid.UUID) -> tuple[User, Alert]:
     user = current_user(session)
     alert = session.get(Alert, alert_id)
     if alert is None or alert.deleted_at is not None or alert.recipient_id != user.id:
         raise NotFoundError("no such alert for you in this profile")
-    if alert.read:
+    return user, alert
+
+
+def mark_alert_read(session: Session, alert_id: uuid.UUID) -> None:
+    """Acknowledges the alert: read, and someone is on it."""
+    user, alert = _my_alert(session, alert_id)
+    if alert.read and alert.status is not AlertStatus.OPEN:
         return
-    alert.read = True
-    alert.read_at = utcnow()
+    now = utcnow()
+    alert.read, alert.read_at = True, alert.read_at or now
+    if alert.status is AlertStatus.OPEN:
+        alert.status = AlertStatus.ACKNOWLEDGED
+        alert.acknowledged_at, alert.acknowledged_by_id = now, user.id
     audit.record(session, action="read", resource_type="alerts", resource_id=alert.id)
+
+
+def resolve_alert(session: Session, alert_id: uuid.UUID, *, resolution: str) -> None:
+    """Closes the alert with what was done about it."""
+    user, alert = _my_alert(session, alert_id)
+    text = " ".join(resolution.split())
+    if not text:
+        raise ValidationError("say what was done about the alert")
+    if alert.status is AlertStatus.RESOLVED:
+        raise ValidationError("this alert is resolved already")
+    now = utcnow()
+    alert.read, alert.read_at = True, alert.read_at or now
+    alert.status, alert.resolved_at, alert.resolved_by_id = AlertStatus.RESOLVED, now, user.id
+    alert.resolution = text[:2000]
+    audit.record(
+        session,
+        action="update",
+        resource_type="alerts",
+        resource_id=alert.id,
+        new={"status": "resolved"},
+        reason=text[:500],
+    )

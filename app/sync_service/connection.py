@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.store import Store
+from app.sync_service.after import after_sync
 from app.sync_service.conflicts import settle_bookkeeping
 from clinicdesk.errors import AuthenticationError, SyncError, ValidationError
 from models import User
@@ -340,6 +341,7 @@ class SyncService:
             report.conflicts = max(0, report.conflicts - settled)
             if report.ok:
                 self._keep_mrns_reserved(engine)
+            after_sync(self.store, engine, report, user_id=self.user_id)
         self.problem = None
         self.last_report = report
         return report
@@ -378,6 +380,14 @@ class SyncService:
         with self.store.session() as session:
             mrn.keep_block(session, block.start, block.end)
             return mrn.numbers_left(session)
+
+    def download(self, entity: str, record_id: uuid.UUID) -> bytes:
+        """The sealed bytes of a recording or document made on another workstation, fetched from the
+        server and kept in this profile (app/ops/media.py opens them)."""
+        engine = self._sync_engine()
+        if engine.signed_in_as() is None:
+            raise SyncError("sign in to the sync server first (Settings) to open files made elsewhere")
+        return engine.download(entity, record_id)
 
     def status(self) -> SyncStatus:
         if self.configured:

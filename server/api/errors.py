@@ -119,7 +119,10 @@ class BodyLimit:
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
             return
-        limit = self.recording_limit if scope["path"].startswith("/recordings/") else self.limit
+        # recordings and documents carry their bytes apart from any record, and may be larger
+        limit = (
+            self.recording_limit if scope["path"].startswith(("/recordings/", "/documents/")) else self.limit
+        )
         length: int | None = None
         for name, value in scope.get("headers", []):
             if name == b"content-length":

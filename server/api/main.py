@@ -13,7 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from clinicdesk import __version__
 from server.api.deps import Services
 from server.api.errors import COMMON_RESPONSES, BodyLimit, QuietErrors, install_error_handlers
-from server.api.routes import auth, health, notes, recordings, registration, sync, users
+from server.api.routes import auth, documents, health, notes, recordings, registration, sync, users
 from server.db import make_data_engine, make_engine
 from server.mongo import DocumentStore
 from server.settings import Settings
@@ -43,7 +43,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     )
     app.state.services = services
     install_error_handlers(app)
-    for module in (health, auth, users, sync, notes, recordings, registration):
+    for module in (health, auth, users, sync, notes, recordings, documents, registration):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES, recording_limit=MAX_RECORDING_BYTES)
     # Outermost: an unexpected error becomes a plain 500 here and goes no further, so neither

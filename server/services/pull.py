@@ -22,9 +22,19 @@ from models import (
     CareTeam,
     ClinicalNote,
     Condition,
+    DeviceKey,
+    Document,
     Encounter,
     Insurance,
+    KeyGrant,
+    Message,
+    Order,
+    OrderItem,
+    OrderResult,
     Practice,
+    Prescription,
+    PrescriptionItem,
+    Recording,
     Task,
     TimeBlock,
     User,
@@ -178,7 +188,11 @@ def bootstrap(
         open_tasks = select(Task.id).where(
             Task.deleted_at.is_(None),
             Task.status.in_([TaskStatus.PENDING, TaskStatus.IN_PROGRESS]),
-            or_(Task.assignee_id == who.user_id, Task.creator_id == who.user_id),
+            or_(
+                Task.assignee_id == who.user_id,
+                Task.creator_id == who.user_id,
+                and_(Task.assignee_id.is_(None), Task.assignee_role == who.role),
+            ),
         )
         alerts = ids(select(Alert.id).where(Alert.recipient_id == who.user_id, Alert.read.is_(False)))
         patient_q = (
@@ -203,6 +217,9 @@ def bootstrap(
         encounter_q = select(Encounter.id).where(
             Encounter.patient_id.in_(in_window), Encounter.start_at >= lo, Encounter.start_at <= hi
         )
+        note_q = select(ClinicalNote.id).where(ClinicalNote.encounter_id.in_(encounter_q))
+        prescription_q = select(Prescription.id).where(Prescription.patient_id.in_(in_window))
+        order_q = select(Order.id).where(Order.patient_id.in_(in_window))
         plan = [
             ("users", ids(select(User.id))),
             ("practices", ids(select(Practice.id))),
@@ -213,12 +230,31 @@ def bootstrap(
             ("appointments", appointments),
             ("time_blocks", ids(blocks_q)),
             ("encounters", ids(encounter_q)),
-            (
-                "clinical_notes",
-                ids(select(ClinicalNote.id).where(ClinicalNote.encounter_id.in_(encounter_q))),
-            ),
+            ("clinical_notes", ids(note_q)),
             ("tasks", ids(open_tasks)),
             ("alerts", alerts),
+            # the chart's medications, orders and results, documents and the visits' recordings, the
+            # user's messages, and the keys that open documents and recordings (docs/DESIGN-keys.md)
+            ("recordings", ids(select(Recording.id).where(Recording.note_id.in_(note_q)))),
+            ("prescriptions", ids(prescription_q)),
+            (
+                "prescription_items",
+                ids(select(PrescriptionItem.id).where(PrescriptionItem.prescription_id.in_(prescription_q))),
+            ),
+            ("orders", ids(order_q)),
+            ("order_items", ids(select(OrderItem.id).where(OrderItem.order_id.in_(order_q)))),
+            ("order_results", ids(select(OrderResult.id).where(OrderResult.patient_id.in_(in_window)))),
+            ("documents", ids(select(Document.id).where(Document.patient_id.in_(in_window)))),
+            (
+                "messages",
+                ids(
+                    select(Message.id).where(
+                        or_(Message.sender_id == who.user_id, Message.recipient_id == who.user_id)
+                    )
+                ),
+            ),
+            ("device_keys", ids(select(DeviceKey.id))),
+            ("key_grants", ids(select(KeyGrant.id))),
         ]
         records: list[RecordOut] = []
         for entity, wanted in plan:

@@ -28,6 +28,10 @@ DEFAULT_PULL_PAGE = 1000
 MAX_BODY_BYTES = 8 * 1024 * 1024
 #: Largest recording the server stores (bytes).
 MAX_RECORDING_BYTES = 64 * 1024 * 1024
+#: Largest document (a scan, a letter) a chart takes: the file as attached; its ciphertext is a few
+#: dozen bytes longer, which the server allows for.
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+MAX_DOCUMENT_UPLOAD = MAX_DOCUMENT_BYTES + 1024
 
 
 def _clean(value: str) -> str:
@@ -258,6 +262,12 @@ class UserUpdate(Strict):
 
 class RecordingStored(Strict):
     recording_id: uuid.UUID
+    size_bytes: int
+    sha256: str
+
+
+class DocumentStored(Strict):
+    document_id: uuid.UUID
     size_bytes: int
     sha256: str
 

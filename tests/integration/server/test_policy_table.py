@@ -22,6 +22,7 @@ import pytest
 
 from models import SYNCED_MODELS
 from models.enums import (
+    AlertStatus,
     AppointmentStatus,
     EncounterStatus,
     NoteStatus,
@@ -51,6 +52,7 @@ MAKER = {
     "appointments": R, "time_blocks": R, "encounters": N, "clinical_notes": D, "note_versions": D,
     "recordings": D, "prescriptions": D, "prescription_items": D, "orders": D, "order_items": D,
     "tasks": N, "alerts": D, "messages": D, "audit_events": D, "identity_checks": R,
+    "order_results": N, "documents": D, "device_keys": N, "key_grants": D,
 }  # fmt: skip
 MAY_CREATE = {
     "users": {A}, "practices": {A}, "patients": EVERYONE, "care_team": EVERYONE, "insurances": EVERYONE,
@@ -62,6 +64,9 @@ MAY_CREATE = {
     "orders": DOCTORS, "tasks": EVERYONE, "alerts": EVERYONE, "messages": EVERYONE,
     "audit_events": EVERYONE,  # each reports its own
     "identity_checks": EVERYONE,  # whoever checks the patient in or books their call
+    "order_results": CLINICAL_STAFF,  # the care team enters what came back
+    "documents": CLINICAL_STAFF, "device_keys": EVERYONE,
+    "key_grants": CLINICAL_STAFF,  # those who hold the practice's keys
 }  # fmt: skip
 MAY_CHANGE = {
     "users": {A}, "practices": {A}, "patients": EVERYONE, "care_team": EVERYONE, "insurances": EVERYONE,
@@ -73,6 +78,7 @@ MAY_CHANGE = {
     "order_items": {D, A},  # their maker (D) or an administrator
     "tasks": EVERYONE, "alerts": {N}, "messages": {N},  # only the recipient (marks it read)
     "identity_checks": set(),  # a record of what happened: never changed
+    "order_results": CLINICAL_STAFF, "documents": {D, A}, "device_keys": {A}, "key_grants": set(),
 }  # fmt: skip
 MAY_DELETE = {
     "users": {A}, "practices": {A}, "patients": {A}, "care_team": EVERYONE, "insurances": EVERYONE,
@@ -80,25 +86,34 @@ MAY_DELETE = {
     "clinical_notes": {D, A}, "note_versions": set(), "recordings": {D, A}, "prescriptions": {D, A},
     "prescription_items": {D, A}, "orders": {D, A}, "order_items": {D, A}, "tasks": EVERYONE,
     "alerts": {N, A}, "messages": {A}, "audit_events": set(), "identity_checks": set(),
+    "order_results": CLINICAL_STAFF, "documents": {D, A}, "device_keys": {A}, "key_grants": set(),
 }  # fmt: skip
 #: Set by the server from the signed-in user or its clock: never from a payload.
 SERVER_OWNED = {
     "clinical_notes": {"author_id", "signed_by_id", "signed_at"},
     "note_versions": {"author_id", "at", "content", "version_number"},
-    "prescriptions": {"prescriber_id", "signed_at"}, "orders": {"orderer_id", "signed_at"},
+    "prescriptions": {"prescriber_id", "signed_at", "printed_at"},
+    "orders": {"orderer_id", "signed_at", "resulted_at", "reviewed_at", "reviewed_by_id"},
+    "alerts": {"acknowledged_by_id", "acknowledged_at", "resolved_by_id", "resolved_at"},
+    "order_results": {"entered_by_id", "patient_id"}, "documents": {"created_by_id"},
+    "device_keys": {"user_id"}, "key_grants": {"granted_by_id"},
     "recordings": {"created_by_id"}, "tasks": {"creator_id"}, "messages": {"sender_id", "sent_at"},
     "audit_events": {"user_id"}, "appointments": {"cancelled_by_id"}, "identity_checks": {"checked_by_id"},
 }  # fmt: skip
 #: Never change once the record exists (besides created_at, which no record changes).
 FIXED = {
     "clinical_notes": {"patient_id", "encounter_id"}, "encounters": {"patient_id"},
-    "prescriptions": {"patient_id", "encounter_id"}, "orders": {"patient_id", "encounter_id"},
+    "prescriptions": {"patient_id", "encounter_id", "renewed_from_id"},
+    "orders": {"patient_id", "encounter_id"}, "order_results": {"order_id"},
     "prescription_items": {"prescription_id"}, "order_items": {"order_id"},
     "recordings": {"note_id", "encounter_id"}, "conditions": {"patient_id"}, "insurances": {"patient_id"},
     "care_team": {"patient_id"}, "appointments": {"patient_id"},
 }  # fmt: skip
 #: The only fields that may change at all.
-ONLY = {"alerts": {"read", "read_at"}, "messages": {"read_at"}}
+ONLY = {
+    "alerts": {"read", "read_at", "resolution"}, "messages": {"read_at"}, "documents": {"title", "category"},
+    "device_keys": {"name", "revoked_at"},
+}  # fmt: skip
 PRESCRIPTION_CANCEL = {("draft", "cancelled"), ("signed", "cancelled"), ("sent", "cancelled")}
 TRANSITIONS: dict[str, dict[tuple[str, str], set[str]]] = {
     "appointments": {
@@ -116,11 +131,18 @@ TRANSITIONS: dict[str, dict[tuple[str, str], set[str]]] = {
     "clinical_notes": {("draft", "signed"): {D}, ("signed", "amended"): {D, A}},  # only the author signs
     "prescriptions": {
         ("draft", "signed"): {D}, ("signed", "sent"): {D, A}, ("sent", "dispensed"): {D, A},
-        **{move: {D, A} for move in PRESCRIPTION_CANCEL},
+        ("signed", "printed"): {D, A}, ("printed", "sent"): {D, A}, ("printed", "dispensed"): {D, A},
+        ("printed", "cancelled"): {D, A}, **{move: {D, A} for move in PRESCRIPTION_CANCEL},
     },
     "orders": {
         ("draft", "signed"): {D}, ("signed", "sent"): set(CLINICAL_STAFF),
         ("sent", "completed"): set(CLINICAL_STAFF), **{move: {D, A} for move in PRESCRIPTION_CANCEL},
+        # the care team enters results; only the ordering doctor (or an administrator) signs them off
+        ("signed", "resulted"): set(CLINICAL_STAFF), ("sent", "resulted"): set(CLINICAL_STAFF),
+        ("resulted", "reviewed"): {D, A},
+    },
+    "alerts": {  # acknowledged and resolved by its recipient
+        ("open", "acknowledged"): {N}, ("open", "resolved"): {N}, ("acknowledged", "resolved"): {N},
     },
     "tasks": {
         **{(a, b): set(EVERYONE) for a in ("pending", "in_progress") for b in ("completed", "cancelled")},
@@ -136,6 +158,7 @@ STATUSES = {
         ("prescriptions", PrescriptionStatus),
         ("orders", OrderStatus),
         ("tasks", TaskStatus),
+        ("alerts", AlertStatus),
     )
 }
 #: How a record of each entity is brought into a status for a case (by the entity's setup actor).
@@ -146,14 +169,19 @@ SETUP_PATH = {
     "encounters": {"completed": ["completed"], "cancelled": ["cancelled"]},
     "clinical_notes": {"signed": ["signed"], "amended": ["signed", "amended"]},
     "prescriptions": {"signed": ["signed"], "sent": ["signed", "sent"], "dispensed": ["signed", "sent",
-                      "dispensed"], "cancelled": ["cancelled"]},
+                      "dispensed"], "cancelled": ["cancelled"], "printed": ["signed", "printed"]},
     "orders": {"signed": ["signed"], "sent": ["signed", "sent"], "completed": ["signed", "sent", "completed"],
-               "cancelled": ["cancelled"]},
+               "cancelled": ["cancelled"], "resulted": ["signed", "resulted"],
+               "reviewed": ["signed", "resulted", "reviewed"]},
+    "alerts": {"acknowledged": ["acknowledged"], "resolved": ["resolved"]},
     "tasks": {"in_progress": ["in_progress"], "completed": ["completed"], "cancelled": ["cancelled"]},
 }  # fmt: skip
-SETUP_ACTOR = {"appointments": A, "encounters": A, "tasks": N}
+SETUP_ACTOR = {"appointments": A, "encounters": A, "tasks": N, "alerts": N}
 #: What a role may not receive at all, and the fields withheld from it.
-UNREADABLE = {R: {"conditions", "note_versions", "recordings", "prescription_items", "order_items"}}
+UNREADABLE = {
+    R: {"conditions", "note_versions", "recordings", "prescription_items", "order_items", "order_results",
+        "documents"}
+}  # fmt: skip
 HIDDEN = {
     R: {
         "clinical_notes": {"content", "raw_transcription", "utterances", "engine_confidence", "note_metadata",
@@ -216,6 +244,7 @@ class World:
         visit = self.make("appointments", {})
         self.appointment = visit[0]
         self.block = self.make("time_blocks", {})[0]  # a series an edited occurrence points back to
+        self.device_key = self.make("device_keys", {})[0]  # the workstation a key grant seals for
 
     def push(self, role: str, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
         results: list[dict[str, Any]] = []
@@ -253,6 +282,13 @@ class World:
             "audit_events": lambda: {"action": "read", "resource_type": "patients", "at": now()},
             "identity_checks": lambda: {"patient_id": p0, "context": "check_in", "at": now(),
                                         "verified": True, "identifiers": ["full_name", "date_of_birth"]},
+            "order_results": lambda: {"name": "Potassium", "value": "4.1", "unit": "mmol/L",
+                                      "resulted_at": now()},  # + a signed order
+            "documents": lambda: {"patient_id": p0, "title": "Referral letter",
+                                  "mime_type": "application/pdf", "size_bytes": 10},
+            "device_keys": lambda: {"public_key": "A" * 43 + "="},
+            "key_grants": lambda: {"key_id": str(uuid.uuid4()), "device_key_id": self.device_key,
+                                   "wrapped_key": "sealed"},
         }[entity]()  # fmt: skip
 
     def slot(self) -> str:
@@ -270,6 +306,8 @@ class World:
             parent = "prescriptions" if entity == "prescription_items" else "orders"
             key = "prescription_id" if entity == "prescription_items" else "order_id"
             return [{key: made} for made, _ in self.make_many(parent, [None] * count)]
+        if entity == "order_results":
+            return [{"order_id": made} for made, _ in self.make_many("orders", ["signed"] * count)]
         return [{} for _ in range(count)]
 
     def make(self, entity: str, extra: dict[str, Any], *, by: str | None = None) -> tuple[str, int]:
@@ -369,8 +407,10 @@ def new_value(world: World, entity: str, field: str) -> Any:
 
 LISTS = {"holiday_schedule", "insurance_plans_accepted", "allergies", "status_history", "notes_history",
          "reschedule_history", "exdates", "identifiers",
-         "utterances", "tags"}  # fmt: skip
-LIST_OF_OBJECTS = {"allergies", "status_history", "notes_history", "utterances", "reschedule_history"}
+         "utterances", "tags", "refill_log"}  # fmt: skip
+LIST_OF_OBJECTS = {
+    "allergies", "status_history", "notes_history", "utterances", "reschedule_history", "refill_log",
+}  # fmt: skip
 
 
 def fields_of(entity: str) -> list[str]:
@@ -487,10 +527,14 @@ def field_value(world: World, entity: str, field: str) -> Any:
 def test_every_role_meets_the_same_rules_at_the_dedicated_endpoints(world: World):
     mismatches: list[str] = []
     octets = {"content-type": "application/octet-stream"}
+    [(filed, _)] = world.make_many("documents", [None])  # a document whose (sealed) file is stored
+    stored = world.api[D].request("PUT", f"/documents/{filed}/content", content=b"sealed", headers=octets)
+    assert stored.status_code == 200, stored.text
     for actor in ACTORS:
         api = world.api[actor]
         [(draft, _), (signed, _)] = world.make_many("clinical_notes", [None, "signed"])
         [(recording, _)] = world.make_many("recordings", [None])
+        [(document, _)] = world.make_many("documents", [None])
         [(account, _)] = world.make_many("users", [None])
         answers = {
             "signs a draft note": (api.request("POST", f"/notes/{draft}/sign"), actor == D),
@@ -503,6 +547,15 @@ def test_every_role_meets_the_same_rules_at_the_dedicated_endpoints(world: World
                 api.request("PUT", f"/recordings/{recording}/audio", content=b"audio", headers=octets),
                 actor == D,
             ),
+            "uploads a document's file": (  # once, by whoever attached it
+                api.request("PUT", f"/documents/{document}/content", content=b"sealed", headers=octets),
+                actor == D,
+            ),
+            "replaces a stored document's file": (
+                api.request("PUT", f"/documents/{filed}/content", content=b"other", headers=octets),
+                False,
+            ),
+            "reads a document's file": (api.request("GET", f"/documents/{filed}/content"), actor != R),
             "makes a staff account": (
                 api.request("POST", "/users", json=new_account()),
                 actor == A,

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from app.services import notes, recordings
-from audio.crypto import MAGIC
+from app.keyring import MAGIC
 from clinicdesk.errors import SpeechError
 from models import Recording
 from tests.unit.services.conftest import Clinic
