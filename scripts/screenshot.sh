@@ -3,8 +3,9 @@
 #   scripts/screenshot.sh [OUT_DIR]        (default docs/screenshots)
 # Seeds a throw-away demo profile, dictates a short espeak-ng recording into a note through Whisper
 # base (the note shows its first mark to review highlighted), and renders schedule, chart, note, tasks,
-# alerts and settings (light theme) plus the schedule and the note in the dark theme. Needs xvfb-run
-# and espeak-ng; nothing touches the user's own profiles.
+# alerts and settings (light theme) plus the schedule and the note in the dark theme, and the clinical
+# loop: messages, a prescription's safety checks, results under review and a chart's documents. Needs
+# xvfb-run and espeak-ng; nothing touches the user's own profiles.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="${1:-docs/screenshots}"
@@ -64,4 +65,8 @@ PROFILE="$WORK/profile-dark" CLINICDESK_THEME=dark shot note note-dark.png --wav
 shot tasks tasks.png
 shot alerts alerts.png
 shot settings settings.png
+for view in messages safety results documents; do  # each sets its scene up on a copy of its own
+  cp -r "$WORK/profile" "$WORK/profile-$view"
+  PROFILE="$WORK/profile-$view" shot "$view" "$view.png"
+done
 CLINICDESK_THEME=dark shot schedule schedule-dark.png

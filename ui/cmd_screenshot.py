@@ -1,6 +1,6 @@
 """``clinicdesk screenshot --profile DIR --password PW --view VIEW --out FILE.png``
 
-VIEW is schedule, chart, note, tasks, alerts or settings.
+VIEW is schedule, chart, note, tasks, alerts, settings, messages, safety, results or documents.
 
 Renders the real main window (not a mock-up) with QWidget.grab() once the requested view has its
 data, for documentation and visual checks. Works under Xvfb or, with no display at all, on Qt's
@@ -8,7 +8,9 @@ offscreen platform. ``chart`` shows the patient found by ``--patient`` (name, MR
 or else the first patient on the day's schedule. ``note`` opens the encounter of the day's first
 open appointment (checking the patient in, as a doctor would) and, with ``--wav``, dictates that
 recording into the note through the configured speech engine first, and goes to the first mark to
-review (an automatic change or uncertain word, highlighted).
+review (an automatic change or uncertain word, highlighted). ``messages``, ``safety``, ``results`` and
+``documents`` set their scene up on the profile first (ui/screenshot_loop.py: a conversation, a
+prescription held by an allergy, an abnormal result under review, a chart's documents).
 """
 
 from __future__ import annotations
@@ -21,7 +23,18 @@ from typing import Any
 
 from clinicdesk.errors import ClinicDeskError, NotFoundError, UsageError
 
-VIEWS = ("schedule", "chart", "note", "tasks", "alerts", "settings")
+VIEWS = (
+    "schedule",
+    "chart",
+    "note",
+    "tasks",
+    "alerts",
+    "settings",
+    "messages",
+    "safety",
+    "results",
+    "documents",
+)
 TIMEOUT_MS = 120_000
 
 
@@ -122,7 +135,16 @@ def run(args: argparse.Namespace) -> int:
         window.schedule.failed.connect(loaded.fail)
         window.show()
         schedule = loaded.wait()
-        if args.view == "chart":
+        grabbed: Any = window
+        if args.view in ("safety", "results", "documents"):
+            from ui import screenshot_loop
+
+            grabbed = getattr(screenshot_loop, args.view)(window, schedule, _Waiter)
+        elif args.view == "messages":
+            from ui import screenshot_loop
+
+            grabbed = screenshot_loop.messages(window, _Waiter)
+        elif args.view == "chart":
             _open_chart(window, schedule, args.patient)
         elif args.view == "note":
             _open_note(window, schedule, args.wav)
@@ -148,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
         for _ in range(3):  # let layouts and the first paint settle
             app.processEvents()
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        if not window.grab().save(str(args.out), "PNG"):
+        if not grabbed.grab().save(str(args.out), "PNG"):
             raise ClinicDeskError(f"could not write {args.out}; check the folder exists and is writable")
     finally:
         window.close()

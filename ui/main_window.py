@@ -41,8 +41,10 @@ from models.enums import Role
 from ui.actions import ActionRegistry, Menu
 from ui.alerts_page import AlertsPage
 from ui.app import icon, set_accessible, shortcut_text
+from ui.clinical_loop import ClinicalLoop
 from ui.encounter_page import EncounterPage
 from ui.lock import IdleWatcher, LockScreen
+from ui.messages_page import MessagesPage
 from ui.page import Page, PageContext
 from ui.patients_page import PatientsPage
 from ui.schedule_page import SchedulePage
@@ -54,7 +56,7 @@ from ui.worker import Operations, Runner
 #: the navigation, in order: (text, icon)
 PAGES = (
     ("Schedule", "schedule"), ("Patients", "patients"), ("Encounter", "encounter"),
-    ("Tasks", "tasks"), ("Alerts", "alerts"), ("Settings", "settings"),
+    ("Tasks", "tasks"), ("Alerts", "alerts"), ("Settings", "settings"), ("Messages", "messages"),
 )  # fmt: skip
 
 
@@ -105,8 +107,14 @@ class MainWindow(QMainWindow):
         )
         self.sync = SyncController(ctx, self.sync_service, interval=sync_interval, parent=self)
         self.settings_page = SettingsPage(ctx, sync=self.sync_service)
+        self.messages = MessagesPage(ctx, patient_in_view=lambda: self.patients.patient_in_view())
+        fetch = self.sync_service.download  # recordings and documents made on other workstations
+        self.clinical = ClinicalLoop(
+            ctx, encounter=self.encounter, patients=self.patients, fetch=fetch, parent=self
+        )
         self.page_list: list[Page] = [
-            self.schedule, self.patients, self.encounter, self.tasks, self.alerts, self.settings_page
+            self.schedule, self.patients, self.encounter, self.tasks, self.alerts, self.settings_page,
+            self.messages,
         ]  # fmt: skip
         for page in self.page_list:
             self.pages.addWidget(page)
@@ -210,11 +218,13 @@ class MainWindow(QMainWindow):
         self.settings_page.saved.connect(self._settings_saved)
         self.settings_page.model_imported.connect(lambda _m: self.encounter.settings_changed())
         self.settings_page.signed_in.connect(self.sync.sync_now)
+        self.messages.counted.connect(self._show_unread_messages)
 
     def _start_background_work(self) -> None:
         if not self._background_started and not self._closed:
             self._background_started = True
             self.alerts.reload()
+            self.messages.reload()
             self.sync.start()
 
     # -- navigation -------------------------------------------------------------------------------
@@ -242,6 +252,11 @@ class MainWindow(QMainWindow):
         if item is not None:
             item.setText(f"Alerts ({unread})" if unread else "Alerts")
         self.alert_badge.setText(f"⚠ {critical} critical" if critical else "")
+
+    def _show_unread_messages(self, unread: int) -> None:
+        item = self.navigation.item(self.pages.indexOf(self.messages))
+        if item is not None:
+            item.setText(f"Messages ({unread})" if unread else "Messages")
 
     def _notify_critical(self, alerts: list[object]) -> None:
         """A desktop notification (tray message where there is a tray) and the taskbar's attention."""

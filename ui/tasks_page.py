@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ops import alerting
 from app.ops import schedule as schedule_ops
 from app.ops import work as work_ops
 from app.ops.changes import Changes
@@ -41,6 +42,7 @@ from clinicdesk.errors import ClinicDeskError
 from models.enums import TaskPriority, TaskStatus, TaskType
 from ui.actions import Menu
 from ui.app import set_accessible
+from ui.assign import ReassignDialog
 from ui.clinical_dialogs import FormDialog, ReasonDialog
 from ui.page import Page, PageContext
 from ui.table_model import ZonedListModel, enum_words, list_table, selected_row
@@ -63,7 +65,8 @@ class TaskModel(ZonedListModel[TaskRecord]):
             if t.overdue and column == 1:
                 due += "  (overdue)"
             return (
-                enum_words(t.priority), due, t.title, t.patient_name or "", t.assignee_name or "unassigned",
+                enum_words(t.priority), due, t.title, t.patient_name or "",
+                t.assignee_name or (f"any {t.assignee_role.value}" if t.assignee_role else "unassigned"),
                 enum_words(t.status), enum_words(t.task_type),
             )[column]  # fmt: skip
         if role == SORT_ROLE:
@@ -219,11 +222,15 @@ class TasksPage(Page):
         self.assign_task_action = a(
             "Assign to &me", name="assign_task", menu=work, shortcut="Ctrl+Shift+U", slot=self.assign_to_me
         )
+        self.reassign_action = a(
+            "Rea&ssign task…", name="reassign_task", menu=work, shortcut="Shift+F9", slot=self.reassign
+        )
         self.task_actions = [
             self.start_task_action,
             self.complete_task_action,
             self.cancel_task_action,
             self.assign_task_action,
+            self.reassign_action,
         ]
         self.ctx.actions.get_routed("refresh").handle(self, self.reload)
         self.ctx.actions.get_routed("open_linked").handle(self, self.open_selected_patient)
@@ -325,6 +332,24 @@ class TasksPage(Page):
         self.ctx.ops.op(
             lambda ws: work_ops.take_task(ws, task_id), label="assigning the task", initiator=self
         ).failure(self._fail).run()
+
+    def reassign(self) -> None:
+        """Gives the task to a colleague, or to everyone of a role ("any nurse")."""
+        task = self.selected()
+        if task is None:
+            return
+        task_id = task.id
+        dialog = ReassignDialog(self.clinicians, title=task.title, parent=self)
+
+        def submit() -> None:
+            person, role = dialog.assignee.choice()
+            self.ctx.ops.op(
+                lambda ws: alerting.reassign_task(ws, task_id, person, role=role),
+                label="reassigning the task",
+                initiator=self,
+            ).success(dialog.done_ok).failure(dialog.show_error).run()
+
+        self._open(dialog, submit)
 
     def new_task(self, *, patient_id: uuid.UUID | None = None) -> None:
         me = self.workspace.user

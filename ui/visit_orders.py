@@ -16,6 +16,7 @@ from app.services.orders import OrderRecord, PrescriptionRecord
 from clinicdesk.errors import ClinicDeskError
 from ui.app import set_accessible
 from ui.clinical_dialogs import FormDialog, OrderDialog, PrescriptionDialog
+from ui.prescription_signing import sign_prescription
 from ui.worker import Operations
 
 OpenDialog = Callable[[FormDialog, Callable[[], None]], None]
@@ -120,10 +121,11 @@ class VisitOrders(QListWidget):
         if data is None:
             return
         kind, record_id = data
-        if kind == "rx":
-            self._ops.op(
-                lambda ws: order_ops.sign_prescription(ws, record_id), label="signing", initiator=self
-            ).success(self._reload_after).failure(self._fail).run()
+        if kind == "rx":  # the safety checks first, shown to the doctor (ui/prescription_signing.py)
+            sign_prescription(
+                self._ops, record_id, parent=self.window(), open_dialog=self._open_dialog,
+                done=self._reload_after, fail=self._fail, initiator=self,
+            )  # fmt: skip
         else:
             self._ops.op(
                 lambda ws: order_ops.sign_order(ws, record_id), label="signing", initiator=self
