@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "patients": ("app.cli.cmd_patients", "search patients"),
     "passwd": ("app.cli.cmd_passwd", "change a profile's password"),
     "transcribe": ("app.cli.cmd_transcribe", "transcribe a WAV file"),
+    "devices": ("app.cli.cmd_devices", "list the microphones (PortAudio)"),
     "soap": ("app.cli.cmd_soap", "structure a transcript (stdin) into a SOAP note"),
     "dictate": ("app.cli.cmd_dictate", "transcribe a WAV file and structure it into a SOAP note"),
     "sync": ("app.cli.cmd_sync", "run one sync with the central server"),

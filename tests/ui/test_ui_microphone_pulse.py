@@ -79,3 +79,22 @@ def test_dictation_from_the_pulseaudio_virtual_microphone_fills_the_note(
     content = page.editor.content()
     assert "metformin" in content["plan"].lower()
     assert "bronchitis" in content["assessment"].lower()
+
+
+def test_the_devices_command_lists_the_virtual_microphone_through_portaudio(
+    virtual_microphone: dict[str, str],
+) -> None:
+    import json
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "clinicdesk", "devices", "--format", "json"],
+        env=virtual_microphone,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    names = [device["name"] for device in json.loads(done.stdout)]
+    assert any("pulse" in name.lower() for name in names), names
