@@ -93,6 +93,12 @@ def row_to_dict(row: DeclarativeBase, *, fields: list[str] | None = None) -> dic
     return out
 
 
+def values_to_dict(values: dict[str, Any]) -> dict[str, Any]:
+    """The JSON-safe form of a record given as attribute values (the rows of a bulk insert, which
+    has no ORM object to read), as :func:`row_to_dict` makes it."""
+    return {key: _to_wire(value) for key, value in values.items() if key not in NOT_IN_PAYLOAD}
+
+
 def dict_to_values(model: type[DeclarativeBase], data: dict[str, Any]) -> dict[str, Any]:
     """Parse a JSON-safe dict back into Python values for ``model``'s attributes. Unknown keys raise
     ValueError naming the key, so a record from a newer protocol is rejected rather than half-applied."""

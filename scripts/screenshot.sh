@@ -70,3 +70,31 @@ for view in messages safety results documents; do  # each sets its scene up on a
   PROFILE="$WORK/profile-$view" shot "$view" "$view.png"
 done
 CLINICDESK_THEME=dark shot schedule schedule-dark.png
+# Day one: the practice record and its wizard, the staff (as the practice's administrator), and the
+# front desk's registration (a likely duplicate shown), a patient's record, an import's dry run,
+# the week beside the day, a recurring block opened for editing and the identity check at check-in.
+cp -r "$WORK/profile" "$WORK/profile-admin"
+"$PY" - "$WORK/profile-admin" <<'PYEOF'
+import sys
+from pathlib import Path
+from sqlalchemy import select
+from app.store.profile import read_meta, write_meta
+from app.workspace import Workspace
+from models import User
+from models.enums import Role
+folder = Path(sys.argv[1])
+ws = Workspace.unlock(folder, "screenshot-password")
+with ws.reading() as s:
+    admin = s.scalars(select(User.username).where(User.role == Role.ADMIN).limit(1)).one()
+ws.close()
+meta = read_meta(folder)
+meta.extra["username"] = admin
+write_meta(folder, meta)
+PYEOF
+for view in practice practice-wizard staff; do
+  PROFILE="$WORK/profile-admin" shot "$view" "$view.png"
+done
+for view in register record import week block checkin; do
+  cp -r "$WORK/profile" "$WORK/profile-$view"
+  PROFILE="$WORK/profile-$view" shot "$view" "$view.png"
+done

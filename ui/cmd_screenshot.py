@@ -1,6 +1,7 @@
 """``clinicdesk screenshot --profile DIR --password PW --view VIEW --out FILE.png``
 
-VIEW is schedule, chart, note, tasks, alerts, settings, messages, safety, results or documents.
+VIEW is schedule, chart, note, tasks, alerts, settings, messages, safety, results, documents, or one
+of day one's: practice, practice-wizard, staff, register, record, import, week, block, checkin.
 
 Renders the real main window (not a mock-up) with QWidget.grab() once the requested view has its
 data, for documentation and visual checks. Works under Xvfb or, with no display at all, on Qt's
@@ -23,7 +24,19 @@ from typing import Any
 
 from clinicdesk.errors import ClinicDeskError, NotFoundError, UsageError
 
-VIEWS = (
+#: day one's views (ui/screenshot_day_one.py)
+DAY_ONE_VIEWS = (
+    "practice",
+    "practice-wizard",
+    "staff",
+    "register",
+    "record",
+    "import",
+    "week",
+    "block",
+    "checkin",
+)
+VIEWS: tuple[str, ...] = (
     "schedule",
     "chart",
     "note",
@@ -34,6 +47,7 @@ VIEWS = (
     "safety",
     "results",
     "documents",
+    *DAY_ONE_VIEWS,
 )
 TIMEOUT_MS = 120_000
 
@@ -136,7 +150,11 @@ def run(args: argparse.Namespace) -> int:
         window.show()
         schedule = loaded.wait()
         grabbed: Any = window
-        if args.view in ("safety", "results", "documents"):
+        if args.view in DAY_ONE_VIEWS:
+            from ui.screenshot_day_one import SCENES
+
+            grabbed = SCENES[args.view](window, schedule, _Waiter)
+        elif args.view in ("safety", "results", "documents"):
             from ui import screenshot_loop
 
             grabbed = getattr(screenshot_loop, args.view)(window, schedule, _Waiter)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QDate, Qt, QTime, QTimer, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
+    QPushButton,
     QSpinBox,
     QTimeEdit,
     QVBoxLayout,
@@ -28,15 +31,25 @@ from PySide6.QtWidgets import (
 )
 
 from app.ops import patients as patient_ops
+from app.ops import registration as registration_ops
 from app.ops import schedule as schedule_ops
+from app.ops import scheduling as scheduling_ops
+from app.ops.changes import Outcome
 from app.services.records import AppointmentRecord, PatientSummary
 from clinicdesk.errors import ClinicDeskError
-from models.enums import AppointmentType
+from models.enums import AppointmentType, IdentityContext
 from ui.app import error_label, icon, set_accessible, show_error_in
 from ui.schedule_model import type_label
+from ui.scheduling_dialogs import IdentityPanel
 from ui.worker import Operations
 
 SEARCH_DELAY_MS = 250
+T = TypeVar("T")
+
+
+def _first(outcome: Outcome[tuple[T, Any]]) -> Outcome[T]:
+    """An operation's outcome with only the first part of its value (the booking, not the check)."""
+    return Outcome(outcome.value[0], outcome.changes)
 
 
 class CancelDialog(QDialog):
@@ -83,6 +96,7 @@ class BookingDialog(QDialog):
     accepted it (the dialog then closes); a refused slot is said in the dialog's error line."""
 
     booked = Signal(AppointmentRecord)
+    slot_found = Signal(datetime)
 
     def __init__(
         self,
@@ -144,6 +158,14 @@ class BookingDialog(QDialog):
         self.reason = QLineEdit()
         self.reason.setMaxLength(500)
         set_accessible(self.reason, "Reason for visit")
+        self.next_free_button = QPushButton("Next &free slot")
+        set_accessible(self.next_free_button, "Find the next free slot")
+        self.next_free_button.clicked.connect(self.find_next_free)
+        self.by_phone = QCheckBox("Booked by &phone: confirm the caller's identity first")
+        set_accessible(self.by_phone, "Booked by phone")
+        self.identity = IdentityPanel("The caller")
+        self.identity.setVisible(False)
+        self.by_phone.toggled.connect(self.identity.setVisible)
 
         self.error = error_label()
         form = QFormLayout()
@@ -153,6 +175,7 @@ class BookingDialog(QDialog):
         form.addRow("&Clinician:", self.clinician_box)
         form.addRow("&Date:", self.date_edit)
         form.addRow("&Time:", self.time_edit)
+        form.addRow("", self.next_free_button)
         form.addRow("T&ype:", self.type_box)
         form.addRow("D&uration:", self.duration)
         form.addRow("&Reason:", self.reason)
@@ -164,6 +187,8 @@ class BookingDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.by_phone)
+        layout.addWidget(self.identity)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         if patient is not None:
@@ -206,6 +231,10 @@ class BookingDialog(QDialog):
     def set_patient(self, patient: PatientSummary) -> None:
         self.patient = patient
         self.patient_label.setText(f"<b>{patient.first_name} {patient.last_name}</b> · {patient.mrn}")
+        self.identity.show_record(
+            f"On file: <b>{patient.first_name} {patient.last_name}</b>, born {patient.date_of_birth}, "
+            f"MRN {patient.mrn}" + (f", phone {patient.phone}" if patient.phone else "")
+        )
 
     # -- booking ----------------------------------------------------------------------------------
 
@@ -241,19 +270,63 @@ class BookingDialog(QDialog):
         duration = self.duration.value() or None
         self.book_button.setEnabled(False)
         self.error.setVisible(False)
+        booking: dict[str, Any] = {
+            "patient_id": patient_id, "clinician_id": clinician, "start": start, "appointment_type": kind,
+            "reason": reason, "duration_minutes": duration,
+        }  # fmt: skip
+        if self.by_phone.isChecked():
+            self._book_by_phone(booking)
+            return
         self._ops.op(
-            lambda ws: schedule_ops.book(
-                ws,
-                patient_id=patient_id,
-                clinician_id=clinician,
-                start=start,
-                appointment_type=kind,
-                reason=reason,
-                duration_minutes=duration,
-            ),
+            lambda ws: schedule_ops.book(ws, **booking), label="booking the appointment", initiator=self
+        ).success(self._booked).failure(self.show_error).run()
+
+    def _book_by_phone(self, booking: dict[str, Any]) -> None:
+        """A caller whose identity is confirmed is booked (the check is recorded with the booking);
+        one who is not is refused, and the failed attempt is recorded all the same."""
+        verification = self.identity.verification()
+        if not verification.verified:
+            patient_id = booking["patient_id"]
+            self._ops.op(
+                lambda ws: registration_ops.record_identity_check(
+                    ws, patient_id, verification, context=IdentityContext.PHONE_BOOKING
+                ),
+                label="recording the identity check",
+                initiator=self,
+            ).success(
+                lambda _c: self.show_error(
+                    ClinicDeskError(
+                        "the caller's identity is not confirmed (full name, date of birth and one more "
+                        "identifier); the attempt is recorded and nothing was booked"
+                    )
+                )
+            ).failure(self.show_error).run()
+            return
+        self._ops.op(
+            lambda ws: _first(registration_ops.book_by_phone(ws, verification, **booking)),
             label="booking the appointment",
             initiator=self,
         ).success(self._booked).failure(self.show_error).run()
+
+    def find_next_free(self) -> None:
+        """The first slot the booking rules allow for the chosen clinician and type, from the date and
+        time shown (or now)."""
+        clinician, kind, after = self.clinician_box.currentData(), self.appointment_type(), self.start()
+        self.error.setVisible(False)
+        self._ops.query(
+            lambda ws: scheduling_ops.next_free_slot(
+                ws, clinician_id=clinician, appointment_type=kind, after=after
+            ),
+            label="finding the next free slot",
+        ).success(self._found_slot).failure(self.show_error).run()
+
+    def _found_slot(self, start: datetime | None) -> None:
+        if start is None:
+            self.show_error(ClinicDeskError("no free slot within this type's booking window"))
+            return
+        local = start.astimezone(self._ops.workspace.practice_tz)
+        self.set_slot(local.date(), local.time())
+        self.slot_found.emit(start)
 
     def _booked(self, result: AppointmentRecord) -> None:
         self.book_button.setEnabled(True)

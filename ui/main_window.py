@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from app.ops.changes import Changes
 from app.services.records import ScheduleEntry
 from app.settings import WorkstationSettings
-from app.sync_service import SyncService
+from app.sync_service import AccountDeactivated, SyncService
 from app.workspace import Workspace
 from clinicdesk.errors import ClinicDeskError
 from models.enums import Role
@@ -47,8 +47,10 @@ from ui.lock import IdleWatcher, LockScreen
 from ui.messages_page import MessagesPage
 from ui.page import Page, PageContext
 from ui.patients_page import PatientsPage
+from ui.practice_setup import PracticePage
 from ui.schedule_page import SchedulePage
 from ui.settings_page import SettingsPage
+from ui.staff_page import StaffPage
 from ui.sync_view import SyncController
 from ui.tasks_page import TasksPage
 from ui.worker import Operations, Runner
@@ -57,6 +59,7 @@ from ui.worker import Operations, Runner
 PAGES = (
     ("Schedule", "schedule"), ("Patients", "patients"), ("Encounter", "encounter"),
     ("Tasks", "tasks"), ("Alerts", "alerts"), ("Settings", "settings"), ("Messages", "messages"),
+    ("Practice", "practice"), ("Staff", "staff"),
 )  # fmt: skip
 
 
@@ -107,6 +110,9 @@ class MainWindow(QMainWindow):
         )
         self.sync = SyncController(ctx, self.sync_service, interval=sync_interval, parent=self)
         self.settings_page = SettingsPage(ctx, sync=self.sync_service)
+        self.practice_page = PracticePage(ctx)
+        self.staff_page = StaffPage(ctx)
+        self.staff_page.sync = self.patients.tools.sync = self.sync_service
         self.messages = MessagesPage(ctx, patient_in_view=lambda: self.patients.patient_in_view())
         fetch = self.sync_service.download  # recordings and documents made on other workstations
         self.clinical = ClinicalLoop(
@@ -114,7 +120,7 @@ class MainWindow(QMainWindow):
         )
         self.page_list: list[Page] = [
             self.schedule, self.patients, self.encounter, self.tasks, self.alerts, self.settings_page,
-            self.messages,
+            self.messages, self.practice_page, self.staff_page,
         ]  # fmt: skip
         for page in self.page_list:
             self.pages.addWidget(page)
@@ -218,11 +224,13 @@ class MainWindow(QMainWindow):
         self.settings_page.saved.connect(self._settings_saved)
         self.settings_page.model_imported.connect(lambda _m: self.encounter.settings_changed())
         self.settings_page.signed_in.connect(self.sync.sync_now)
+        self.sync.failed.connect(self._sync_failed)
         self.messages.counted.connect(self._show_unread_messages)
 
     def _start_background_work(self) -> None:
         if not self._background_started and not self._closed:
             self._background_started = True
+            self.practice_page.load()  # on day one, leads an administrator through the set-up
             self.alerts.reload()
             self.messages.reload()
             self.sync.start()
@@ -280,6 +288,13 @@ class MainWindow(QMainWindow):
         self.idle.set_timeout_ms(int(settings.idle_lock_minutes * 60_000))
         self.sync.set_server(settings.server_url)
         self.encounter.settings_changed()
+
+    def _sync_failed(self, error: ClinicDeskError) -> None:
+        """The server deactivated this account: the window locks, and the lock screen refuses to
+        open again (Workspace.verify_password)."""
+        if isinstance(error, AccountDeactivated):
+            self.lock()
+            self.show_error(error)
 
     # -- errors and help --------------------------------------------------------------------------
 

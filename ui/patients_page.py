@@ -33,6 +33,7 @@ from clinicdesk.errors import ClinicDeskError
 from ui.actions import Menu
 from ui.app import icon, set_accessible
 from ui.page import Page, PageContext
+from ui.patient_tools import PatientTools
 from ui.schedule_model import status_label, type_label
 from ui.table_model import ListTableModel, list_table
 
@@ -125,6 +126,7 @@ class PatientsPage(Page):
             slot=self.find_patient, icon_name="search",
         )  # fmt: skip
         ctx.actions.get_routed("refresh").handle(self, self.run_search)
+        self.tools = PatientTools(self)  # registering, the record's parts, importing
 
     def find_patient(self) -> None:
         self.show_requested.emit()
@@ -292,8 +294,10 @@ def chart_html(chart: PatientChart, *, today: date, tz: tzinfo) -> str:
             "<tr><td style='color:#9b1c1c'><b>⚠ Allergies</b>"
             f"<ul style='margin:2px 0'>{items}</ul></td></tr></table>"
         )
-    else:
+    elif chart.allergy_status == "none_known":
         allergies = "<p style='color:#1f6b3a'><b>No known allergies</b></p>"
+    else:  # nobody has asked: that is not the same as "no known allergies"
+        allergies = "<p style='color:#9c4221'><b>Allergies not recorded</b> — ask the patient</p>"
     active = [c for c in chart.conditions if c.get("status") != "resolved"]
     conditions = (
         _table(

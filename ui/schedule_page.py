@@ -38,6 +38,7 @@ from ui.app import icon, set_accessible
 from ui.dialogs import BookingDialog, CancelDialog
 from ui.page import Page, PageContext
 from ui.schedule_model import ScheduleModel, status_label
+from ui.scheduling_tools import SchedulingTools
 from ui.table_model import list_table
 
 S = AppointmentStatus
@@ -143,6 +144,7 @@ class SchedulePage(Page):
         layout.addWidget(self.closed_banner)
         layout.addWidget(self.table, 1)
         self._make_actions()
+        self.tools = SchedulingTools(self)  # reschedule, history, time blocks, week view, identity checks
         self.first_drawn.connect(self.load_clinicians)
 
     def _tool_button(self, icon_name: str, text: str, slot: Callable[[], None]) -> QToolButton:
@@ -393,6 +395,8 @@ class SchedulePage(Page):
         if self.ctx.actions.locked or entry is None or entry.appointment_id is None:
             return
         appointment_id = entry.appointment_id
+        if status == S.CHECKED_IN and self.tools.check_in(entry):
+            return  # the front desk confirms who the patient is first
         if status == S.CANCELLED:
             dialog = CancelDialog(f"{entry.start:%H:%M} on {entry.start:%A %d %B}", self)
             dialog.accepted.connect(lambda: self._submit_status(appointment_id, status, dialog.reason_text()))

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from app.settings import WorkstationSettings, profiles_root
 from app.store import MIN_PASSWORD_LENGTH
 from app.sync_service import SetupProgress, WorkstationSetup, setup_workstation
-from clinicdesk.errors import ClinicDeskError
+from clinicdesk.errors import ClinicDeskError, PasswordChangeRequired
 from ui.app import error_label, set_accessible, show_error_in
 from ui.worker import QueryOp, Runner
 
@@ -116,7 +116,16 @@ class WorkstationSetupDialog(QDialog):
         self.profile_password_again = QLineEdit()
         self.profile_password_again.setEchoMode(QLineEdit.EchoMode.Password)
         set_accessible(self.profile_password_again, "Profile password again")
+        # Asked for only when the server says the password was reset by an administrator.
+        self.new_password = QLineEdit()
+        self.new_password.setEchoMode(QLineEdit.EchoMode.Password)
+        set_accessible(self.new_password, "New server password", "Your own password, replacing the reset one")
+        self.new_password_again = QLineEdit()
+        self.new_password_again.setEchoMode(QLineEdit.EchoMode.Password)
+        set_accessible(self.new_password_again, "New server password again")
         self.inputs: list[QWidget] = [
+            self.new_password,
+            self.new_password_again,
             self.server_url,
             self.ca_file,
             self.ca_browse,
@@ -146,6 +155,15 @@ class WorkstationSetupDialog(QDialog):
         form.addRow(ca_label, ca_row)
         form.addRow("&Username:", self.username)
         form.addRow("Server pass&word:", self.server_password)
+        self.new_password_label = QLabel("&New server password:")
+        self.new_password_label.setBuddy(self.new_password)
+        form.addRow(self.new_password_label, self.new_password)
+        form.addRow("New server password a&gain:", self.new_password_again)
+        again_label = form.labelForField(self.new_password_again)
+        self._new_rows = (self.new_password_label, self.new_password, again_label, self.new_password_again)
+        for widget in self._new_rows:
+            if widget is not None:
+                widget.setVisible(False)
         form.addRow("&Profile password:", self.profile_password)
         form.addRow("Profile password &again:", self.profile_password_again)
         layout = QVBoxLayout(self)
@@ -179,6 +197,12 @@ class WorkstationSetupDialog(QDialog):
         if password != self.profile_password_again.text():
             self._fail(ClinicDeskError("the two profile passwords differ; type the same one twice"))
             return
+        new_server_password = None
+        if not self.new_password.isHidden():
+            new_server_password = self.new_password.text()
+            if new_server_password != self.new_password_again.text():
+                self._fail(ClinicDeskError("the two new server passwords differ; type the same one twice"))
+                return
         profile_dir = self.profile_dir()
         ca_file = self.ca_file.text().strip() or None
         self._set_busy(True)
@@ -194,6 +218,7 @@ class WorkstationSetupDialog(QDialog):
                 device_name=socket.gethostname()[:120],
                 progress=self._progress.emit,
                 ca_file=ca_file,
+                new_server_password=new_server_password,
             ),
             label="setting up the workstation",
         ).success(lambda result: self._done(url, result)).failure(self._fail).run()
@@ -228,6 +253,11 @@ class WorkstationSetupDialog(QDialog):
 
     def _fail(self, error: ClinicDeskError) -> None:
         self._set_busy(False)
+        if isinstance(error, PasswordChangeRequired):  # an administrator reset it: choose your own
+            for widget in self._new_rows:
+                if widget is not None:
+                    widget.setVisible(True)
+            self.new_password.setFocus()
         show_error_in(self.error, error)
 
     def reject(self) -> None:

@@ -257,6 +257,8 @@ class PatientFactory:
             preferred_contact_method=self.contact.pick(rng),
             status="inactive" if chance(rng, 0.03) else "active",
         )
+        # every demo patient was asked: an empty list is "no known allergies", not "not recorded"
+        row["allergy_status"] = "recorded" if row["allergies"] else "none_known"
         payers = self._insurances(row, address, age)
         row.update(
             address_street=address["street"],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar, get_args
 
@@ -67,6 +68,14 @@ TABLES: dict[str, tuple[Kind, str]] = {
 }
 
 NOTHING: frozenset[uuid.UUID] = frozenset()
+#: ``session.info`` key: records a bulk insert wrote without ORM objects (an import of thousands of
+#: patients), by kind, so the change set still names them (see :func:`note_bulk_write`)
+BULK_WRITTEN = "clinicdesk.bulk_written"
+
+
+def note_bulk_write(session: Session, kind: Kind, ids: Iterable[uuid.UUID]) -> None:
+    """Records written by a bulk insert that the flush watch cannot see join the change set."""
+    session.info.setdefault(BULK_WRITTEN, defaultdict(set))[kind].update(ids)
 
 
 @dataclass(frozen=True)
@@ -162,6 +171,8 @@ class Transaction:
         self.session.flush()
         event.remove(self.session, "after_flush", self._after_flush)
         found = self._found
+        for kind, written in self.session.info.pop(BULK_WRITTEN, {}).items():
+            found[kind].update(written)
 
         def ids(kind: Kind) -> frozenset[uuid.UUID]:
             return frozenset(found.get(kind, ()))

@@ -9,6 +9,8 @@ from app.services import scheduling
 
 details = query(scheduling.appointment_details)
 reschedule = operation(scheduling.reschedule)
+#: a block as the dialog edits it (its series' first day and repetition)
+block = query(scheduling.block_details)
 add_block = operation(scheduling.add_block)
 edit_series = operation(scheduling.edit_series)
 edit_occurrence = operation(scheduling.edit_occurrence)

@@ -95,39 +95,49 @@ def _local_top(session: Session, practice: Practice) -> int:
     return int(top[len(practice.mrn_prefix) :])
 
 
-def _taken(session: Session, mrn: str) -> bool:
-    return session.scalar(select(Patient.id).where(Patient.mrn == mrn).limit(1)) is not None
+def _free(
+    session: Session, practice: Practice, number: int, count: int, end: int | None
+) -> tuple[list[str], int]:
+    """The next ``count`` MRNs from ``number`` that this profile does not hold yet (a few hundred
+    looked up at a time, never one query per number), and the number after the last one taken."""
+    out: list[str] = []
+    with session.no_autoflush:
+        while len(out) < count:
+            stop = number + max(64, 2 * (count - len(out)))
+            if end is not None:
+                stop = min(stop, end)
+            if number >= stop:
+                raise ValidationError(
+                    "this workstation has used all its reserved MRN numbers: sync while online to get "
+                    "more, or enter the MRN"
+                )
+            wanted = {format_mrn(practice, n): n for n in range(number, stop)}
+            taken: set[str] = set()
+            names = list(wanted)
+            for start in range(0, len(names), 500):
+                taken.update(
+                    session.scalars(select(Patient.mrn).where(Patient.mrn.in_(names[start : start + 500])))
+                )
+            for candidate, n in wanted.items():
+                if candidate not in taken:
+                    out.append(candidate)
+                    if len(out) == count:
+                        return out, n + 1
+            number = stop
+    return out, number
 
 
 def next_mrns(session: Session, count: int = 1) -> list[str]:
     """``count`` new MRNs, taken from this workstation's reserved numbers (or, for a stand-alone
     profile, counted on from the highest it holds). The numbers are used up in this transaction."""
     practice = get_practice(session)
+    if get_state(session, _SERVER_URL) is None:  # stand-alone: no other workstation gives out MRNs
+        return _free(session, practice, _local_top(session, practice) + 1, count, None)[0]
     block = _block(session)
-    standalone = get_state(session, _SERVER_URL) is None
-    out: list[str] = []
-    if standalone:
-        number = _local_top(session, practice) + 1
-        while len(out) < count:
-            candidate = format_mrn(practice, number)
-            number += 1
-            if not _taken(session, candidate):
-                out.append(candidate)
-        return out
     if block is None:
         raise ValidationError(
             "this workstation has no MRN numbers reserved yet: sync once while online, or enter the MRN"
         )
-    number, end = block
-    while len(out) < count:
-        if number >= end:
-            raise ValidationError(
-                "this workstation has used all its reserved MRN numbers: sync while online to get "
-                "more, or enter the MRN"
-            )
-        candidate = format_mrn(practice, number)
-        number += 1
-        if not _taken(session, candidate):
-            out.append(candidate)
-    _save_block(session, number, end)
+    out, number = _free(session, practice, block[0], count, block[1])
+    _save_block(session, number, block[1])
     return out

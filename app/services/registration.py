@@ -192,16 +192,21 @@ def _mrn_taken(session: Session, value: str, *, exclude: uuid.UUID | None = None
     return found is not None and found != exclude
 
 
-def _apply(patient: Patient, data: PatientInput) -> dict[str, Any]:
-    """Writes the input's values onto ``patient``; returns the changed fields' names (for audit)."""
+def new_patient_values(data: PatientInput) -> dict[str, Any]:
+    """The patient columns a checked input fills (the search keys beside the names)."""
     assert data.date_of_birth is not None
-    values: dict[str, Any] = {
+    return {
         **{name: getattr(data, name) for name in LIMITS},
         "date_of_birth": data.date_of_birth,
         "first_name_key": name_key(data.first_name),
         "last_name_key": name_key(data.last_name),
         "emergency_contact": dict(data.emergency_contact),
     }
+
+
+def _apply(patient: Patient, data: PatientInput) -> dict[str, Any]:
+    """Writes the input's values onto ``patient``; returns the changed fields' names (for audit)."""
+    values = new_patient_values(data)
     changed = {}
     for name, value in values.items():
         if getattr(patient, name, None) != value:

@@ -239,6 +239,42 @@ def add_block(session: Session, data: BlockInput) -> uuid.UUID:
     return block.id
 
 
+def recurrence_of(rule: str | None, *, end_date: date | None, start: date) -> Recurrence | None:
+    """The Recurrence a stored RFC 5545 body says (the forms this module writes: FREQ, INTERVAL,
+    BYDAY, UNTIL); a rule it cannot say in those terms comes back daily or weekly until its end."""
+    if not rule:
+        return None
+    parts = dict(p.split("=", 1) for p in rule.upper().split(";") if "=" in p)
+    frequency = "daily" if parts.get("FREQ") == "DAILY" else "weekly"
+    days = tuple(WEEKDAYS.index(d[-2:]) for d in parts.get("BYDAY", "").split(",") if d[-2:] in WEEKDAYS)
+    until = end_date
+    if "UNTIL" in parts:
+        text = parts["UNTIL"][:8]
+        if text.isdigit():
+            until = date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+    interval = int(parts["INTERVAL"]) if parts.get("INTERVAL", "").isdigit() else 1
+    return Recurrence(
+        frequency,
+        until=until or start + timedelta(days=365),
+        weekdays=days or (start.weekday(),),
+        interval=max(1, min(interval, 52)),
+    )
+
+
+def block_details(session: Session, block_id: uuid.UUID) -> BlockInput:
+    """A block as the dialog edits it: its first day, times, reason, type and repetition."""
+    block = _block(session, block_id)
+    return BlockInput(
+        clinician_id=block.clinician_id,
+        start_date=block.start_date,
+        start_time=block.start_time,
+        end_time=block.end_time,
+        reason=block.reason,
+        block_type=block.block_type,
+        recurrence=recurrence_of(block.rrule, end_date=block.end_date, start=block.start_date),
+    )
+
+
 def _block(session: Session, block_id: uuid.UUID) -> TimeBlock:
     block = session.get(TimeBlock, block_id)
     if block is None or block.deleted_at is not None:

@@ -71,6 +71,8 @@ def test_a_weekly_block_every_other_week_edited_for_one_day_and_removed_for_anot
     )  # fmt: skip
     with clinic.store.session(actor_id=clinic.doctor.id) as s:
         series = scheduling.add_block(s, weekly)
+    with clinic.store.session() as s:
+        assert scheduling.block_details(s, series) == weekly, "the edit dialog shows the series as made"
     with clinic.store.session(actor_id=clinic.doctor.id) as s:
         week1 = scheduling.week_schedule(s, clinician_id=clinic.doctor.id, monday=date(2030, 3, 4))
         week2 = scheduling.week_schedule(s, clinician_id=clinic.doctor.id, monday=date(2030, 3, 11))
