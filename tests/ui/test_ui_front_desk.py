@@ -241,3 +241,44 @@ def test_a_doctor_keeps_a_patients_record_and_takes_a_signed_notes_diagnosis_ont
     assert chart.allergy_status == "none_known" and not chart.allergies
     assert any(i["payer"] == "Sun Life" for i in chart.insurance)
     assert any(c["icd10"] == "J45.909" for c in chart.conditions)
+
+
+def test_a_booking_by_phone_needs_the_callers_identity_and_records_each_attempt(
+    qtbot: QtBot, ui: Ui, profile: Path, open_window: Opener
+) -> None:
+    sign_in_as(profile, receptionist_of(profile))
+    window = open_window(profile)
+    with window.workspace.reading() as s:
+        house = s.scalars(select(User.id).where(User.username == "dr.house")).one()
+        someone = s.scalars(select(Patient).limit(1)).one()
+    from app.services.patients import summary
+
+    window.show_page(window.schedule)
+    choose(qtbot, window.schedule.clinician_box, house)
+    appointments = count(window, Appointment)
+    window.schedule.book()
+    booking = window.schedule.booking_dialog
+    assert booking is not None
+    booking.set_patient(summary(someone))
+    choose(qtbot, booking.clinician_box, house)
+    booking.set_type(AppointmentType.FOLLOW_UP)
+    with qtbot.waitSignal(booking.slot_found, timeout=WAIT_MS):
+        qtbot.mouseClick(booking.next_free_button, Qt.MouseButton.LeftButton)
+    booking.by_phone.setChecked(True)
+    assert booking.identity.isVisible()
+    booking.identity.full_name.setChecked(True)
+    qtbot.mouseClick(booking.book_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: booking.error.isVisible() and booking.book_button.isEnabled(), timeout=WAIT_MS)
+    assert "not confirmed" in booking.error.text() and "nothing was booked" in booking.error.text()
+    assert count(window, Appointment) == appointments and count(window, IdentityCheck) == 1
+    booking.identity.confirm_all("mrn")
+    with qtbot.waitSignal(booking.booked, timeout=WAIT_MS) as booked:
+        qtbot.mouseClick(booking.book_button, Qt.MouseButton.LeftButton)
+    with window.workspace.reading() as s:
+        checks = s.scalars(select(IdentityCheck).order_by(IdentityCheck.at)).all()
+    assert [(c.verified, c.context.value) for c in checks] == [
+        (False, "phone_booking"),
+        (True, "phone_booking"),
+    ]
+    assert checks[1].appointment_id == booked.args[0].id
+    assert checks[1].identifiers == ["full_name", "date_of_birth", "mrn"]
