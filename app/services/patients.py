@@ -86,6 +86,9 @@ def _criteria(text: str) -> ColumnElement[bool] | None:
         return _prefix(Patient.mrn, "MRN" + mrn.group(2))
     if text.upper().startswith("MRN"):
         return _prefix(Patient.mrn, text.upper().replace(" ", ""))
+    if " " not in text and any(c.isdigit() for c in text):
+        # the practice's own MRN format, or one kept from an old system (names hold no digits)
+        return or_(*(_prefix(Patient.mrn, form) for form in {text, text.upper(), text.lower()}))
     if "," in text:
         last, _, first = text.partition(",")
         return and_(

@@ -5,7 +5,7 @@ An empty practice on the server (an organisation of its own with only its admini
 through the practice record and makes two staff accounts; the receptionist registers a patient
 (and is warned of a likely duplicate), imports 200 patients from a CSV file, books a visit,
 reschedules it and blocks a recurring lunch hour; then the doctor's workstation signs in and sees
-all of it."""
+all of it, and the administrator's finds the imported patients."""
 
 from __future__ import annotations
 
@@ -281,6 +281,15 @@ def test_day_one_from_an_empty_server_to_a_second_workstation(
             {"desk": desk_name},
         ).scalar_one()  # fmt: skip
     assert on_server == 200
+    # The administrator's workstation, set up before any patient existed, receives every change
+    # since: the registered and the imported patients are found there by name and by old MRN.
+    sync_now(qtbot, admin)
+    admin.show_page(admin.patients)
+    for query, expected in (("Quill", {mara.mrn, "OLD0000001"}), ("OLD0000200", {"OLD0000200"})):
+        admin.patients.search.setText(query)
+        with qtbot.waitSignal(admin.patients.searched, timeout=WAIT_MS) as found:
+            admin.patients.run_search()
+        assert {p.mrn for p in found.args[0]} >= expected
 
     # The administrator deactivates the doctor: at the doctor's next sync the workstation locks and
     # stays locked (the profile's password no longer opens it), and the server refuses the sign-in.

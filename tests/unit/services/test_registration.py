@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.services import chart_edits, front_desk, mrn, registration
 from app.services.chart_edits import InsuranceInput
 from app.services.front_desk import Verification
+from app.services.patients import search_patients
 from app.services.registration import DuplicateSuspected, PatientInput
 from clinicdesk.errors import PermissionDeniedError, ValidationError
 from models import Appointment, AuditEvent, ClinicalNote, IdentityCheck, Patient, User
@@ -71,6 +72,17 @@ def test_a_new_patient_gets_the_next_mrn_in_the_practices_format(
         row = s.get(Patient, made.id)
         assert row is not None and row.gender == "female" and row.last_name_key == "quill"
         assert row.allergy_status is AllergyStatus.NOT_RECORDED
+
+
+def test_an_mrn_in_another_format_is_kept_as_entered_and_found_by_search(
+    clinic: Clinic, desk: dict[str, Any]
+) -> None:
+    with acting(clinic, desk["receptionist"]) as s:
+        made = registration.register_patient(s, person(mrn="hsc-00042"))
+    with acting(clinic, desk["receptionist"]) as s:
+        assert [p.id for p in search_patients(s, "hsc-00042")] == [made.id]
+        assert [p.id for p in search_patients(s, "HSC-000")] == [made.id]
+        assert [p.mrn for p in search_patients(s, "MRN0000002")] == ["MRN0000002"]
 
 
 def test_likely_duplicates_are_shown_before_saving_and_registering_anyway_is_a_choice(
