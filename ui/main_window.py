@@ -224,6 +224,8 @@ class MainWindow(QMainWindow):
         self.settings_page.saved.connect(self._settings_saved)
         self.settings_page.model_imported.connect(lambda _m: self.encounter.settings_changed())
         self.settings_page.signed_in.connect(self.sync.sync_now)
+        self.settings_page.practice_requested.connect(lambda: self.show_page(self.practice_page))
+        self.settings_page.staff_requested.connect(lambda: self.show_page(self.staff_page))
         self.sync.failed.connect(self._sync_failed)
         self.messages.counted.connect(self._show_unread_messages)
 

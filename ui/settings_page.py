@@ -56,6 +56,9 @@ class SettingsPage(Page):
     model_checked = Signal(str)  # what is missing, or "" when the model is ready
     signed_in = Signal()
     failed = Signal(ClinicDeskError)
+    #: Settings → Practice and Settings → Staff: the window shows those pages
+    practice_requested = Signal()
+    staff_requested = Signal()
     _progress = Signal(int)
 
     def __init__(
@@ -157,6 +160,18 @@ class SettingsPage(Page):
         form.addRow("", self.sign_in_state)
         form.addRow(QLabel("<b>Security</b>"))
         form.addRow("&Lock after:", self.idle)
+        self.practice_button = QPushButton("Practice…")
+        set_accessible(self.practice_button, "Practice settings: hours, holidays, appointment types")
+        self.practice_button.clicked.connect(self.practice_requested.emit)
+        self.staff_button = QPushButton("Staff…")
+        set_accessible(self.staff_button, "Staff accounts")
+        self.staff_button.clicked.connect(self.staff_requested.emit)
+        practice_row = QHBoxLayout()
+        practice_row.addWidget(self.practice_button)
+        practice_row.addWidget(self.staff_button)
+        practice_row.addStretch(1)
+        form.addRow(QLabel("<b>Practice</b>"))
+        form.addRow("", practice_row)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addLayout(form)

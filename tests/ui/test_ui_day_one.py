@@ -166,6 +166,9 @@ def test_day_one_from_an_empty_server_to_a_second_workstation(
     # The administrator: the practice, then two staff accounts, then the practice reaches the server.
     admin = workstation(empty_practice, SERVER_PASSWORD)
     set_up_the_practice(qtbot, admin)
+    admin.show_page(admin.settings_page)
+    qtbot.mouseClick(admin.settings_page.practice_button, Qt.MouseButton.LeftButton)
+    assert admin.pages.currentWidget() is admin.practice_page, "Settings → Practice edits it later"
     make_account(qtbot, admin, desk_name, "receptionist", "Rae Desk")
     make_account(qtbot, admin, doctor_name, "doctor", "Dr Mei Lee")
     sync_now(qtbot, admin)
