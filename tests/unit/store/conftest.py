@@ -1,24 +1,16 @@
-"""Real SQLCipher profiles for the store tests: a blank one per test, and one seeded demo profile per
-session that tests copy before changing."""
+"""Real SQLCipher profiles for the store tests: a blank one per test, and a private copy of the
+session's seeded master profile (tests/support/profiles.py) for tests that change a clinic's file."""
 
 from __future__ import annotations
 
 import hashlib
-import shutil
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from app.demo import seed_profile
-from app.store import Store, create_store
-from app.store.keys import KdfParams
-
-#: Cheap argon2id for tests that unlock many times; the defaults are tested on their own.
-FAST_KDF = KdfParams(time_cost=1, memory_kib=8192, parallelism=1)
-PASSWORD = "correct horse battery"
-SEED_DAY = date(2026, 11, 18)
+from app.store import Store
+from tests.support.profiles import copy_profile, empty_store
 
 
 def digest(path: Path) -> str:
@@ -31,21 +23,12 @@ def folder_digest(folder: Path) -> dict[str, str]:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    s = create_store(tmp_path / "profile", PASSWORD, kdf=FAST_KDF)
+    s = empty_store(tmp_path / "profile")
     yield s
     s.close()
-
-
-@pytest.fixture(scope="session")
-def seeded_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("seeded") / "profile"
-    seed_profile(folder, PASSWORD, patients=200, days=14, seed=7, today=SEED_DAY, kdf=FAST_KDF).close()
-    return folder
 
 
 @pytest.fixture
 def seeded(seeded_master: Path, tmp_path: Path) -> Path:
     """A private copy of the seeded profile (closed), safe to change."""
-    target = tmp_path / "seeded"
-    shutil.copytree(seeded_master, target)
-    return target
+    return copy_profile(seeded_master, tmp_path / "seeded")

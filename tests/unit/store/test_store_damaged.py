@@ -14,8 +14,9 @@ from app.store import create_store, open_store
 from app.store.keys import new_database_key
 from app.store.profile import DB_FILE, LOCK_FILE, PROFILE_FILE
 from clinicdesk.errors import StoreError
+from tests.support.profiles import FAST_KDF, PASSWORD
 
-from .conftest import FAST_KDF, PASSWORD, folder_digest
+from .conftest import folder_digest
 
 
 def _refused(profile: Path, match: str) -> StoreError:

@@ -23,8 +23,9 @@ from app.store.engine import make_engine
 from app.store.keys import new_database_key
 from app.store.profile import DB_FILE, PROFILE_FILE
 from clinicdesk.errors import StoreError
+from tests.support.profiles import PASSWORD
 
-from .conftest import PASSWORD, folder_digest
+from .conftest import folder_digest
 
 
 def _edit_profile(profile: Path, change: dict[str, object], *, kdf: dict[str, object] | None = None) -> None:

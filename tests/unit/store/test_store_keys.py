@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.store import keys
-
-from .conftest import FAST_KDF
+from tests.support.profiles import FAST_KDF
 
 
 def test_wrapped_key_unwraps_only_with_the_right_password() -> None:

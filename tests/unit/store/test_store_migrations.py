@@ -13,8 +13,7 @@ from app.store.engine import make_engine
 from app.store.keys import new_database_key
 from app.store.migrate import HEAD, alembic_config, current_revision, head_revision, upgrade
 from models import AuditEvent, Patient
-
-from .conftest import FAST_KDF, PASSWORD
+from tests.support.profiles import FAST_KDF, PASSWORD
 
 FIRST = "0001"
 

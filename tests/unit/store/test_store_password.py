@@ -11,8 +11,9 @@ from app.store import open_store
 from app.store.profile import DB_FILE, PROFILE_FILE, read_meta
 from clinicdesk.errors import AuthenticationError, ValidationError
 from models import Patient
+from tests.support.profiles import PASSWORD, PATIENTS
 
-from .conftest import PASSWORD, digest
+from .conftest import digest
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -36,7 +37,7 @@ def test_password_change_rewraps_the_key_and_only_the_new_password_opens_it(seed
         open_store(seeded, PASSWORD)
     reopened = open_store(seeded, NEW_PASSWORD)
     with reopened.session() as s:
-        assert s.scalar(select(func.count()).select_from(Patient)) == count == 200
+        assert s.scalar(select(func.count()).select_from(Patient)) == count == PATIENTS
     reopened.close()
 
 

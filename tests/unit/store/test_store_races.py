@@ -13,8 +13,7 @@ import pytest
 from app.store import create_store, keys, open_store
 from app.store.profile import ProfileLock, read_meta
 from clinicdesk.errors import AuthenticationError, StoreError
-
-from .conftest import PASSWORD
+from tests.support.profiles import PASSWORD
 
 NEW_PASSWORD = "a brand new passphrase"
 #: Slow enough that attempts started together overlap while their keys are derived.

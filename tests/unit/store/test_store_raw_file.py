@@ -10,8 +10,7 @@ from sqlalchemy import select
 from app.store import open_store
 from app.store.profile import DB_FILE
 from models import Patient
-
-from .conftest import PASSWORD
+from tests.support.profiles import PASSWORD
 
 
 def _needles(profile: Path) -> list[str]:

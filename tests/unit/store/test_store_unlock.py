@@ -25,8 +25,9 @@ from app.store.profile import (
 )
 from clinicdesk.errors import AuthenticationError
 from models import Patient
+from tests.support.profiles import PASSWORD
 
-from .conftest import PASSWORD, digest
+from .conftest import digest
 
 
 def _rewind(profile: Path, seconds: float) -> None:
