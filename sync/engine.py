@@ -44,6 +44,7 @@ from sync.local import (
     set_state,
 )
 from sync.protocol import (
+    DEFAULT_WINDOW_DAYS,
     MAX_PULL_PAGE,
     MAX_PUSH_BATCH,
     ChangeIn,
@@ -84,8 +85,6 @@ BLOBS: dict[str, tuple[type[Recording] | type[Document], str, str]] = {
     "documents": (Document, "blob", "file:"),
 }
 
-#: The schedule window downloaded at first sign-in, in days around today.
-DEFAULT_WINDOW = (1, 14)
 MAX_PARENT_DEPTH = 8
 #: Changes per push and records per pull page. The server takes up to MAX_PUSH_BATCH and
 #: MAX_PULL_PAGE, but a request's JSON is encoded, and an answer parsed, in single calls into C
@@ -104,7 +103,7 @@ class SyncEngine:
         *,
         push_batch: int = PUSH_BATCH,
         pull_page: int = PULL_PAGE,
-        window_days: tuple[int, int] = DEFAULT_WINDOW,
+        window_days: tuple[int, int] = DEFAULT_WINDOW_DAYS,
         today: Callable[[], date] = lambda: datetime.now(UTC).date(),
     ) -> None:
         self.sessions = sessions

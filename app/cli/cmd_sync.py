@@ -33,9 +33,9 @@ from typing import TYPE_CHECKING
 
 from app.cli.common import PASSWORD_ENV, add_profile_args, read_password, stdin_lines
 from app.store import open_store
-from app.sync_service.connection import default_window
 from clinicdesk.errors import AuthenticationError, SyncError, UsageError
 from sync.errors import BadCaFile, CertificateNotTrusted, SyncOffline
+from sync.protocol import DEFAULT_WINDOW_DAYS
 
 if TYPE_CHECKING:
     from app.sync_service import SetupProgress
@@ -44,7 +44,7 @@ SERVER_PASSWORD_ENV = "CLINICDESK_SERVER_PASSWORD"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    before, after = default_window()
+    before, after = DEFAULT_WINDOW_DAYS
     add_profile_args(parser)
     parser.add_argument(
         "--server", required=True, metavar="URL", help="the sync server, e.g. https://sync.clinic:8700"

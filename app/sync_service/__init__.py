@@ -12,14 +12,12 @@ from app.sync_service.conflicts import RECONCILED_REASON, ConflictRecord
 from app.sync_service.connection import (
     CA_FILE_PROBLEM,
     CERTIFICATE_NOT_TRUSTED,
-    MAX_WINDOW_DAYS,
     SIGN_IN_AGAIN,
     AccountDeactivated,
     SyncService,
     SyncState,
     check_ca_file,
     check_window,
-    default_window,
 )
 from app.sync_service.periodic import DEFAULT_INTERVAL_SECONDS, PeriodicSync
 from app.sync_service.setup import SetupProgress, WorkstationSetup, setup_workstation
@@ -28,7 +26,6 @@ __all__ = [
     "CA_FILE_PROBLEM",
     "CERTIFICATE_NOT_TRUSTED",
     "DEFAULT_INTERVAL_SECONDS",
-    "MAX_WINDOW_DAYS",
     "RECONCILED_REASON",
     "SIGN_IN_AGAIN",
     "AccountDeactivated",
@@ -40,6 +37,5 @@ __all__ = [
     "WorkstationSetup",
     "check_ca_file",
     "check_window",
-    "default_window",
     "setup_workstation",
 ]

@@ -29,6 +29,7 @@ from clinicdesk.errors import AuthenticationError, SyncError, ValidationError
 from models import User
 from models.local import REMOTE_APPLY
 from sync.errors import BadCaFile, CertificateNotTrusted
+from sync.protocol import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS
 from sync.status import SyncReport, SyncStatus
 
 if TYPE_CHECKING:
@@ -43,17 +44,6 @@ CA_FILE_PROBLEM = "Sync: CA certificate file problem (Settings)"
 #: The profile's own connection settings, in its sync state (the engine keeps its keys there too).
 CA_FILE_KEY = "ca_file"
 WINDOW_KEY = "window_days"
-#: The longest schedule window the server sends at a first sign-in (the server's own MAX_WINDOW_DAYS,
-#: which it cannot share with the app: the server imports nothing of the app).
-MAX_WINDOW_DAYS = 400
-
-
-def default_window() -> tuple[int, int]:
-    """Days of schedule before and after today a first sync downloads unless the profile says
-    otherwise: the sync engine's default (imported only when asked: the engine loads httpx)."""
-    from sync.engine import DEFAULT_WINDOW
-
-    return DEFAULT_WINDOW
 
 
 def counting_transport(
@@ -273,7 +263,7 @@ class SyncService:
                     refusing = HttpTransport(url, transport=Refusing(exc))
                     return SyncEngine(self.store.sessionmaker, refusing)
                 self._engine = SyncEngine(
-                    self.store.sessionmaker, transport, window_days=window or default_window()
+                    self.store.sessionmaker, transport, window_days=window or DEFAULT_WINDOW_DAYS
                 )
             return self._engine
 

@@ -32,6 +32,13 @@ MAX_RECORDING_BYTES = 64 * 1024 * 1024
 #: dozen bytes longer, which the server allows for.
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 MAX_DOCUMENT_UPLOAD = MAX_DOCUMENT_BYTES + 1024
+#: The schedule a workstation's first sync downloads, in days before and after today, unless its
+#: profile keeps another window (``clinicdesk sync --window``); /sync/bootstrap answers the same
+#: window when it is asked for none.
+DEFAULT_WINDOW_DAYS = (1, 14)
+#: The longest schedule window, in days from its first day to its last, that /sync/bootstrap sends;
+#: the app refuses a longer one before it asks.
+MAX_WINDOW_DAYS = 400
 
 
 def _clean(value: str) -> str:

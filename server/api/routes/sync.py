@@ -10,7 +10,9 @@ from server.services import pull as pull_service
 from server.services import push as push_service
 from sync.protocol import (
     DEFAULT_PULL_PAGE,
+    DEFAULT_WINDOW_DAYS,
     MAX_PULL_PAGE,
+    MAX_WINDOW_DAYS,
     BootstrapResponse,
     FetchRequest,
     FetchResponse,
@@ -20,7 +22,6 @@ from sync.protocol import (
 )
 
 router = APIRouter(prefix="/sync", tags=["sync"])
-MAX_WINDOW_DAYS = 400
 
 
 @router.post("/push", response_model=PushResponse)
@@ -49,10 +50,11 @@ def bootstrap(
     start: date | None = None,
     end: date | None = None,
 ) -> BootstrapResponse:
-    """First sign-in on a workstation: the schedule window (default today - 1 to today + 14)."""
+    """First sign-in on a workstation: the schedule window (by default DEFAULT_WINDOW_DAYS around today)."""
     today = datetime.now(UTC).date()
-    start = start or today - timedelta(days=1)
-    end = end or today + timedelta(days=14)
+    before, after = DEFAULT_WINDOW_DAYS
+    start = start or today - timedelta(days=before)
+    end = end or today + timedelta(days=after)
     if end < start or (end - start).days > MAX_WINDOW_DAYS:
         raise HTTPException(422, f"the window must run forwards and span at most {MAX_WINDOW_DAYS} days")
     return pull_service.bootstrap(services.engine, services.docs, who, start=start, end=end)

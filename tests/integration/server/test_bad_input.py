@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import date, timedelta
 
 import httpx
 import jwt
 import pytest
 
-from sync.protocol import MAX_BODY_BYTES, PROTOCOL_HEADER
+from app.sync_service import check_window
+from clinicdesk.errors import ValidationError
+from sync.protocol import MAX_BODY_BYTES, MAX_WINDOW_DAYS, PROTOCOL_HEADER
 
 pytestmark = pytest.mark.integration
 HEADERS = {PROTOCOL_HEADER: "1"}
@@ -70,6 +73,23 @@ def test_an_oversized_request_is_refused_before_it_is_read(sync_server, nurse):
     assert response.status_code == 413
     assert response.json() == {"detail": "request body too large"}
     assert usn(sync_server.url) == before
+
+
+def test_the_longest_window_a_workstation_may_ask_for_is_the_longest_the_server_sends(sync_server, nurse):
+    _, headers = nurse
+    start = date(2026, 1, 5)
+
+    def bootstrap(days: int) -> httpx.Response:
+        window = {"start": start.isoformat(), "end": (start + timedelta(days=days)).isoformat()}
+        return httpx.get(f"{sync_server.url}/sync/bootstrap", params=window, headers=headers)
+
+    assert check_window((0, MAX_WINDOW_DAYS)) == (0, MAX_WINDOW_DAYS)
+    assert bootstrap(MAX_WINDOW_DAYS).status_code == 200
+    with pytest.raises(ValidationError, match=f"at most {MAX_WINDOW_DAYS}"):
+        check_window((1, MAX_WINDOW_DAYS))
+    refused = bootstrap(MAX_WINDOW_DAYS + 1)
+    assert refused.status_code == 422
+    assert f"at most {MAX_WINDOW_DAYS} days" in refused.json()["detail"]
 
 
 def test_a_replayed_push_gets_the_first_answer_and_applies_nothing_twice(sync_server, nurse):

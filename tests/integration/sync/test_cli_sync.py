@@ -9,12 +9,11 @@ from datetime import date
 import pytest
 
 from app.store import create_store
-from app.store.keys import KdfParams
 from clinicdesk.launcher import main
 from models import Patient
+from tests.support.profiles import FAST_KDF
 
 pytestmark = pytest.mark.integration
-FAST_KDF = KdfParams(time_cost=1, memory_kib=8192, parallelism=1)
 
 
 def test_the_sync_command_pushes_a_profiles_changes_and_prints_a_json_summary(sync_server, tmp_path, capsys):

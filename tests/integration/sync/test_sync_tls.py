@@ -18,7 +18,6 @@ import pytest
 
 from app.services import patients
 from app.store import open_store
-from app.store.keys import KdfParams
 from app.sync_service import (
     CERTIFICATE_NOT_TRUSTED,
     SyncService,
@@ -27,6 +26,7 @@ from app.sync_service import (
 from app.workspace import Workspace
 from sync.errors import BadCaFile, CertificateNotTrusted
 from tests.integration.sync import test_cli_workstation_setup as cli_setup
+from tests.support.profiles import FAST_KDF
 
 if TYPE_CHECKING:  # loaded by pytest_plugins below, which must import it first
     from tests.integration.sync.tls_support import TlsServer
@@ -40,7 +40,6 @@ clinicdesk = cli_setup.clinicdesk
 one_line_error = cli_setup.one_line_error
 SERVER_PASSWORD = cli_setup.SERVER_PASSWORD
 PROFILE_PASSWORD = cli_setup.PROFILE_PASSWORD
-FAST_KDF = KdfParams(time_cost=1, memory_kib=8192, parallelism=1)
 NOT_TRUSTED = "the sync server's certificate is not trusted"
 
 
