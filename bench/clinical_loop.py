@@ -44,10 +44,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from app import drug_safety, fhir_export, keyring, printing
     from app.demo import seed_profile
-    from app.store.keys import KdfParams
     from app.workspace import Workspace
     from models import ClinicalNote
     from models.enums import NoteStatus
+    from tests.support.profiles import FAST_KDF
     from ui.print_pdf import render_pdf
 
     app = QApplication.instance() or QApplication([])
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "profile"
         seed_profile(folder, "bench password", patients=300, days=14, seed=1,
-                     kdf=KdfParams(time_cost=1, memory_kib=8192, parallelism=1)).close()  # fmt: skip
+                     kdf=FAST_KDF).close()  # fmt: skip
         ws = Workspace.unlock(folder, "bench password")
         items = [drug_safety.Item(m, "500 mg", "twice daily") for m in
                  ("amoxicillin", "metformin", "ibuprofen", "atorvastatin", "lisinopril")]  # fmt: skip

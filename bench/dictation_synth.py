@@ -3,10 +3,14 @@
     .venv/bin/python -m bench.dictation_synth --set dev            # reads bench/dictation_sets/dev.json
     .venv/bin/python -m bench.dictation_synth --set old --input tests/data/dictation/dictations.json
     .venv/bin/python -m bench.dictation_synth --set dev --passes 2 # every dictation under two conditions
+    .venv/bin/python -m bench.dictation_synth --set dev --plan     # the planned conditions, as JSON lines
+    .venv/bin/python -m bench.dictation_synth --set dev --voice piper-joe --rate 180 --pacing continuous
+                                                                   # every dictation under one condition
 
 Output: ``bench/out/dictation_audio/<set>/<voice>/<id>-<rate>wpm-<noise>-<pacing>.wav`` and
 ``bench/out/dictation_audio/<set>/manifest.json``, which lists per file: set, dictation id, voice, target
-and measured words a minute, noise kind and SNR in dB (or none), and pacing (continuous or paused).
+and measured words a minute, noise kind and SNR in dB (or none) with the SNR measured in the file
+written, and pacing (continuous or paused). ``--out DIR`` puts the sets elsewhere.
 A file already rendered from the same words under the same condition is kept (the manifest holds a key).
 
 Why a plan: a set is judged under every condition only if every condition is in it. Dictation i of the set
@@ -39,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
 import sys
 import time
@@ -46,7 +51,7 @@ import wave
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -150,10 +155,16 @@ def _speak(words: list[str], condition: Condition, seed: int) -> tuple[list[Floa
     return pieces, measured
 
 
-def render_dictation(
-    utterances: list[str], condition: Condition, *, seed: int, noise_dir: Path
-) -> tuple[bytes, float, float]:
-    """WAV bytes, the audio's length in seconds and the measured words a minute."""
+class Rendered(NamedTuple):
+    wav: bytes
+    seconds: float
+    measured_wpm: float
+    #: the signal-to-noise ratio of the written file (16-bit samples) against the speech in it
+    snr_db: float | None
+
+
+def render_dictation(utterances: list[str], condition: Condition, *, seed: int, noise_dir: Path) -> Rendered:
+    """The WAV file's bytes and what was measured on it."""
     rng = np.random.default_rng(seed)
     texts = [" ".join(utterances)] if condition.pacing == "continuous" else list(utterances)
     pieces, wpm = _speak(texts, condition, seed)
@@ -167,22 +178,25 @@ def render_dictation(
     speech = np.concatenate(parts).astype(np.float64)
     peak = float(np.abs(speech).max()) or 1.0
     speech *= PEAK / peak
-    if condition.noise and condition.snr_db is not None:
-        noise = _noise(noise_dir, condition.noise)
-        start = int(rng.integers(0, len(noise)))
-        reps = (start + len(speech)) // len(noise) + 1
-        clip = np.tile(noise, reps)[start : start + len(speech)].astype(np.float64)
-        gain = np.sqrt(active_power(speech) / (np.mean(clip**2) * 10 ** (condition.snr_db / 10)))
-        speech = speech + gain * clip
-        top = float(np.abs(speech).max())
-        if top > 0.99:
-            speech *= 0.99 / top
-    return _wav_bytes(speech), len(speech) / RATE, wpm
+    if not (condition.noise and condition.snr_db is not None):
+        return Rendered(_wav_bytes(speech), len(speech) / RATE, wpm, None)
+    noise = _noise(noise_dir, condition.noise)
+    start = int(rng.integers(0, len(noise)))
+    reps = (start + len(speech)) // len(noise) + 1
+    clip = np.tile(noise, reps)[start : start + len(speech)].astype(np.float64)
+    gain = np.sqrt(active_power(speech) / (np.mean(clip**2) * 10 ** (condition.snr_db / 10)))
+    mixed = speech + gain * clip
+    top = float(np.abs(mixed).max())
+    if top > 0.99:
+        mixed *= 0.99 / top
+        speech *= 0.99 / top
+    data = _wav_bytes(mixed)
+    heard = _samples(data) - speech
+    snr = 10 * np.log10(active_power(speech) / float(np.mean(heard**2)))
+    return Rendered(data, len(mixed) / RATE, wpm, float(snr))
 
 
 def _wav_bytes(audio: np.ndarray[Any, Any]) -> bytes:
-    import io
-
     pcm = np.clip(np.round(audio * 32767.0), -32768, 32767).astype("<i2")
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as w:
@@ -193,11 +207,18 @@ def _wav_bytes(audio: np.ndarray[Any, Any]) -> bytes:
     return buffer.getvalue()
 
 
+def _pcm(data: bytes) -> np.ndarray[Any, Any]:
+    with wave.open(io.BytesIO(data), "rb") as w:
+        return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+
+
+def _samples(data: bytes) -> np.ndarray[Any, Any]:
+    """The samples of WAV bytes as _wav_bytes scaled them."""
+    return _pcm(data).astype(np.float64) / 32767.0
+
+
 def _read(path: Path) -> FloatArray:
-    with wave.open(str(path), "rb") as w:
-        return (np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32) / 32768.0).astype(
-            np.float32
-        )
+    return (_pcm(path.read_bytes()).astype(np.float32) / 32768.0).astype(np.float32)
 
 
 def _noise(noise_dir: Path, kind: str) -> FloatArray:
@@ -262,12 +283,25 @@ def file_name(dictation_id: str, condition: Condition) -> str:
     return f"{condition.voice}/{dictation_id}-{condition.rate_wpm}wpm-{noise}-{condition.pacing}.wav"
 
 
+def planned(
+    count: int, *, passes: int = 1, condition: Condition | None = None
+) -> list[tuple[int, Condition]]:
+    """The plan, or every dictation under the one ``condition`` given."""
+    return [(i, condition) for i in range(count)] if condition else plan(count, passes=passes)
+
+
 def render_set(
-    name: str, source: Path, *, out_root: Path = OUT, passes: int = 1, skip_missing: bool = False
+    name: str,
+    source: Path,
+    *,
+    out_root: Path = OUT,
+    passes: int = 1,
+    skip_missing: bool = False,
+    condition: Condition | None = None,
 ) -> dict[str, Any]:
     """Render (or reuse) every planned file of the set and write its manifest; returns the manifest."""
     dictations = json.loads(source.read_text())["dictations"]
-    items = plan(len(dictations), passes=passes)
+    items = planned(len(dictations), passes=passes, condition=condition)
     missing = missing_tools([c for _, c in items])
     for line in missing.values():
         print(line, file=sys.stderr)
@@ -281,29 +315,30 @@ def render_set(
     renders, skipped = [], []
     started = time.perf_counter()
     made = 0
-    for index, condition in items:
+    for index, wanted in items:
         d = dictations[index]
-        rel = file_name(d["id"], condition)
-        if condition.voice in missing or (condition.noise == "babble" and "babble" in missing):
-            skipped.append({"file": rel, "id": d["id"], "voice": condition.voice})
+        rel = file_name(d["id"], wanted)
+        if wanted.voice in missing or (wanted.noise == "babble" and "babble" in missing):
+            skipped.append({"file": rel, "id": d["id"], "voice": wanted.voice})
             continue
-        seed = _seed(name, d["id"], asdict(condition))
-        key = _key(d["utterances"], condition, seed)
+        seed = _seed(name, d["id"], asdict(wanted))
+        key = _key(d["utterances"], wanted, seed)
         path = folder / rel
         entry = old.get(rel)
         if not (entry and entry.get("key") == key and path.exists()):
-            data, seconds, wpm = render_dictation(
-                d["utterances"], condition, seed=seed, noise_dir=out_root / "_noise"
-            )
+            rendered = render_dictation(d["utterances"], wanted, seed=seed, noise_dir=out_root / "_noise")
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".part")
-            tmp.write_bytes(data)
+            tmp.write_bytes(rendered.wav)
             tmp.replace(path)
             made += 1
             entry = {
-                "file": rel, "set": name, "id": d["id"], **asdict(condition),
-                "measured_wpm": round(wpm, 1), "seconds": round(seconds, 2), "key": key,
+                "file": rel, "set": name, "id": d["id"], **asdict(wanted),
+                "measured_wpm": round(rendered.measured_wpm, 1), "seconds": round(rendered.seconds, 2),
+                "key": key,
             }  # fmt: skip
+            if rendered.snr_db is not None:
+                entry["measured_snr_db"] = round(rendered.snr_db, 2)
         renders.append(entry)
     manifest_source = str(source.relative_to(ROOT) if source.is_relative_to(ROOT) else source)
     manifest: dict[str, Any] = {
@@ -312,13 +347,16 @@ def render_set(
         "source_sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
         "made_by": f"{COMMAND} --set {name}"
         + ("" if source == SETS / f"{name}.json" else f" --input {manifest_source}")
-        + (f" --passes {passes}" if passes != 1 else ""),
+        + ("" if out_root == OUT else f" --out {out_root}")
+        + (f" --passes {passes}" if passes != 1 else "")
+        + (condition_options(condition) if condition else ""),
         "renders": renders,
         "skipped": skipped,
     }
     folder.mkdir(parents=True, exist_ok=True)
     manifest_path.write_text(json.dumps(manifest, indent=1) + "\n")
     manifest["_rendered"] = made
+    manifest["_path"] = manifest_path
     manifest["_render_seconds"] = time.perf_counter() - started
     return manifest
 
@@ -337,23 +375,66 @@ def summary(manifest: dict[str, Any]) -> str:
     wpm = [r["measured_wpm"] for r in renders]
     if wpm:
         lines.append(f"  measured words a minute: {min(wpm):.0f} to {max(wpm):.0f}")
-    lines.append(f"  manifest: {OUT.relative_to(ROOT) / manifest['set'] / 'manifest.json'}")
+    snr = [r["measured_snr_db"] for r in renders if "measured_snr_db" in r]
+    if snr:
+        lines.append(f"  measured SNR: {min(snr):.1f} to {max(snr):.1f} dB")
+    path: Path = manifest["_path"]
+    lines.append(f"  manifest: {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     lines.append(f"  command: {manifest['made_by']}")
     return "\n".join(lines)
+
+
+def condition_options(condition: Condition) -> str:
+    """The command-line options that ask for ``condition``."""
+    noise = f" --noise {condition.noise} --snr {condition.snr_db}" if condition.noise else ""
+    return f" --voice {condition.voice} --rate {condition.rate_wpm} --pacing {condition.pacing}{noise}"
+
+
+def _condition(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Condition | None:
+    """The one condition the options ask for, or None for the plan."""
+    given = [args.voice, args.rate, args.pacing]
+    if not any(given) and args.noise is None:
+        return None
+    if not all(given) or (args.noise is None) != (args.snr is None):
+        parser.error("one condition needs --voice, --rate and --pacing, and --snr with --noise")
+    return Condition(args.voice, args.rate, args.noise, args.snr, args.pacing)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--set", required=True, help="reads bench/dictation_sets/SET.json unless --input")
     parser.add_argument("--input", type=Path, help="another dictation file of the same shape")
+    parser.add_argument(
+        "--out", type=Path, default=OUT, help=f"where sets go (default {OUT.relative_to(ROOT)})"
+    )
     parser.add_argument("--passes", type=int, default=1, help="conditions per dictation (default 1)")
     parser.add_argument("--skip-missing", action="store_true", help="render the voices that can run")
+    parser.add_argument("--plan", action="store_true", help="print the planned renders as JSON lines only")
+    one = parser.add_argument_group("one condition for every dictation, instead of the plan")
+    one.add_argument("--voice", choices=sorted(VOICES))
+    one.add_argument("--rate", type=int, metavar="WPM")
+    one.add_argument("--pacing", choices=PACINGS)
+    one.add_argument("--noise", choices=["pink", "brown", "babble"])
+    one.add_argument("--snr", type=int, metavar="DB")
     args = parser.parse_args(argv)
+    condition = _condition(parser, args)
     source = (args.input or SETS / f"{args.set}.json").resolve()
     if not source.exists():
         print(f"no dictation set at {source}", file=sys.stderr)
         return 2
-    manifest = render_set(args.set, source, passes=args.passes, skip_missing=args.skip_missing)
+    if args.plan:
+        dictations = json.loads(source.read_text())["dictations"]
+        for index, wanted in planned(len(dictations), passes=args.passes, condition=condition):
+            print(json.dumps({"id": dictations[index]["id"], **asdict(wanted)}))
+        return 0
+    manifest = render_set(
+        args.set,
+        source,
+        out_root=args.out.resolve(),
+        passes=args.passes,
+        skip_missing=args.skip_missing,
+        condition=condition,
+    )
     print(summary(manifest))
     return 0
 

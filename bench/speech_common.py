@@ -1,4 +1,5 @@
-"""Shared by the speech benchmarks (and the speech tests): WER text normalisation and espeak-ng audio.
+"""Shared by the speech benchmarks: WER text normalisation and the dictation sets (the espeak-ng audio
+they share with the speech tests is tests/support/speech.py's).
 
 WER is computed as the issue defines it: lower-case, punctuation removed, numbers written as words.
 Spoken numbers on either side are first read into digits by the app's own normaliser, then every
@@ -8,13 +9,9 @@ equal and neither side is favoured.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import re
 import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -107,52 +104,8 @@ def load_dictations(path: Path | None = None) -> list[dict[str, object]]:
     return list(json.loads((path or DICTATIONS).read_text())["dictations"])
 
 
-def cache_dir() -> Path:
-    base = Path(os.environ.get("CLINICDESK_BENCH_CACHE", Path(tempfile.gettempdir()) / "clinicdesk-bench"))
-    base.mkdir(parents=True, exist_ok=True)
-    return base
-
-
 def espeak_available() -> bool:
     return shutil.which("espeak-ng") is not None and shutil.which("sox") is not None
-
-
-def synthesize(utterances: list[str], *, voice: str = "en-us", speed: int = 150, pause: float = 1.0) -> Path:
-    """A 16 kHz mono WAV of the utterances said one after another with pauses; cached by content.
-
-    sox runs without dither (``-D``): its dither is random noise, so every synthesis of the same text
-    gave different samples, and a dictation's figures changed whenever the cache was made afresh."""
-    key = hashlib.sha256(json.dumps([utterances, voice, speed, pause, "no-dither"]).encode()).hexdigest()[:16]
-    out = cache_dir() / f"dictation-{key}.wav"
-    if out.exists():
-        return out
-    with tempfile.TemporaryDirectory() as tmp:
-        parts: list[str] = []
-        for i, text in enumerate(utterances):
-            raw = Path(tmp) / f"{i}.wav"
-            subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text], check=True)
-            fixed = Path(tmp) / f"{i}-16k.wav"
-            sox = [
-                "sox",
-                "-D",
-                str(raw),
-                "-r",
-                "16000",
-                "-c",
-                "1",
-                "-b",
-                "16",
-                str(fixed),
-                "pad",
-                "0",
-                str(pause),
-            ]
-            subprocess.run(sox, check=True)
-            parts.append(str(fixed))
-        joined = Path(tmp) / "joined.wav"
-        subprocess.run(["sox", "-D", *parts, str(joined), "pad", "0.5", "0.5"], check=True)
-        shutil.move(str(joined), out)
-    return out
 
 
 def load(path: Path) -> FloatArray:

@@ -55,7 +55,8 @@ from audio.session import DictationSession, PartialEvent
 from audio.vad import FRAME, frame_levels_db, speech_threshold_db
 from audio.vosk_engine import VoskTranscriber
 from audio.wavfile import SAMPLE_RATE, FloatArray
-from bench.speech_common import load, synthesize
+from bench.speech_common import load
+from tests.support.speech import lookahead_samples, synthesize
 
 COMMAND = ".venv/bin/python -m bench.speech_vosk_latency"
 PHRASES = [
@@ -79,29 +80,6 @@ def speech_onset(audio: FloatArray) -> float:
     levels = frame_levels_db(audio)
     above = np.flatnonzero(levels > speech_threshold_db(levels))
     return float(above[0]) * FRAME / SAMPLE_RATE if len(above) else 0.0
-
-
-def lookahead_samples(recogniser: Callable[[], Any]) -> int:
-    """The fewest samples after which the decoder has scored a frame (see the module docstring).
-
-    With alternatives on, Vosk's result for a recogniser that decoded nothing is the fixed empty one
-    (confidence exactly 1.0); any decoded frame gives a lattice cost instead. Noise makes the frames.
-    """
-    noise = (np.random.default_rng(0).standard_normal(SAMPLE_RATE) * 3000).astype("<i2").tobytes()
-
-    def decoded(samples: int) -> bool:
-        rec = recogniser()
-        rec.SetMaxAlternatives(1)
-        rec.AcceptWaveform(noise[: 2 * samples])
-        return bool(json.loads(rec.Result())["alternatives"][0]["confidence"] != 1.0)
-
-    lo, hi = 0, SAMPLE_RATE  # decoded(lo) is False, decoded(hi) is True
-    if not decoded(hi):
-        raise RuntimeError("the decoder scored nothing after a second of audio")
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        lo, hi = (lo, mid) if decoded(mid) else (mid, hi)
-    return hi
 
 
 def ms(values: list[float]) -> str:

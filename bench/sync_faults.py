@@ -32,14 +32,6 @@ from typing import Any
 from sqlalchemy import select, text
 
 from bench.sync_proxy import FaultyProxy
-from bench.sync_support import (
-    LocalStore,
-    ServerProcess,
-    create_database,
-    create_user,
-    prepare_database,
-    server_settings,
-)
 from models import OutboxEntry, Patient, SyncConflict, Task, row_to_dict
 from models.enums import OutboxStatus, TaskPriority, TaskStatus
 from server.db import make_engine
@@ -49,6 +41,9 @@ from sync.engine import SyncEngine
 from sync.local import get_state
 from sync.protocol import ChangeResult
 from sync.transport import HttpTransport
+from tests.support.databases import create_database, prepare_database
+from tests.support.server_process import ServerProcess, server_settings
+from tests.support.sync_clients import LocalStore, create_user
 
 PASSWORD = "fault injection pw"
 COMPARED = {"tasks": Task, "patients": Patient}

@@ -24,14 +24,6 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench.sync_support import (
-    LocalStore,
-    ServerProcess,
-    create_database,
-    create_user,
-    prepare_database,
-    server_settings,
-)
 from clinicdesk.errors import SyncError
 from models import Task
 from server.db import make_engine
@@ -40,6 +32,9 @@ from server.tables import DEFAULT_ORGANIZATION_ID
 from sync.engine import SyncEngine
 from sync.status import SyncReport
 from sync.transport import HttpTransport
+from tests.support.databases import create_database, prepare_database
+from tests.support.server_process import ServerProcess, server_settings
+from tests.support.sync_clients import LocalStore, create_user
 
 PASSWORD = "benchmark password"
 COMMAND = ".venv/bin/python -m bench.sync_throughput"

@@ -28,11 +28,11 @@ def set_up_practice(url: str, path: Path, doctor_id: str) -> None:
     import uuid
     from datetime import UTC, date, datetime
 
-    from bench.sync_support import LocalStore
     from models import Appointment, Patient, Practice
     from models.enums import AppointmentStatus, AppointmentType
     from sync.engine import SyncEngine
     from sync.transport import HttpTransport
+    from tests.support.sync_clients import LocalStore
 
     rng = random.Random(7)
     store = LocalStore(path)
@@ -80,8 +80,8 @@ def set_up_practice(url: str, path: Path, doctor_id: str) -> None:
 
 def set_up_workstation(url: str, profile: Path) -> None:
     """The doctor's workstation is made from the server (the app's own set-up: sign in, download)."""
-    from app.store.keys import KdfParams
     from app.sync_service import setup_workstation
+    from tests.support.profiles import FAST_KDF
 
     setup_workstation(
         profile,
@@ -90,7 +90,7 @@ def set_up_workstation(url: str, profile: Path) -> None:
         username=DOCTOR,
         server_password=SERVER_PASSWORD,
         device_name="exam room",
-        kdf=KdfParams(time_cost=1, memory_kib=8192, parallelism=1),
+        kdf=FAST_KDF,
     )
 
 
@@ -109,12 +109,12 @@ def colleague(url: str, folder: Path, rate: float) -> int:
 
     from sqlalchemy import select
 
-    from bench.sync_support import LocalStore
     from models import Alert, Patient, Task, User
     from models.enums import AlertSeverity, AlertType, TaskPriority, TaskStatus, TaskType
     from sync.engine import SyncEngine
     from sync.local import get_state
     from sync.transport import HttpTransport
+    from tests.support.sync_clients import LocalStore
 
     store = LocalStore(folder / "nurse.db")
     engine = SyncEngine(store.sessions, HttpTransport(url))

@@ -159,14 +159,10 @@ def run(args: argparse.Namespace, work: Path) -> int:
                 [sys.executable, "-m", "clinicdesk", *seed], env=env, check=True, capture_output=True
             )
         else:
-            from bench.sync_support import (
-                ServerProcess,
-                create_database,
-                create_user,
-                prepare_database,
-                server_settings,
-            )
             from server.embedded import EmbeddedMongo, EmbeddedPostgres
+            from tests.support.databases import create_database, prepare_database
+            from tests.support.server_process import ServerProcess, server_settings
+            from tests.support.sync_clients import create_user
 
             pg = stack.enter_context(EmbeddedPostgres(work / "pg"))
             mongo = stack.enter_context(EmbeddedMongo(work / "mongo"))

@@ -17,15 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from bench.sync_support import (
-    LocalStore,
-    ServerProcess,
-    create_database,
-    create_user,
-    prepare_database,
-    server_settings,
-)
 from server.embedded import EmbeddedMongo, EmbeddedPostgres
+from tests.support.databases import create_database, prepare_database
+from tests.support.server_process import ServerProcess, server_settings
+from tests.support.sync_clients import LocalStore, create_user
 
 
 @pytest.fixture(scope="session")

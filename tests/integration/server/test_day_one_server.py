@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from bench.sync_support import create_database
 from server.cli import main as server_main
 from server.db import make_engine
 from server.services import accounts
 from server.settings import Settings
 from sync.protocol import ACCOUNT_DEACTIVATED
 from tests.integration.server.wire import change
+from tests.support.databases import create_database
 
 pytestmark = pytest.mark.integration
 

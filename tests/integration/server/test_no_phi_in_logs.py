@@ -13,11 +13,12 @@ import httpx
 import psycopg
 import pytest
 
-from bench.sync_support import ServerProcess, create_database, prepare_database, server_settings
 from server.db import make_engine
 from server.embedded import NO_PHI_LOGGING, EmbeddedPostgres
 from server.services import accounts
 from sync.protocol import PROTOCOL_HEADER, UserCreate
+from tests.support.databases import create_database, prepare_database
+from tests.support.server_process import ServerProcess, server_settings
 
 pytestmark = pytest.mark.integration
 PASSWORD = "long enough pw"

@@ -9,12 +9,12 @@ from alembic.migration import MigrationContext
 from pymongo import MongoClient
 from sqlalchemy import inspect, text
 
-from bench.sync_support import create_database
 from models import SYNCED_MODELS
 from server import rls
 from server.db import ALL_METADATA, APP_ROLE, LOCAL_ONLY_TABLES, include_object, make_engine
 from server.migrate import alembic_config, upgrade
 from server.mongo import NOTES, DocumentStore
+from tests.support.databases import create_database
 
 pytestmark = pytest.mark.integration
 

@@ -53,7 +53,7 @@ def speak(
 ) -> Path:
     """espeak-ng speech, one utterance after another with pauses, as 16 kHz mono WAV (made as the
     benchmarks make theirs: without sox's random dither, so the same words give the same audio)."""
-    from bench.speech_common import synthesize
+    from tests.support.speech import synthesize
 
     out = folder / f"{name}.wav"
     shutil.copy(synthesize(utterances, voice=voice, speed=140, pause=pause), out)

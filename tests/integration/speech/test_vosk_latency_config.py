@@ -13,7 +13,7 @@ from audio import vosk_config, vosk_engine
 from audio.pipeline import SpeechEngine
 from audio.vosk_config import FRAMES_PER_CHUNK, low_latency_conf, low_latency_model
 from audio.vosk_engine import VoskTranscriber
-from bench.speech_vosk_latency import lookahead_samples
+from tests.support.speech import lookahead_samples
 
 from .conftest import load, speak
 

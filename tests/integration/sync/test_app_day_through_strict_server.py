@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from app.services import notes, orders, recordings, work
 from app.services.orders import OrderItemInput, PrescriptionItemInput
-from bench.sync_support import LocalStore
 from models import (
     Appointment,
     ClinicalNote,
@@ -36,6 +35,7 @@ from models.local import ACTOR_ID
 from sync.engine import SyncEngine
 from sync.local import get_state
 from sync.transport import HttpTransport
+from tests.support.sync_clients import LocalStore
 
 pytestmark = pytest.mark.integration
 

@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bench.sync_support import LocalStore, create_user
 from models import Appointment, Patient, Practice
 from models.enums import AppointmentStatus, AppointmentType
 from server.embedded import free_port
 from sync.engine import SyncEngine
 from sync.transport import HttpTransport
 from tests.integration.conftest import SyncServer
+from tests.support.sync_clients import LocalStore, create_user
 
 pytestmark = pytest.mark.integration
 

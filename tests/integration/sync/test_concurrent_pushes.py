@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, insert, select
 
-from bench.sync_support import LocalStore
 from models import Task
 from server.db import make_engine
 from server.services import horizon
@@ -19,6 +18,7 @@ from server.tables import DEFAULT_ORGANIZATION_ID, change_log, push_inflight
 from sync.engine import SyncEngine
 from sync.local import get_state
 from sync.transport import HttpTransport
+from tests.support.sync_clients import LocalStore
 
 pytestmark = pytest.mark.integration
 

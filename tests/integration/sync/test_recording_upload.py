@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete
 
-from bench.sync_support import LocalStore
 from models import Recording, SyncState
 from sync.engine import AUDIO_PREFIX, SyncEngine
 from sync.transport import HttpTransport
+from tests.support.sync_clients import LocalStore
 
 pytestmark = pytest.mark.integration
 

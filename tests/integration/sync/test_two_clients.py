@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bench.sync_support import LocalStore
 from models import ClinicalNote, OutboxEntry, Patient, SyncConflict, Task
 from models.enums import OutboxStatus
 from sync.engine import SyncEngine
 from sync.transport import HttpTransport
+from tests.support.sync_clients import LocalStore
 
 pytestmark = pytest.mark.integration
 

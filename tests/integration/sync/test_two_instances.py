@@ -10,11 +10,12 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from bench.sync_support import LocalStore, ServerProcess
 from models import OutboxEntry, Patient
 from server.embedded import free_port
 from sync.engine import SyncEngine
 from sync.transport import HttpTransport
+from tests.support.server_process import ServerProcess
+from tests.support.sync_clients import LocalStore
 
 pytestmark = pytest.mark.integration
 

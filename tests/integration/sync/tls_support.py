@@ -25,9 +25,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.sync_support import ServerProcess, server_settings
 from tests.integration.conftest import SyncServer
 from tests.integration.sync.practice_ca import PracticeCa, make_practice_ca
+from tests.support.server_process import ServerProcess, server_settings
 
 START_SECONDS = 90
 
@@ -36,7 +36,7 @@ START_SECONDS = 90
 class TlsServer(ServerProcess):
     """The real ``clinicdesk-server`` command (which serves TLS when its settings name a certificate
     and key, as a deployment's do) in its own process, with the practice CA's certificate. It stops
-    and dies as bench.sync_support.ServerProcess does; it starts through the command itself."""
+    and dies as tests.support.server_process.ServerProcess does; it starts through the command itself."""
 
     ca: PracticeCa
 

@@ -15,12 +15,12 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bench.sync_support import LocalStore
 from models import OutboxEntry, Patient
 from models.enums import OutboxStatus
 from sync.engine import PULL_PAGE, PUSH_BATCH, SyncEngine
 from sync.protocol import MAX_PULL_PAGE, MAX_PUSH_BATCH
 from sync.transport import HttpTransport
+from tests.support.sync_clients import LocalStore
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC).isoformat()
 

@@ -1,6 +1,5 @@
-"""Shared by the sync benchmarks, the fault-injection harness and the integration tests: a real sync
-server process (uvicorn) over given databases, and plain-SQLite client stores with the app's outbox
-hook, so many clients are cheap to make."""
+"""The sync service as a real HTTP server (uvicorn) in its own process, for the integration tests and
+the sync benchmarks: started over given databases, killed as a crash would kill it, or stopped."""
 
 from __future__ import annotations
 
@@ -14,25 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine
 
-from server.db import make_engine
 from server.embedded import free_port
-from server.migrate import upgrade
 from server.settings import Settings
-from tests.support.sync_clients import LocalStore, create_user
-
-__all__ = [
-    "LocalStore",
-    "ServerProcess",
-    "create_database",
-    "create_user",
-    "prepare_database",
-    "server_settings",
-]
 
 SERVER_SCRIPT = """
-import sys
 import uvicorn
 from server.api.main import create_app
 from server.settings import load_settings
@@ -40,6 +25,18 @@ settings = load_settings().check()
 app = create_app(settings)
 uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
 """
+#: the settings handed to the child through its environment (CLINICDESK_<NAME>)
+PASSED_SETTINGS = (
+    "database_url",
+    "mongodb_url",
+    "mongodb_db",
+    "host",
+    "port",
+    "jwt_secret",
+    "pool_size",
+    "threads",
+    "access_ttl_seconds",
+)
 
 
 @dataclass
@@ -56,18 +53,8 @@ class ServerProcess:
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
-        for name in (
-            "database_url",
-            "mongodb_url",
-            "mongodb_db",
-            "host",
-            "port",
-            "jwt_secret",
-            "pool_size",
-            "threads",
-        ):
+        for name in PASSED_SETTINGS:
             env["CLINICDESK_" + name.upper()] = str(getattr(self.settings, name))
-        env["CLINICDESK_ACCESS_TTL_SECONDS"] = str(self.settings.access_ttl_seconds)
         return env
 
     def start(self) -> ServerProcess:
@@ -108,6 +95,7 @@ class ServerProcess:
 def server_settings(
     *, database_url: str, mongodb_url: str, mongodb_db: str, port: int | None = None
 ) -> Settings:
+    """Settings for a server on loopback with a fresh signing secret (a free port unless given)."""
     return Settings(
         database_url=database_url,
         mongodb_url=mongodb_url,
@@ -117,19 +105,3 @@ def server_settings(
         jwt_secret=secrets.token_urlsafe(48),
         pool_size=10,
     ).check()
-
-
-def create_database(admin_url: str, name: str) -> str:
-    """A fresh database on the server at ``admin_url``; returns its URL."""
-    engine = create_engine(make_engine(admin_url).url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    engine.dispose()
-    return admin_url.rsplit("/", 1)[0] + "/" + name
-
-
-def prepare_database(database_url: str) -> None:
-    engine = make_engine(database_url, pool_size=1)
-    upgrade(engine)
-    engine.dispose()
