@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.services import notes, recordings
 from app.keyring import MAGIC
+from app.services import notes, recordings
 from clinicdesk.errors import SpeechError
 from models import Recording
 from tests.unit.services.conftest import Clinic
