@@ -27,12 +27,13 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
+
+from bench.ui_cold_start import ensure_profile, first_paint, working_day
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EXE = ROOT / "dist" / "clinicdesk" / "clinicdesk"
@@ -41,36 +42,12 @@ PASSWORD = "bench-frozen-password"
 DROP_CACHES = Path("/proc/sys/vm/drop_caches")
 
 
-def working_day() -> date:
-    """Today in the practice, or the next weekday: a closed day would be an empty table."""
-    from app.demo import practice_today
-
-    day = practice_today()
-    while day.isoweekday() > 5:
-        day += timedelta(days=1)
-    return day
-
-
 def drop_caches() -> bool:
     try:
         os.sync()
         DROP_CACHES.write_text("3\n")
     except OSError:
         return False
-    return True
-
-
-def ensure_profile(command: list[str], profile: Path, password: str, *, patients: int, days: int) -> bool:
-    """Seeds the profile if it does not exist; True when it did so."""
-    if (profile / "profile.json").is_file():
-        return False
-    profile.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [*command, "seed", "--profile", str(profile), "--patients", str(patients), "--days", str(days)],
-        env={**os.environ, "CLINICDESK_PASSWORD": password},
-        check=True,
-        capture_output=True,
-    )
     return True
 
 
@@ -85,27 +62,12 @@ def one_run(
         "QT_QPA_PLATFORM": "offscreen",
         "CLINICDESK_HOME": str(home / "clinicdesk"),
         "CLINICDESK_PASSWORD": password,
-        "CLINICDESK_EXIT_AFTER_FIRST_PAINT": "1",
     }
     if cold:
         drop_caches()
     started = time.time()
-    done = subprocess.run(
-        [*command, "gui", "--profile", str(profile), "--date", day.isoformat()],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"{command[0]} gui failed ({done.returncode}): {done.stderr.strip()[-500:]}")
-    for line in done.stdout.splitlines():
-        if line.startswith("first-paint "):
-            parts = line.split()
-            rows = int(parts[2].removeprefix("rows=")) if len(parts) > 2 else -1
-            return float(parts[1]) - started, rows
-    raise SystemExit("the app exited without reporting its first paint")
+    painted, rows = first_paint(command, profile, day, env)
+    return painted - started, rows
 
 
 def summary(name: str, times: list[float], rows: int, command: str, note: str = "") -> str:
@@ -135,7 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.exe.is_file():
         raise SystemExit(f"{args.exe} not found: build it with packaging/build-linux.sh")
     frozen = [str(args.exe)]
-    seeded = ensure_profile(frozen, args.profile, args.password, patients=args.patients, days=args.days)
+    seeded = ensure_profile(
+        frozen, args.profile, args.password, patients=args.patients, days=args.days, quiet=True
+    )
     day = working_day()
     given = list(sys.argv[1:] if argv is None else argv)
     shown = ["..." if i and given[i - 1] == "--password" else a for i, a in enumerate(given)]

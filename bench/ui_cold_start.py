@@ -35,18 +35,45 @@ def _clinicdesk() -> list[str]:
     return [sys.executable, "-m", "clinicdesk"]
 
 
-def ensure_profile(profile: Path, password: str, *, patients: int, days: int) -> None:
+def ensure_profile(
+    command: list[str], profile: Path, password: str, *, patients: int, days: int, quiet: bool = False
+) -> bool:
+    """Seeds the profile with ``command``'s own ``seed`` if it does not exist; True when it did so."""
     if (profile / "profile.json").is_file():
-        return
+        return False
     profile.parent.mkdir(parents=True, exist_ok=True)
-    print(f"seeding {profile} ({patients} patients x {days} days); this takes a few minutes", flush=True)
+    if not quiet:
+        print(f"seeding {profile} ({patients} patients x {days} days); this takes a few minutes", flush=True)
     started = time.perf_counter()
     subprocess.run(
-        [*_clinicdesk(), "seed", "--profile", str(profile), "--patients", str(patients), "--days", str(days)],
+        [*command, "seed", "--profile", str(profile), "--patients", str(patients), "--days", str(days)],
         env={**os.environ, "CLINICDESK_PASSWORD": password},
         check=True,
+        capture_output=quiet,
     )
-    print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
+    if not quiet:
+        print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
+    return True
+
+
+def first_paint(command: list[str], profile: Path, day: date, env: dict[str, str]) -> tuple[float, int]:
+    """Starts ``command gui`` on ``day`` of the profile (``env`` unlocks it and asks it to quit after
+    its first paint); (the Unix time of that paint, rows drawn or -1 when it does not say)."""
+    done = subprocess.run(
+        [*command, "gui", "--profile", str(profile), "--date", day.isoformat()],
+        env={**env, "CLINICDESK_EXIT_AFTER_FIRST_PAINT": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{command[-1]} gui failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+    for line in done.stdout.splitlines():
+        if line.startswith("first-paint "):
+            parts = line.split()
+            return float(parts[1]), int(parts[2].removeprefix("rows=")) if len(parts) > 2 else -1
+    raise SystemExit(f"{command[-1]} gui exited without reporting its first paint")
 
 
 def one_run(profile: Path, password: str, home: Path, day: date) -> tuple[float, float, int]:
@@ -55,32 +82,18 @@ def one_run(profile: Path, password: str, home: Path, day: date) -> tuple[float,
         **os.environ,
         "QT_QPA_PLATFORM": "offscreen",
         "CLINICDESK_PASSWORD": password,
-        "CLINICDESK_EXIT_AFTER_FIRST_PAINT": "1",
         # the app remembers the last profile: keep that out of the user's own settings
         "CLINICDESK_HOME": str(home),
     }
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.time()
-    done = subprocess.run(
-        [*_clinicdesk(), "gui", "--profile", str(profile), "--date", day.isoformat()],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"clinicdesk gui failed ({done.returncode}): {done.stderr.strip()[-500:]}")
-    for line in done.stdout.splitlines():
-        if line.startswith("first-paint "):
-            _, at, rows = line.split()
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-            return float(at) - started, cpu, int(rows.removeprefix("rows="))
-    raise SystemExit("clinicdesk gui exited without reporting its first paint")
+    painted, rows = first_paint(_clinicdesk(), profile, day, env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return painted - started, cpu, rows
 
 
-def _working_day() -> date:
+def working_day() -> date:
     """Today in the practice, or the next weekday when today is a weekend (the practice is closed,
     so "today" would be an empty table): the figure should include drawing a real day."""
     from app.demo import practice_today
@@ -99,9 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args(argv)
     password = os.environ.get("CLINICDESK_PASSWORD", DEFAULT_PASSWORD)
-    ensure_profile(args.profile, password, patients=args.patients, days=args.days)
+    ensure_profile(_clinicdesk(), args.profile, password, patients=args.patients, days=args.days)
 
-    day = _working_day()
+    day = working_day()
     with tempfile.TemporaryDirectory(prefix="clinicdesk-bench-") as home:
         one_run(args.profile, password, Path(home), day)  # warm-up: the OS file cache, Python's bytecode
         results = [one_run(args.profile, password, Path(home), day) for _ in range(args.runs)]

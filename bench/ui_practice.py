@@ -18,7 +18,6 @@ NURSE = "bench.ui.nurse"
 FRONT_DESK = "bench.ui.admin"
 PATIENTS = 200
 DAYS = 14
-EVERY_DAY = {str(d): ["00:00", "23:59"] for d in range(1, 8)}
 
 
 def set_up_practice(url: str, path: Path, doctor_id: str) -> None:
@@ -28,21 +27,13 @@ def set_up_practice(url: str, path: Path, doctor_id: str) -> None:
     import uuid
     from datetime import UTC, date, datetime
 
-    from models import Appointment, Patient, Practice
-    from models.enums import AppointmentStatus, AppointmentType
-    from sync.engine import SyncEngine
-    from sync.transport import HttpTransport
-    from tests.support.sync_clients import LocalStore
+    from models import Patient
+    from tests.support.sync_clients import follow_up, front_desk, push_all
 
     rng = random.Random(7)
-    store = LocalStore(path)
-    engine = SyncEngine(store.sessions, HttpTransport(url))
-    try:
-        engine.sign_in(username=FRONT_DESK, password=SERVER_PASSWORD, device_name="front desk")
-        engine.sync_once()
+    with front_desk(url, path, username=FRONT_DESK, password=SERVER_PASSWORD) as (store, engine):
         first = (datetime.now(UTC) + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
         with store.sessions.begin() as s:
-            s.add(Practice(name="Harbour Street Clinic", timezone="UTC", business_hours=EVERY_DAY))
             patients = [
                 Patient(
                     mrn=f"HSC{n:06d}",
@@ -59,23 +50,9 @@ def set_up_practice(url: str, path: Path, doctor_id: str) -> None:
             s.flush()
             for day in range(DAYS):
                 for slot in range(10):
-                    s.add(
-                        Appointment(
-                            patient_id=rng.choice(patients).id,
-                            clinician_id=uuid.UUID(doctor_id),
-                            start_at=first + timedelta(days=day, minutes=30 * slot),
-                            duration_minutes=20,
-                            appointment_type=AppointmentType.FOLLOW_UP,
-                            status=AppointmentStatus.SCHEDULED,
-                            reason="follow-up visit",
-                        )
-                    )
-        report = engine.sync_once()
-        if not report.ok or report.rejected or report.conflicts:
-            raise SystemExit(f"the practice did not reach the server: {report.to_json()}")
-    finally:
-        engine.close()
-        store.close()
+                    start = first + timedelta(days=day, minutes=30 * slot)
+                    s.add(follow_up(rng.choice(patients).id, uuid.UUID(doctor_id), start, "follow-up visit"))
+        push_all(engine)
 
 
 def set_up_workstation(url: str, profile: Path) -> None:

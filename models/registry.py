@@ -69,14 +69,14 @@ SYNCED_MODELS: dict[str, type[DeclarativeBase]] = {
 NOT_IN_PAYLOAD = frozenset({"version", "audio", "blob", "organization_id"})
 
 
-def _to_wire(value: Any) -> Any:
+def to_wire(value: Any) -> Any:
+    """A column value as JSON has it (enums by value, ids and times as text); others as they are.
+    The one conversion for sync payloads, the server's rows and the command line's JSON."""
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, uuid.UUID):
         return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date | time):
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
     return value
 
@@ -89,14 +89,14 @@ def row_to_dict(row: DeclarativeBase, *, fields: list[str] | None = None) -> dic
         key = attr.key
         if key in NOT_IN_PAYLOAD or (fields is not None and key not in fields):
             continue
-        out[key] = _to_wire(getattr(row, key))
+        out[key] = to_wire(getattr(row, key))
     return out
 
 
 def values_to_dict(values: dict[str, Any]) -> dict[str, Any]:
     """The JSON-safe form of a record given as attribute values (the rows of a bulk insert, which
     has no ORM object to read), as :func:`row_to_dict` makes it."""
-    return {key: _to_wire(value) for key, value in values.items() if key not in NOT_IN_PAYLOAD}
+    return {key: to_wire(value) for key, value in values.items() if key not in NOT_IN_PAYLOAD}
 
 
 def dict_to_values(model: type[DeclarativeBase], data: dict[str, Any]) -> dict[str, Any]:

@@ -4,18 +4,15 @@ must not pay for an identity map it never uses."""
 
 from __future__ import annotations
 
-import enum
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
 from functools import cache
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.orm import DeclarativeBase
 
-from models.registry import NOT_IN_PAYLOAD, SYNCED_MODELS, dict_to_values
+from models.registry import NOT_IN_PAYLOAD, SYNCED_MODELS, dict_to_values, to_wire
 from sync.protocol.conflict import NOTE_TEXT_FIELDS
 
 #: Entities whose text lives in MongoDB documents rather than in PostgreSQL columns.
@@ -53,16 +50,6 @@ def entity_info(name: str) -> EntityInfo | None:
         for fk in column.foreign_keys:
             parents[attr.key] = fk.column.table.name
     return EntityInfo(name, model, table, columns, DOCUMENT_FIELDS.get(name, frozenset()), parents)
-
-
-def to_wire(value: Any) -> Any:
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    return value
 
 
 def row_to_wire(info: EntityInfo, row: Mapping[Any, Any]) -> dict[str, Any]:

@@ -95,6 +95,18 @@ PUSH_BATCH = 200
 PULL_PAGE = 250
 
 
+def change_of(entry: OutboxEntry) -> ChangeIn:
+    """An outbox entry as a push sends it (its id makes a retried push idempotent)."""
+    return ChangeIn(
+        id=entry.id,
+        entity=entry.entity,
+        record_id=entry.record_id,
+        operation=Operation(entry.operation.value),
+        base_version=entry.base_version,
+        payload=entry.payload or {},
+    )
+
+
 class SyncEngine:
     def __init__(
         self,
@@ -234,18 +246,7 @@ class SyncEngine:
                 session.expunge_all()
             if not entries:
                 return
-            changes = [
-                ChangeIn(
-                    id=e.id,
-                    entity=e.entity,
-                    record_id=e.record_id,
-                    operation=Operation(e.operation.value),
-                    base_version=e.base_version,
-                    payload=e.payload or {},
-                )
-                for e in entries
-            ]
-            response = self.transport.push(changes)
+            response = self.transport.push([change_of(e) for e in entries])
             self._apply_results(response.results, report)
             if len(entries) < self.push_batch:
                 return

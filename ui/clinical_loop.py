@@ -102,11 +102,11 @@ def clinical_html(summary: ClinicalSummary, tz: Any) -> str:
 class ClinicalLoop(QObject):
     """Signals carry each step's result; tests and the window wait on them."""
 
-    printed = Signal(object)  # Printed
-    exported = Signal(object)  # Exported
-    prescription_changed = Signal(object)  # RxRecord
-    results_changed = Signal(object)  # OrderResults
-    chart_drawn = Signal(object)  # ClinicalSummary
+    printed = Signal(Printed)
+    exported = Signal(Exported)
+    prescription_changed = Signal(RxRecord)
+    results_changed = Signal(OrderResults)
+    chart_drawn = Signal(ClinicalSummary)
     failed = Signal(ClinicDeskError)
 
     def __init__(

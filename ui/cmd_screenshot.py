@@ -218,23 +218,9 @@ def _open_chart(window: Any, schedule: Any, patient_text: str | None) -> None:
 
 
 def _open_note(window: Any, schedule: Any, wav: Path | None) -> None:
-    from models.enums import AppointmentStatus as S
+    from ui.screenshot_loop import open_first_visit
 
-    entry = next(
-        (
-            e
-            for e in schedule.entries
-            if e.kind == "appointment" and e.status in (S.SCHEDULED, S.CONFIRMED, S.CHECKED_IN, S.IN_PROGRESS)
-        ),
-        None,
-    )
-    if entry is None:
-        raise NotFoundError("the day has no open appointment to open an encounter for; choose --date")
-    opened = _Waiter()
-    window.encounter.opened.connect(opened.done)
-    window.encounter.failed.connect(opened.fail)
-    window.schedule.select_appointment(entry.appointment_id)
-    opened.wait(window.schedule.request_encounter)
+    open_first_visit(window, schedule, _Waiter, begun=True)
     if wav is not None:
         dictated = _Waiter()
         window.encounter.dictation_finished.connect(dictated.done)

@@ -26,14 +26,13 @@ from models import Patient
 from models.enums import DocumentCategory, OrderType, Role
 
 
-def _visit(window: Any, schedule: Any, waiter: type) -> Any:
-    """Opens the encounter of the day's first open appointment, as the note view does."""
+def open_first_visit(window: Any, schedule: Any, waiter: type, *, begun: bool = False) -> Any:
+    """Opens the encounter of the day's first open appointment (with ``begun``, one already checked in
+    or in progress counts as open too), as a doctor does from the schedule."""
     from models.enums import AppointmentStatus as S
 
-    entry = next(
-        (e for e in schedule.entries if e.kind == "appointment" and e.status in (S.SCHEDULED, S.CONFIRMED)),
-        None,
-    )
+    open_ = {S.SCHEDULED, S.CONFIRMED} | ({S.CHECKED_IN, S.IN_PROGRESS} if begun else set())
+    entry = next((e for e in schedule.entries if e.kind == "appointment" and e.status in open_), None)
     if entry is None:
         raise NotFoundError("the day has no open appointment to open an encounter for; choose --date")
     opened = waiter()
@@ -69,7 +68,7 @@ def _reload_orders(window: Any, waiter: type) -> None:
 
 def safety(window: Any, schedule: Any, waiter: type) -> QWidget:
     """The safety checks holding a prescription: an allergy and a dose outside the usual range."""
-    bundle = _visit(window, schedule, waiter)
+    bundle = open_first_visit(window, schedule, waiter)
     ws = window.workspace
     with ws.store.session() as s:
         patient = s.get(Patient, bundle.chart.patient.id)
@@ -86,7 +85,7 @@ def safety(window: Any, schedule: Any, waiter: type) -> QWidget:
 
 def results(window: Any, schedule: Any, waiter: type) -> QWidget:
     """An abnormal basic metabolic panel, as the ordering doctor reviews it."""
-    bundle = _visit(window, schedule, waiter)
+    bundle = open_first_visit(window, schedule, waiter)
     ws = window.workspace
     order = order_ops.create_order(
         ws, bundle.encounter.id, OrderType.LAB, [OrderItemInput("Basic metabolic panel", "24323-8")]
@@ -129,7 +128,7 @@ def documents(window: Any, schedule: Any, waiter: type) -> QWidget:
     """A chart's documents: a wound photo, a referral letter, a printed prescription."""
     from ui.print_pdf import render_pdf
 
-    bundle = _visit(window, schedule, waiter)
+    bundle = open_first_visit(window, schedule, waiter)
     ws, patient_id = window.workspace, bundle.chart.patient.id
     pdf = render_pdf(_letter(bundle.chart.patient.full_name))
     for data, title, category in (

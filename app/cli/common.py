@@ -8,12 +8,10 @@ list shows it.
 from __future__ import annotations
 
 import argparse
-import enum
 import json
 import os
 import sys
-import uuid
-from datetime import date, datetime, time
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -62,15 +60,14 @@ def read_password(args: argparse.Namespace) -> str:
 
 
 def _default(value: Any) -> Any:
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
     if isinstance(value, Path):
         return str(value)
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+    from models.registry import to_wire  # here: commands that print no records need no models
+
+    wire = to_wire(value)
+    if wire is value:
+        raise TypeError(f"not JSON serializable: {type(value).__name__}")
+    return wire
 
 
 def to_json(data: Any) -> str:

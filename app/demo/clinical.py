@@ -15,7 +15,7 @@ from typing import Any
 from app.demo import vocab
 from app.demo.people import PatientFacts, Roster
 from app.demo.schedule import Booked
-from app.demo.util import Weighted, chance, uuid7_at
+from app.demo.util import Weighted, base_row, chance
 from models.enums import SOAP_SECTIONS
 
 _CONDITION_NAMES = {code: name for name, code, *_ in vocab.CONDITIONS}
@@ -187,11 +187,7 @@ def encounter_rows(rng: random.Random, visit: Booked) -> tuple[dict[str, Any], d
     content.setdefault("diagnoses", [])
     content.setdefault("plan_items", [])
     encounter = {
-        "id": uuid7_at(visit.start, rng),
-        "created_at": visit.start,
-        "updated_at": visit.end if done else visit.start,
-        "version": None,
-        "deleted_at": None,
+        **base_row(rng, visit.start, updated=visit.end if done else visit.start),
         "appointment_id": visit.id,
         "clinician_id": visit.doctor.id,
         "patient_id": visit.patient.id,
@@ -205,11 +201,7 @@ def encounter_rows(rng: random.Random, visit: Booked) -> tuple[dict[str, Any], d
     signed_at = (visit.end + timedelta(minutes=rng.randint(5, 240))).replace(microsecond=0) if done else None
     words = sum(len(str(content[k]).split()) for k in SOAP_SECTIONS)
     note = {
-        "id": uuid7_at(visit.start, rng),
-        "created_at": visit.start,
-        "updated_at": signed_at or visit.start,
-        "version": None,
-        "deleted_at": None,
+        **base_row(rng, visit.start, updated=signed_at or visit.start),
         "encounter_id": encounter["id"],
         "patient_id": visit.patient.id,
         "author_id": visit.doctor.id,
@@ -247,11 +239,7 @@ def task_rows(
         creator = rng.choice(roster.doctors)
         rows.append(
             {
-                "id": uuid7_at(created, rng),
-                "created_at": created,
-                "updated_at": completed_at or created,
-                "version": None,
-                "deleted_at": None,
+                **base_row(rng, created, updated=completed_at or created),
                 "title": title,
                 "description": None if chance(rng, 0.5) else "See the latest encounter note for details.",
                 "assignee_id": rng.choice(staff).id,
@@ -283,11 +271,7 @@ def alert_rows(
         recipient = roster.owner if i < len(vocab.ALERTS) else rng.choice(recipients)
         rows.append(
             {
-                "id": uuid7_at(created, rng),
-                "created_at": created,
-                "updated_at": created,
-                "version": None,
-                "deleted_at": None,
+                **base_row(rng, created),
                 "recipient_id": recipient.id,
                 "patient_id": None if kind == "system" or not patients else rng.choice(patients).id,
                 "alert_type": kind,

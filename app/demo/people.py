@@ -15,7 +15,7 @@ from typing import Any
 
 from app.demo import vocab
 from app.demo.calendar import BUSINESS_HOURS, PRACTICE_TIMEZONE, holidays_between
-from app.demo.util import Weighted, chance, uuid7_at
+from app.demo.util import Weighted, base_row, chance
 from app.services.patients import name_key
 
 OWNER_USERNAME = "dr.house"
@@ -89,16 +89,6 @@ def doctor_count(patients: int) -> int:
     return max(4, -(-patients // 350))
 
 
-def _base_row(rng: random.Random, created: datetime) -> dict[str, Any]:
-    return {
-        "id": uuid7_at(created, rng),
-        "created_at": created,
-        "updated_at": created,
-        "version": None,
-        "deleted_at": None,
-    }
-
-
 def make_roster(rng: random.Random, patients: int, now: datetime) -> tuple[Roster, list[dict[str, Any]]]:
     specialties = Weighted([((s, c), w) for s, c, w in vocab.DOCTOR_SPECIALTIES])
     taken: set[str] = {OWNER_USERNAME}
@@ -130,7 +120,7 @@ def make_roster(rng: random.Random, patients: int, now: datetime) -> tuple[Roste
                 if role == "nurse":
                     credentials = rng.choice(("RN", "RPN", "NP"))
             taken.add(username)
-            row = _base_row(rng, created)
+            row = base_row(rng, created)
             full_name = f"{first} {last}"
             row.update(
                 username=username,
@@ -159,7 +149,7 @@ def practice_row(rng: random.Random, now: datetime, first: date, last: date) -> 
     this_year = now.date().year
     span_first = min(first, date(this_year, 1, 1))
     span_last = max(last, date(this_year + 1, 12, 31))
-    row = _base_row(rng, now - timedelta(days=3650))
+    row = base_row(rng, now - timedelta(days=3650))
     row.update(
         name=PRACTICE_NAME,
         phone="416-555-0142",
@@ -232,7 +222,7 @@ class PatientFactory:
         if chance(rng, 0.04):
             last = f"{last}-{rng.choice(vocab.LAST_NAMES)}"
         created = self.now - timedelta(days=rng.randint(30, min(5000, max(31, age * 365))))
-        row = _base_row(rng, created)
+        row = base_row(rng, created)
         address = self._address()
         row.update(
             mrn=f"MRN{mrn:07d}",
@@ -353,7 +343,7 @@ class PatientFactory:
                 )
             ]
         for i, (payer, policy, group, coverage) in enumerate(payers):
-            row = _base_row(rng, created)
+            row = base_row(rng, created)
             effective = created.date() - timedelta(days=rng.randint(0, 2000))
             row.update(
                 patient_id=patient["id"],
@@ -388,7 +378,7 @@ class PatientFactory:
             span = max(1, (self.today - earliest).days)
             diagnosed = earliest + timedelta(days=rng.randrange(span))
             status = "chronic" if chronic else ("resolved" if chance(rng, 0.4) else "active")
-            row = _base_row(rng, datetime.combine(diagnosed, datetime.min.time(), tzinfo=UTC))
+            row = base_row(rng, datetime.combine(diagnosed, datetime.min.time(), tzinfo=UTC))
             row.update(
                 patient_id=patient["id"],
                 name=name,
@@ -401,7 +391,7 @@ class PatientFactory:
         return rows
 
     def _care(self, patient: dict[str, Any], provider: uuid.UUID, role: str) -> dict[str, Any]:
-        row = _base_row(self.rng, patient["created_at"])
+        row = base_row(self.rng, patient["created_at"])
         row.update(
             provider_id=provider,
             patient_id=patient["id"],

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from app.demo import vocab
 from app.demo.calendar import WEEKDAYS, BlockSpec, is_business_day
 from app.demo.people import APPOINTMENT_TYPES, PatientFacts, Roster, Staff
-from app.demo.util import Weighted, chance, uuid7_at
+from app.demo.util import Weighted, base_row, chance
 
 DAY_OPEN = 8 * 60
 DAY_CLOSE = 17 * 60
@@ -119,11 +119,7 @@ def block_rows(
     for doctor, spec in plans:
         rows.append(
             {
-                "id": uuid7_at(created, rng),
-                "created_at": created,
-                "updated_at": created,
-                "version": None,
-                "deleted_at": None,
+                **base_row(rng, created),
                 "clinician_id": doctor.id,
                 "start_date": spec.start_date,
                 "start_time": spec.start_time,
@@ -266,11 +262,7 @@ class AppointmentFactory:
         ]
         status = self._status(day, start, end)
         row: dict[str, Any] = {
-            "id": uuid7_at(created, rng),
-            "created_at": created,
-            "updated_at": created,
-            "version": None,
-            "deleted_at": None,
+            **base_row(rng, created),
             "patient_id": patient.id,
             "clinician_id": doctor.id,
             "start_at": start,

@@ -12,7 +12,7 @@ import random
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -22,6 +22,18 @@ def uuid7_at(moment: datetime, rng: random.Random) -> uuid.UUID:
     rand_a = rng.getrandbits(12)
     rand_b = rng.getrandbits(62)
     return uuid.UUID(int=(ms << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b)
+
+
+def base_row(rng: random.Random, created: datetime, *, updated: datetime | None = None) -> dict[str, Any]:
+    """The columns every seeded row has: its id (drawn first, so a seed gives the same ids), made at
+    ``created``, last changed at ``updated`` (default: then), never synced and not deleted."""
+    return {
+        "id": uuid7_at(created, rng),
+        "created_at": created,
+        "updated_at": updated or created,
+        "version": None,
+        "deleted_at": None,
+    }
 
 
 class Weighted(Generic[T]):

@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from app.services import audit
-from app.services.patients import appointment_record
+from app.services.patients import appointment_record, live_patient
 from app.services.practice import HOLDS_SLOT, blocks_between, busy_between, calendar_of, get_practice
 from app.services.records import AppointmentRecord
 from clinicdesk.errors import NotFoundError, ValidationError
-from models import Appointment, Patient, User, utcnow
+from models import Appointment, User, utcnow
 from models.booking_rules import check_booking
 from models.enums import AppointmentStatus, AppointmentType, CreatedVia, PatientStatus, Role
 
@@ -144,9 +144,7 @@ def book_appointment(
     created_via: CreatedVia = CreatedVia.STAFF,
     now: datetime | None = None,
 ) -> AppointmentRecord:
-    patient = session.get(Patient, patient_id)
-    if patient is None or patient.deleted_at is not None:
-        raise NotFoundError("no such patient in this profile")
+    patient = live_patient(session, patient_id)
     if patient.status != PatientStatus.ACTIVE:
         raise ValidationError("this patient's record is inactive; reactivate it before booking")
     clinician = session.get(User, clinician_id)

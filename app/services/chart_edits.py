@@ -19,11 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.services import audit
+from app.services.patients import live_patient
 from app.services.registration import PatientInput
 from app.services.roles import require_role
 from app.soap.vocab import icd10_codes
 from clinicdesk.errors import NotFoundError, ValidationError
-from models import ClinicalNote, Condition, Insurance, Patient
+from models import ClinicalNote, Condition, Insurance
 from models.enums import AllergyStatus, ConditionStatus, NoteStatus, PatientStatus, Role
 
 SEVERITIES = ("mild", "moderate", "severe", "life-threatening")
@@ -80,13 +81,6 @@ class PatientDetails:
     problems: list[ProblemRecord]
 
 
-def _patient(session: Session, patient_id: uuid.UUID) -> Patient:
-    patient = session.get(Patient, patient_id)
-    if patient is None or patient.deleted_at is not None:
-        raise NotFoundError("no such patient in this profile")
-    return patient
-
-
 def _insurance_record(i: Insurance) -> InsuranceRecord:
     return InsuranceRecord(
         i.id, i.payer, i.policy_number, i.group_number, i.coverage_type, i.is_primary, i.effective_date,
@@ -101,7 +95,7 @@ def _problem_record(c: Condition) -> ProblemRecord:
 def patient_details(session: Session, patient_id: uuid.UUID, *, with_problems: bool) -> PatientDetails:
     """The editable record (an audited read). ``with_problems``: the problem list too (a
     receptionist's profile does not receive it)."""
-    p = _patient(session, patient_id)
+    p = live_patient(session, patient_id)
     insurance = session.scalars(
         select(Insurance)
         .where(Insurance.patient_id == patient_id, Insurance.deleted_at.is_(None))
@@ -166,7 +160,7 @@ def set_allergies(
         raise ValidationError("add the allergy, or choose 'no known allergies'")
     if status is not AllergyStatus.RECORDED and cleaned:
         raise ValidationError("a patient with allergies listed cannot also have 'no known allergies'")
-    patient = _patient(session, patient_id)
+    patient = live_patient(session, patient_id)
     old = patient.allergy_status
     patient.allergy_status = status
     patient.allergies = cleaned
@@ -236,7 +230,7 @@ def save_insurance(
 ) -> InsuranceRecord:
     """Adds a coverage (``insurance_id`` None) or edits one."""
     values = _check_insurance(data)
-    _patient(session, patient_id)
+    live_patient(session, patient_id)
     if insurance_id is None:
         row = Insurance(patient_id=patient_id, **values)
         session.add(row)
@@ -326,7 +320,7 @@ def add_problem(
     source_note_id: uuid.UUID | None = None,
 ) -> ProblemRecord:
     require_role(session, *CLINICIANS, action="change the problem list")
-    _patient(session, patient_id)
+    live_patient(session, patient_id)
     label = " ".join(name.split())
     code = (icd10_code or "").strip().upper() or None
     if code is not None and known_code(code) is None:

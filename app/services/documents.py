@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session, undefer
 
 from app import keyring
 from app.services import audit
+from app.services.patients import live_patient
 from app.services.roles import require_role
 from clinicdesk.errors import NotFoundError, ValidationError
-from models import Document, Encounter, Patient, User
+from models import Document, Encounter, User
 from models.enums import DocumentCategory, Role
 from sync.protocol import MAX_DOCUMENT_BYTES
 
@@ -162,9 +163,7 @@ def attach(
     mime = sniff(data)
     if not title.strip():
         raise ValidationError("a document needs a title")
-    patient = session.get(Patient, patient_id)
-    if patient is None or patient.deleted_at is not None:
-        raise NotFoundError("no such patient in this profile")
+    live_patient(session, patient_id)
     if encounter_id is not None:
         encounter = session.get(Encounter, encounter_id)
         if encounter is None or encounter.patient_id != patient_id:

@@ -17,9 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.services import appointments, audit
+from app.services.patients import live_patient
 from app.services.records import AppointmentRecord
 from clinicdesk.errors import NotFoundError, ValidationError
-from models import Appointment, IdentityCheck, Patient, utcnow
+from models import Appointment, IdentityCheck, utcnow
 from models.enums import AppointmentStatus, AppointmentType, CreatedVia, IdentityContext
 from models.identity import ALWAYS_CONFIRMED, MORE_IDENTIFIERS
 
@@ -70,9 +71,7 @@ def record_identity_check(
     appointment_id: uuid.UUID | None = None,
 ) -> IdentityRecord:
     identifiers, reason = _check(verification)
-    patient = session.get(Patient, patient_id)
-    if patient is None or patient.deleted_at is not None:
-        raise NotFoundError("no such patient in this profile")
+    live_patient(session, patient_id)
     row = IdentityCheck(
         patient_id=patient_id,
         appointment_id=appointment_id,

@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.services import audit
+from app.services.patients import live_patient
 from app.services.roles import current_user
 from clinicdesk.errors import NotFoundError, ValidationError
 from models import Message, Patient, User, new_id, utcnow
@@ -138,9 +139,7 @@ def send(
     if recipient.id == user.id:
         raise ValidationError("a message goes to someone else")
     if patient_id is not None:
-        patient = session.get(Patient, patient_id)
-        if patient is None or patient.deleted_at is not None:
-            raise NotFoundError("no such patient in this profile")
+        live_patient(session, patient_id)
     message_id = new_id()
     message = Message(
         id=message_id,

@@ -140,10 +140,16 @@ def _address(p: Patient) -> str:
     return ", ".join(x for x in parts if x)
 
 
-def patient_chart(session: Session, patient_id: uuid.UUID, *, recent: int = 10) -> PatientChart:
+def live_patient(session: Session, patient_id: uuid.UUID) -> Patient:
+    """The patient, unless there is none or the record was deleted (NotFoundError, naming no one)."""
     patient = session.get(Patient, patient_id)
     if patient is None or patient.deleted_at is not None:
         raise NotFoundError("no such patient in this profile")
+    return patient
+
+
+def patient_chart(session: Session, patient_id: uuid.UUID, *, recent: int = 10) -> PatientChart:
+    patient = live_patient(session, patient_id)
     conditions = session.scalars(
         select(Condition)
         .where(Condition.patient_id == patient_id, Condition.deleted_at.is_(None))

@@ -20,9 +20,9 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from app.services import audit, mrn
-from app.services.patients import name_key, summary
+from app.services.patients import live_patient, name_key, summary
 from app.services.records import PatientSummary
-from clinicdesk.errors import NotFoundError, ValidationError
+from clinicdesk.errors import ValidationError
 from models import Patient, utcnow
 from models.enums import AllergyStatus, PatientStatus
 
@@ -250,18 +250,11 @@ def register_patient(
     return summary(patient)
 
 
-def _patient(session: Session, patient_id: uuid.UUID) -> Patient:
-    patient = session.get(Patient, patient_id)
-    if patient is None or patient.deleted_at is not None:
-        raise NotFoundError("no such patient in this profile")
-    return patient
-
-
 def update_demographics(session: Session, patient_id: uuid.UUID, data: PatientInput) -> PatientSummary:
     """Changes a patient's demographics and contact details (and the MRN, if a new unused one is
     given). The audit event names the fields changed, never their values."""
     data = check_patient(data)
-    patient = _patient(session, patient_id)
+    patient = live_patient(session, patient_id)
     if data.mrn is not None and data.mrn != patient.mrn:
         if _mrn_taken(session, data.mrn, exclude=patient.id):
             raise ValidationError("that MRN is already in use by another patient")
@@ -280,7 +273,7 @@ def update_demographics(session: Session, patient_id: uuid.UUID, data: PatientIn
 
 
 def set_status(session: Session, patient_id: uuid.UUID, status: PatientStatus) -> PatientSummary:
-    patient = _patient(session, patient_id)
+    patient = live_patient(session, patient_id)
     if patient.status != status:
         old = patient.status
         patient.status = status

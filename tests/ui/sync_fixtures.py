@@ -21,18 +21,15 @@ from typing import Any
 import httpx
 import pytest
 from pytestqt.qtbot import QtBot
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, text
 
 from app.settings import WorkstationSettings
 from app.workspace import Workspace
-from models import Appointment, Patient, Practice
-from models.enums import AppointmentStatus, AppointmentType
+from models import Patient
 from server.db import make_engine
-from sync.engine import SyncEngine
 from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
-from sync.transport import HttpTransport
 from tests.integration.conftest import SyncServer, mongo_url, postgres_url, sync_server
-from tests.support.sync_clients import LocalStore, create_user
+from tests.support.sync_clients import book_on_server, create_user
 from ui.main_window import MainWindow
 
 __all__ = [
@@ -47,7 +44,6 @@ __all__ = [
 
 SERVER_PASSWORD = "correct horse battery"
 PROFILE_PASSWORD = "workstation-profile-pw"
-EVERY_DAY = {str(d): ["00:00", "23:59"] for d in range(1, 8)}  # so tests do not depend on the weekday
 
 
 @dataclass(frozen=True)
@@ -103,44 +99,25 @@ def server_db(sync_server: SyncServer) -> Iterator[Engine]:
 def clinic(sync_server: SyncServer, server_db: Engine, tmp_path: Path) -> Clinic:
     doctor = f"doctor-{uuid.uuid4().hex[:10]}"
     doctor_id = uuid.UUID(create_user(sync_server.database_url, username=doctor, role="doctor"))
-    manager, manager_password = sync_server.user("admin")
-    store = LocalStore(tmp_path / "front-desk.db")
-    engine = SyncEngine(store.sessions, HttpTransport(sync_server.url))
-    try:
-        engine.sign_in(username=manager, password=manager_password, device_name="front desk")
-        assert engine.sync_once().ok
-        start = (datetime.now(UTC) + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
-        with store.sessions.begin() as s:
-            if not s.execute(select(func.count()).select_from(Practice)).scalar_one():
-                s.add(Practice(name="Harbour Street Clinic", timezone="UTC", business_hours=EVERY_DAY))
-            patient = Patient(
-                mrn=f"UI-{uuid.uuid4().hex[:8]}",
-                first_name="Mara",
-                last_name="Quill",
-                date_of_birth=date(1979, 4, 2),
-            )
-            s.add(patient)
-            s.flush()
-            appointment = Appointment(
-                patient_id=patient.id,
-                clinician_id=doctor_id,
-                start_at=start,
-                duration_minutes=20,
-                appointment_type=AppointmentType.FOLLOW_UP,
-                status=AppointmentStatus.SCHEDULED,
-                reason="persistent cough",
-            )
-            s.add(appointment)
-            s.flush()
-            ids = (patient.id, appointment.id)
-        pushed = engine.sync_once()
-        assert pushed.ok and pushed.rejected == 0 and pushed.conflicts == 0
-    finally:
-        engine.close()
-        store.close()
+    start = (datetime.now(UTC) + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    patient = Patient(
+        mrn=f"UI-{uuid.uuid4().hex[:8]}", first_name="Mara", last_name="Quill", date_of_birth=date(1979, 4, 2)
+    )
+    appointment_id = book_on_server(
+        sync_server.url,
+        tmp_path / "front-desk.db",
+        manager=sync_server.user("admin"),
+        patient=patient,
+        doctor_id=doctor_id,
+        start=start,
+        reason="persistent cough",
+    )
     with server_db.connect() as conn:  # the server holds them now, not just the front desk
-        assert conn.execute(text("SELECT count(*) FROM appointments WHERE id = :id"), {"id": ids[1]}).scalar()
-    return Clinic(sync_server, server_db, doctor, doctor_id, SERVER_PASSWORD, ids[0], ids[1], start.date())
+        found = conn.execute(text("SELECT count(*) FROM appointments WHERE id = :id"), {"id": appointment_id})
+        assert found.scalar()
+    return Clinic(
+        sync_server, server_db, doctor, doctor_id, SERVER_PASSWORD, patient.id, appointment_id, start.date()
+    )
 
 
 @pytest.fixture

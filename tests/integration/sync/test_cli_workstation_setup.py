@@ -16,21 +16,16 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
 
-from models import Appointment, Patient, Practice
-from models.enums import AppointmentStatus, AppointmentType
+from models import Patient
 from server.embedded import free_port
-from sync.engine import SyncEngine
-from sync.transport import HttpTransport
 from tests.integration.conftest import SyncServer
-from tests.support.sync_clients import LocalStore, create_user
+from tests.support.sync_clients import book_on_server, create_user
 
 pytestmark = pytest.mark.integration
 
 SERVER_PASSWORD = "correct horse battery"
 PROFILE_PASSWORD = "exam-room-3 profile"
-EVERY_DAY = {str(d): ["00:00", "23:59"] for d in range(1, 8)}
 TIMEOUT = 300
 
 
@@ -46,37 +41,18 @@ def account(sync_server: SyncServer, tmp_path: Path) -> Account:
     """A doctor account on a server that knows the practice, with one patient booked for them."""
     username = f"doctor-{uuid.uuid4().hex[:10]}"
     doctor_id = uuid.UUID(create_user(sync_server.database_url, username=username, role="doctor"))
-    manager, manager_password = sync_server.user("admin")
-    store = LocalStore(tmp_path / "front-desk.db")
-    engine = SyncEngine(store.sessions, HttpTransport(sync_server.url))
     mrn = f"MRN{uuid.uuid4().int % 10**10:010d}"  # the form the patient search reads as an MRN
     # a whole hour, so the booking rules (checked on push) accept it whatever the time of day
     in_two_hours = (datetime.now(UTC) + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
-    try:
-        engine.sign_in(username=manager, password=manager_password, device_name="front desk")
-        assert engine.sync_once().ok
-        with store.sessions.begin() as s:
-            if not s.execute(select(func.count()).select_from(Practice)).scalar_one():
-                s.add(Practice(name="Harbour Street Clinic", timezone="UTC", business_hours=EVERY_DAY))
-            patient = Patient(mrn=mrn, first_name="Iris", last_name="Vale", date_of_birth=date(1983, 9, 14))
-            s.add(patient)
-            s.flush()
-            s.add(
-                Appointment(
-                    patient_id=patient.id,
-                    clinician_id=doctor_id,
-                    start_at=in_two_hours,
-                    duration_minutes=20,
-                    appointment_type=AppointmentType.FOLLOW_UP,
-                    status=AppointmentStatus.SCHEDULED,
-                    reason="review",
-                )
-            )
-        pushed = engine.sync_once()
-        assert pushed.ok and pushed.rejected == 0 and pushed.conflicts == 0
-    finally:
-        engine.close()
-        store.close()
+    book_on_server(
+        sync_server.url,
+        tmp_path / "front-desk.db",
+        manager=sync_server.user("admin"),
+        patient=Patient(mrn=mrn, first_name="Iris", last_name="Vale", date_of_birth=date(1983, 9, 14)),
+        doctor_id=doctor_id,
+        start=in_two_hours,
+        reason="review",
+    )
     return Account(sync_server.url, username, mrn)
 
 

@@ -55,12 +55,24 @@ def second_store(tmp_path):  # type: ignore[no-untyped-def]
     store.close()
 
 
+@pytest.fixture
+def two_workstations(sync_server, local_store, second_store, engine_for):  # type: ignore[no-untyped-def]
+    """``(a, b)`` for a role: a new account of it signed in on local_store (a) and on second_store (b)."""
+
+    def make(role: str) -> tuple[SyncEngine, SyncEngine]:
+        user, pw = sync_server.user(role)
+        return (
+            engine_for(local_store, sync_server.url, user, pw),
+            engine_for(second_store, sync_server.url, user, pw),
+        )
+
+    return make
+
+
 def test_an_offline_edit_reaches_the_other_workstation_exactly_once(
-    sync_server, local_store, second_store, engine_for
+    local_store, second_store, two_workstations
 ):
-    user, pw = sync_server.user("doctor")
-    a = engine_for(local_store, sync_server.url, user, pw)
-    b = engine_for(second_store, sync_server.url, user, pw)
+    a, b = two_workstations("doctor")
 
     patient_id = new_patient(local_store)
     first = a.sync_once()
@@ -84,10 +96,8 @@ def test_an_offline_edit_reaches_the_other_workstation_exactly_once(
         )
 
 
-def test_edits_to_different_fields_of_one_record_merge(sync_server, local_store, second_store, engine_for):
-    user, pw = sync_server.user("doctor")
-    a = engine_for(local_store, sync_server.url, user, pw)
-    b = engine_for(second_store, sync_server.url, user, pw)
+def test_edits_to_different_fields_of_one_record_merge(local_store, second_store, two_workstations):
+    a, b = two_workstations("doctor")
     patient_id = new_patient(local_store)
     a.sync_once()
     b.sync_once()
@@ -106,11 +116,9 @@ def test_edits_to_different_fields_of_one_record_merge(sync_server, local_store,
 
 
 def test_edits_to_the_same_field_keep_the_server_value_and_record_what_lost(
-    sync_server, local_store, second_store, engine_for
+    local_store, second_store, two_workstations
 ):
-    user, pw = sync_server.user("nurse")
-    a = engine_for(local_store, sync_server.url, user, pw)
-    b = engine_for(second_store, sync_server.url, user, pw)
+    a, b = two_workstations("nurse")
     with local_store.sessions.begin() as s:
         task = Task(title="Call lab", creator_id=uuid.UUID(_user_id(local_store)))
         s.add(task)
@@ -141,12 +149,8 @@ def _user_id(store: LocalStore) -> str:
     return value
 
 
-def test_a_note_edited_on_two_workstations_keeps_both_texts(
-    sync_server, local_store, second_store, engine_for
-):
-    user, pw = sync_server.user("doctor")
-    a = engine_for(local_store, sync_server.url, user, pw)
-    b = engine_for(second_store, sync_server.url, user, pw)
+def test_a_note_edited_on_two_workstations_keeps_both_texts(local_store, second_store, two_workstations):
+    a, b = two_workstations("doctor")
     patient_id = new_patient(local_store)
     author = uuid.UUID(_user_id(local_store))
     with local_store.sessions.begin() as s:

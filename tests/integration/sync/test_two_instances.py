@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from models import OutboxEntry, Patient
 from server.embedded import free_port
-from sync.engine import SyncEngine
+from sync.engine import SyncEngine, change_of
 from sync.transport import HttpTransport
 from tests.support.server_process import ServerProcess
 from tests.support.sync_clients import LocalStore
@@ -54,19 +54,7 @@ def test_clients_on_two_instances_converge_and_a_retry_on_the_other_applies_once
         # Store a pushes through instance 1, then "retries" the same outbox through instance 2.
         with stores[0].sessions() as s:
             entries = list(s.execute(select(OutboxEntry)).scalars())
-        from sync.protocol import ChangeIn, Operation
-
-        changes = [
-            ChangeIn(
-                id=e.id,
-                entity=e.entity,
-                record_id=e.record_id,
-                operation=Operation(e.operation.value),
-                base_version=e.base_version,
-                payload=e.payload,
-            )
-            for e in entries
-        ]
+        changes = [change_of(e) for e in entries]
         first = engines[0].transport.push(changes)
         other = HttpTransport(second_instance.url)
         other.refresh_token = engines[0].transport.refresh_token

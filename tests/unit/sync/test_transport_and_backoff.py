@@ -49,36 +49,38 @@ def test_every_request_says_which_protocol_it_speaks():
     assert seen == [str(PROTOCOL_VERSION)]
 
 
-@pytest.mark.parametrize(
-    "error", [httpx.ConnectError("down"), httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("cut")]
-)
-def test_network_failures_are_offline_and_retryable(error):
+def _raise(error: Exception):  # type: ignore[no-untyped-def]
     def handler(request: httpx.Request) -> httpx.Response:
         raise error
 
-    t = transport(handler)
-    t.access_token = "a"
-    with pytest.raises(SyncOffline):
-        t.pull(cursor=0, limit=10)
+    return handler
 
 
-def test_a_server_error_or_a_truncated_body_is_offline_not_fatal():
-    t = transport(lambda r: httpx.Response(503, json={"detail": "busy"}))
-    t.access_token = "a"
-    with pytest.raises(SyncOffline):
-        t.pull(cursor=0, limit=10)
-    t = transport(
-        lambda r: httpx.Response(200, content=b'{"records": [', headers={"content-type": "application/json"})
-    )
-    t.access_token = "a"
-    with pytest.raises(SyncOffline):
-        t.pull(cursor=0, limit=10)
+TRUNCATED = httpx.Response(200, content=b'{"records": [', headers={"content-type": "application/json"})
 
 
-def test_an_outdated_client_is_told_to_update():
-    t = transport(lambda r: httpx.Response(426, json={"detail": "update ClinicDesk"}))
+@pytest.mark.parametrize(
+    ("answer", "error", "message"),
+    [
+        pytest.param(_raise(httpx.ConnectError("down")), SyncOffline, None, id="no connection: offline"),
+        pytest.param(_raise(httpx.ReadTimeout("slow")), SyncOffline, None, id="a timeout: offline"),
+        pytest.param(_raise(httpx.RemoteProtocolError("cut")), SyncOffline, None, id="a cut answer: offline"),
+        pytest.param(
+            lambda r: httpx.Response(503, json={"detail": "busy"}), SyncOffline, None, id="busy: offline"
+        ),
+        pytest.param(lambda r: TRUNCATED, SyncOffline, None, id="a truncated body: offline, not fatal"),
+        pytest.param(
+            lambda r: httpx.Response(426, json={"detail": "update ClinicDesk"}),
+            ProtocolTooOld,
+            "update ClinicDesk",
+            id="an outdated client is told to update",
+        ),
+    ],
+)
+def test_a_failed_pull_is_offline_and_retryable_unless_the_client_must_update(answer, error, message):
+    t = transport(answer)
     t.access_token = "a"
-    with pytest.raises(ProtocolTooOld, match="update ClinicDesk"):
+    with pytest.raises(error, match=message):
         t.pull(cursor=0, limit=10)
 
 
