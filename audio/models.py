@@ -296,7 +296,12 @@ def locate_moonshine(path: str | os.PathLike[str] | None = None) -> ModelInfo:
 
 
 def moonshine_available() -> bool:
-    """Whether a Moonshine model can be had without error (ready, bundled, or the package installed)."""
+    """Whether Moonshine can run: onnxruntime imports (the frozen bundle leaves it out) and a model can
+    be had without error (ready, bundled, or the package installed). Without it Whisper works alone."""
+    try:
+        import onnxruntime  # noqa: F401
+    except (ImportError, OSError):  # not bundled, or its native library cannot load
+        return False
     try:
         locate_moonshine()
     except SpeechError:

@@ -11,7 +11,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import DeclarativeBase, Session
@@ -21,7 +21,9 @@ from models import OutboxEntry, SyncState
 from models.enums import OutboxStatus
 from models.local import REMOTE_APPLY
 from models.registry import NOT_IN_PAYLOAD, SYNCED_MODELS, dict_to_values
-from sync.protocol import RecordOut, RecordRef
+
+if TYPE_CHECKING:  # the pydantic models load with the first sync, not with the window
+    from sync.protocol import RecordOut, RecordRef
 
 Key = tuple[str, uuid.UUID]
 
@@ -116,6 +118,8 @@ def missing_parents(session: Session, records: Iterable[RecordOut]) -> list[Reco
         for start in range(0, len(id_list), 500):
             chunk = id_list[start : start + 500]
             present.update(session.execute(select(model.id).where(model.id.in_(chunk))).scalars())
+        from sync.protocol import RecordRef
+
         refs.extend(RecordRef(entity=parent, record_id=i) for i in ids - present)
     return refs
 

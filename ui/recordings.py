@@ -5,6 +5,7 @@ without a temporary file. Any doctor or nurse of the practice may listen; the re
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -22,10 +23,12 @@ from PySide6.QtWidgets import (
 from app.ops import media as media_ops
 from app.ops.media import Fetch
 from app.services.recordings import RecordingRecord
-from audio.playback import Playback
 from clinicdesk.errors import ClinicDeskError
 from ui.app import error_label, icon, set_accessible, show_error_in
 from ui.worker import Operations
+
+if TYPE_CHECKING:
+    from audio.playback import Playback  # numpy and PortAudio load when a recording is first played
 
 
 class RecordingsDialog(QDialog):
@@ -124,6 +127,8 @@ class RecordingsDialog(QDialog):
     def _play(self, wav: bytes) -> None:
         self.decrypted.emit(wav)
         try:
+            from audio.playback import Playback
+
             self.playback = Playback(wav, device=self.device)
             self.playback.start()
         except ClinicDeskError as exc:

@@ -10,7 +10,7 @@ they say so. The page is read-only for everyone but an administrator.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -35,12 +35,14 @@ from app.services.staff import NewAccount, StaffDetails, StaffMember
 from app.sync_service import SyncService
 from clinicdesk.errors import ClinicDeskError, SyncError
 from models.enums import Role
-from sync.protocol import DevicePublic, UserPublic
 from ui.actions import Menu
 from ui.app import error_label, set_accessible, show_error_in
 from ui.page import Page, PageContext
 from ui.table_model import ListTableModel, list_table, selected_row
 from ui.worker import QueryOp
+
+if TYPE_CHECKING:  # the protocol's pydantic models load when the page first asks the server
+    from sync.protocol import DevicePublic, UserPublic
 
 ROLES = (Role.DOCTOR, Role.NURSE, Role.RECEPTIONIST, Role.ADMIN)
 
@@ -161,6 +163,8 @@ class DevicesDialog(QDialog):
     def _revoke(self) -> None:
         item = self.list.currentItem()
         device = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        from sync.protocol import DevicePublic
+
         if isinstance(device, DevicePublic) and not device.revoked:
             self.revoke_requested.emit(device.id)
 

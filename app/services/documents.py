@@ -25,7 +25,7 @@ from app.services.roles import require_role
 from clinicdesk.errors import NotFoundError, ValidationError
 from models import Document, Encounter, User
 from models.enums import DocumentCategory, Role
-from sync.protocol import MAX_DOCUMENT_BYTES
+from sync.limits import MAX_DOCUMENT_BYTES
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 KINDS = "PDF, JPEG and PNG"

@@ -23,13 +23,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.store import Store
-from app.sync_service.after import after_sync
 from app.sync_service.conflicts import settle_bookkeeping
 from clinicdesk.errors import AuthenticationError, SyncError, ValidationError
 from models import User
 from models.local import REMOTE_APPLY
 from sync.errors import BadCaFile, CertificateNotTrusted
-from sync.protocol import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS
+from sync.limits import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS
 from sync.status import SyncReport, SyncStatus
 
 if TYPE_CHECKING:
@@ -331,6 +330,8 @@ class SyncService:
             report.conflicts = max(0, report.conflicts - settled)
             if report.ok:
                 self._keep_mrns_reserved(engine)
+            from app.sync_service.after import after_sync  # the rules and keys load with the first sync
+
             after_sync(self.store, engine, report, user_id=self.user_id)
         self.problem = None
         self.last_report = report

@@ -15,6 +15,11 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from sync.limits import DEFAULT_WINDOW_DAYS as DEFAULT_WINDOW_DAYS  # the limits are the protocol's too
+from sync.limits import MAX_DOCUMENT_BYTES as MAX_DOCUMENT_BYTES
+from sync.limits import MAX_DOCUMENT_UPLOAD as MAX_DOCUMENT_UPLOAD
+from sync.limits import MAX_WINDOW_DAYS as MAX_WINDOW_DAYS
+
 #: Version spoken by this build. The server accepts exactly the versions in SUPPORTED_PROTOCOLS.
 PROTOCOL_VERSION = 1
 SUPPORTED_PROTOCOLS = frozenset({1})
@@ -28,17 +33,6 @@ DEFAULT_PULL_PAGE = 1000
 MAX_BODY_BYTES = 8 * 1024 * 1024
 #: Largest recording the server stores (bytes).
 MAX_RECORDING_BYTES = 64 * 1024 * 1024
-#: Largest document (a scan, a letter) a chart takes: the file as attached; its ciphertext is a few
-#: dozen bytes longer, which the server allows for.
-MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
-MAX_DOCUMENT_UPLOAD = MAX_DOCUMENT_BYTES + 1024
-#: The schedule a workstation's first sync downloads, in days before and after today, unless its
-#: profile keeps another window (``clinicdesk sync --window``); /sync/bootstrap answers the same
-#: window when it is asked for none.
-DEFAULT_WINDOW_DAYS = (1, 14)
-#: The longest schedule window, in days from its first day to its last, that /sync/bootstrap sends;
-#: the app refuses a longer one before it asks.
-MAX_WINDOW_DAYS = 400
 
 
 def _clean(value: str) -> str:

@@ -1,3 +1,4 @@
+import sys
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,18 @@ def test_a_lone_word_that_sounds_like_a_header_is_that_header() -> None:
     assert lone_header("Plant.") == "Plan."
     assert lone_header("Payment.") is None
     assert lone_header("Assignment is due.") is None
+
+
+def test_moonshine_is_unavailable_when_onnxruntime_cannot_be_imported(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The frozen bundle leaves onnxruntime out: Whisper then works alone instead of failing to load."""
+    from audio import models
+
+    for name in models.MOONSHINE_FILES:
+        (tmp_path / name).write_bytes(b"x")
+    monkeypatch.setenv(models.ENV_MOONSHINE_MODEL, str(tmp_path))
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import onnxruntime now raises ImportError
+    assert not models.moonshine_available()
+    monkeypatch.delitem(sys.modules, "onnxruntime")
+    assert models.moonshine_available()  # the same folder counts once onnxruntime imports
