@@ -15,7 +15,7 @@ not in the spoken words); and how many automatic corrections and uncertain marks
     .venv/bin/python -m bench.speech_dictation --set dev [--model base|tiny.en] [--verbose] [--save F]
 
 Audio is made by ``bench.dictation_synth`` when it is there (several voices, rates and noise), else by
-espeak-ng (``bench.speech_common.synthesize``); the line printed says which.
+espeak-ng (``tests.support.speech.synthesize``); the line printed says which.
 """
 
 from __future__ import annotations
@@ -37,10 +37,10 @@ from bench.speech_common import (
     ROOT,
     load,
     load_dictations,
-    synthesize,
     wer,
     wer_text,
 )
+from tests.support.speech import synthesize
 
 COMMAND = ".venv/bin/python -m bench.speech_dictation"
 SETS = {
