@@ -16,11 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 from audio.phonetic import closeness
+from audio.wordlists import common_drugs as _common_drugs
 from audio.wordlists import garbled
-from resources import vocab_lines
 
 #: the units that make a number a dose of a named drug
 _DOSE_UNITS = r"milligrams?|micrograms?|grams?|mg|mcg|g|units"
@@ -117,9 +116,8 @@ _VERBS = {
 }
 
 
-@lru_cache(maxsize=1)
 def common_drugs() -> tuple[str, ...]:
-    return vocab_lines("common_drugs.txt")
+    return _common_drugs()
 
 
 #: scores sentences against the audio: higher is likelier (Whisper's forced alignment)

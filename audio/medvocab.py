@@ -24,8 +24,7 @@ from audio.dictation_fix import (
     fix_vital_numbers,
 )
 from audio.phonetic import phonetic_key, similarity
-from audio.whisper_engine import COMMON_DRUGS
-from audio.wordlists import common_drug_names, prescribable, protected_words
+from audio.wordlists import common_drug_names, hotword_drugs, prescribable, protected_words
 from models.enums import SOAP_SECTIONS
 from resources import vocab_lines
 
@@ -65,7 +64,7 @@ class MedicalCorrector:
         #: to one-word names or the common generics ("teva trazodone" is one maker's product, not a drug
         #: a doctor names)
         names = [t for t in terms if t in prescribable() and (" " not in t or t in common_drug_names())]
-        self.snapper = DrugSnapper(names, preferred=COMMON_DRUGS)
+        self.snapper = DrugSnapper(names, preferred=hotword_drugs())
         clinical = [t.lower() for t in diagnosis_terms]
         singles = [t for t in [*terms, *clinical] if " " not in t and len(t) >= MIN_LENGTH and t.isalpha()]
         self.terms = frozenset(singles)

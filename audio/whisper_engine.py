@@ -17,6 +17,7 @@ from audio.marks import UNCERTAIN, Mark, TrackedText
 from audio.models import ModelInfo, locate_whisper
 from audio.transcriber import Recognition, Transcriber
 from audio.wavfile import FloatArray
+from audio.wordlists import hotword_drugs
 from clinicdesk.errors import SpeechError
 
 #: a short sample dictation in the register the app expects: section headers said alone, vitals and
@@ -41,16 +42,9 @@ SHORT_MEDICAL_PROMPT = (
 
 #: generic names of the drugs most often prescribed in primary care (roughly the top of the US outpatient
 #: prescription counts), given to the decoder as hot words (as many as fit in Whisper's 223-token half
-#: of the prompt). The full drug vocabulary is used afterwards by the post-correction (``medvocab``).
-COMMON_DRUGS = (
-    "atorvastatin", "levothyroxine", "lisinopril", "metformin", "amlodipine", "metoprolol", "albuterol",
-    "omeprazole", "losartan", "gabapentin", "hydrochlorothiazide", "sertraline", "simvastatin",
-    "montelukast", "escitalopram", "rosuvastatin", "bupropion", "furosemide", "pantoprazole", "trazodone",
-    "fluticasone", "tamsulosin", "fluoxetine", "carvedilol", "duloxetine", "meloxicam", "clopidogrel",
-    "prednisone", "citalopram", "insulin glargine", "pravastatin", "tramadol", "aspirin", "ibuprofen",
-    "cyclobenzaprine", "amoxicillin", "allopurinol", "venlafaxine", "apixaban", "glipizide",
-    "spironolactone", "atenolol",
-)  # fmt: skip
+#: of the prompt); marked ``| hot N`` in resources/vocab/common_drugs.txt, the one drug list. The full
+#: drug vocabulary is used afterwards by the post-correction (``medvocab``).
+COMMON_DRUGS = hotword_drugs()
 HOTWORDS = "Medications: " + ", ".join(COMMON_DRUGS) + "."
 
 #: gzip compression ratio above which a decoded segment is a loop, not speech (faster-whisper's own

@@ -133,8 +133,31 @@ def _compound(word: str, ordinary: frozenset[str]) -> bool:
 
 
 @lru_cache(maxsize=1)
+def _common_drug_entries() -> tuple[tuple[str, int | None], ...]:
+    """``common_drugs.txt``: each commonly prescribed drug, with its place among Whisper's hot words
+    (``name | hot N``) or None. The one drug list: every other form is computed from it."""
+    out: list[tuple[str, int | None]] = []
+    for line in resources.vocab_lines("common_drugs.txt"):
+        name, _, tag = (part.strip() for part in line.partition("|"))
+        out.append((name, int(tag.split()[1]) if tag.startswith("hot ") else None))
+    return tuple(out)
+
+
+def common_drugs() -> tuple[str, ...]:
+    """The commonly prescribed drugs, in the file's (alphabetical) order."""
+    return tuple(name for name, _ in _common_drug_entries())
+
+
+@lru_cache(maxsize=1)
 def common_drug_names() -> frozenset[str]:
-    return frozenset(resources.vocab_lines("common_drugs.txt"))
+    return frozenset(common_drugs())
+
+
+@lru_cache(maxsize=1)
+def hotword_drugs() -> tuple[str, ...]:
+    """The drugs Whisper is primed with as hot words, most prescribed first."""
+    hot = sorted((rank, name) for name, rank in _common_drug_entries() if rank is not None)
+    return tuple(name for _, name in hot)
 
 
 @lru_cache(maxsize=1)
