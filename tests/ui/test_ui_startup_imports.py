@@ -7,12 +7,8 @@ window's import, without timing anything."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.python_run import run_python
 
 #: loaded later: with the first dictation, the first sync or the first recording played
 NOT_AT_START = ("numpy", "pydantic", "sync.protocol", "app.soap.structure", "audio.playback", "httpx")
@@ -24,14 +20,6 @@ def test_opening_the_window_module_loads_no_speech_sync_or_audio_code() -> None:
         "import ui.cmd_gui, ui.main_window\n"
         f"print(json.dumps([m for m in {NOT_AT_START!r} if m in sys.modules]))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=ROOT,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_python("-c", probe, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []

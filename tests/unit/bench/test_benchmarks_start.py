@@ -4,14 +4,10 @@ tests never import the benchmarks."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.support.python_run import ROOT, run_python
+
 BENCHMARKS = sorted(p.stem for p in (ROOT / "bench").glob("*.py") if p.stem != "__init__")
 
 
@@ -20,14 +16,6 @@ def test_the_benchmark_command_starts_and_explains_itself(name: str) -> None:
     """A benchmark with options answers --help; one without (or a helper module) loads."""
     takes_options = "ArgumentParser" in (ROOT / "bench" / f"{name}.py").read_text(encoding="utf-8")
     command = ["-m", f"bench.{name}", "--help"] if takes_options else ["-c", f"import bench.{name}"]
-    done = subprocess.run(
-        [sys.executable, *command],
-        cwd=ROOT,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    done = run_python(*command)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "usage:" in done.stdout or not takes_options
