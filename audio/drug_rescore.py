@@ -18,8 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from audio.phonetic import closeness
-from audio.wordlists import common_drugs as _common_drugs
-from audio.wordlists import garbled
+from audio.wordlists import common_drugs, garbled
 
 #: the units that make a number a dose of a named drug
 _DOSE_UNITS = r"milligrams?|micrograms?|grams?|mg|mcg|g|units"
@@ -114,10 +113,6 @@ _VERBS = {
     "resume",
     "restart",
 }
-
-
-def common_drugs() -> tuple[str, ...]:
-    return _common_drugs()
 
 
 #: scores sentences against the audio: higher is likelier (Whisper's forced alignment)
