@@ -19,6 +19,9 @@ of Qt so that the editor, the sign step and the tests share one definition:
 * Reverting a correction that named a drug, a diagnosis, a dose or a vital also takes that entry out
   of the structured fields, which were read from the corrected words: a drug that was never said must
   not stay in the medication list once the doctor has said the words were wrong.
+* Words the engines did not agree on (an uncertain mark of a holding pass, ``audio.marks.holds``) give
+  the structured fields no drug or diagnosis (words only Whisper heard: nothing) while unreviewed;
+  accepting them adds what they give, read from the section as it stands.
 * Signing with unreviewed marks is allowed after an explicit confirmation, recorded with the note
   (:func:`signing_record`): blocking outright would keep a clinician from closing a visit over an
   uncertain "the", while signing silently would let a wrong drug through unseen.
@@ -37,6 +40,7 @@ from typing import Any
 
 from audio.marks import CORRECTION as CORRECTION  # the two kinds of mark, named once
 from audio.marks import UNCERTAIN as UNCERTAIN
+from audio.marks import holds
 from models.enums import SOAP_SECTIONS
 
 UNREVIEWED = "unreviewed"
@@ -353,9 +357,11 @@ def review(
 ) -> Reviewed:
     """Accepts or reverts one mark. ``text`` is its section's text, ``structured`` the note's vitals,
     medications and diagnoses. Accept keeps the words (after a revert: puts the corrected words and
-    what the revert took out back); revert puts a correction's original words back and takes out the
-    structured entries only the corrected words gave. An uncertain mark cannot be reverted (ValueError):
-    its words are the ones heard, and the doctor corrects them by typing."""
+    what the revert took out back; for words held back because the engines did not agree on them,
+    ``audio.marks.holds``, adds what they give: a drug, a diagnosis, a vital); revert puts a
+    correction's original words back and takes out the structured entries only the corrected words
+    gave. An uncertain mark cannot be reverted (ValueError): its words are the ones heard, and the
+    doctor corrects them by typing."""
     mark = next((m for m in marks if m.id == mark_id), None)
     if mark is None:
         raise KeyError(mark_id)
@@ -365,6 +371,8 @@ def review(
             structured = _put_back(structured, mark.taken_out)
         else:
             words = mark.text
+            if mark.unreviewed and holds(mark.kind, mark.pass_name):
+                structured = _merge_new(structured, _released(marks, mark, text))
         done = mark.reviewed(ACCEPTED, reviewer, now, replaced=None, taken_out={})
     else:
         if not mark.can_revert:
@@ -379,6 +387,36 @@ def review(
     )  # fmt: skip
     done = replace(done, end=mark.start + len(words), text=words)
     return Reviewed(new_text, ordered([*others, done]), structured, done)
+
+
+def _released(marks: list[NoteMark], mark: NoteMark, text: str) -> dict[str, Any]:
+    """What a held-back mark's words give the structured fields once accepted (``app.soap.released``),
+    the section's other marks still held back giving nothing."""
+    from app.soap.structure import released
+
+    held = [
+        (m.start, m.end, m.pass_name)
+        for m in marks
+        if m.section == mark.section and m.id != mark.id and m.unreviewed and holds(m.kind, m.pass_name)
+    ]
+    return released(mark.section, text, (mark.start, mark.end), held=held)
+
+
+def _merge_new(structured: dict[str, Any], gained: dict[str, Any]) -> dict[str, Any]:
+    """The structured fields with what ``gained`` adds: vitals not there yet, medications and diagnoses
+    not listed yet (by name, by text); what the doctor entered or changed stays as it is."""
+    out = dict(structured)
+    vitals = dict(structured.get("vitals") or {})
+    new_vitals = {k: v for k, v in (gained.get("vitals") or {}).items() if k not in vitals}
+    if new_vitals:
+        out["vitals"] = {**vitals, **new_vitals}
+    for key, named_by in (("medications", "name"), ("diagnoses", "text")):
+        listed = list(structured.get(key) or [])
+        have = {str(entry.get(named_by, "")).lower() for entry in listed}
+        new = [e for e in gained.get(key) or [] if str(e.get(named_by, "")).lower() not in have]
+        if new:
+            out[key] = listed + new
+    return out
 
 
 def heard_words(mark: NoteMark) -> str:

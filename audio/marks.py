@@ -22,6 +22,17 @@ from dataclasses import dataclass, replace
 CORRECTION = "correction"
 UNCERTAIN = "uncertain"
 
+#: the passes whose uncertain words stay in the text, shown, but give the structured note no drug and no
+#: diagnosis until the doctor accepts them: words the second engine heard otherwise ("second_opinion")
+#: or not at all ("only_whisper"), and a short utterance that only repeats Whisper's prompt
+#: ("prompt_copy"). A drug name is rarely written two ways by two engines that heard it; where they
+#: differ, one of them misheard, and a wrong drug in the list is worse than an empty line.
+HOLDS_NAMES = frozenset({"second_opinion", "only_whisper", "prompt_copy"})
+#: the passes whose words give no vital either: numbers are written many ways ("142/88", "one forty two
+#: over eighty eight"), so the engines' differing there is mostly form; words only one engine heard are
+#: no reading at all
+HOLDS_VITALS = frozenset({"only_whisper", "prompt_copy"})
+
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:['.,/-][A-Za-z0-9]+)*|[^\sA-Za-z0-9]")
 
 
@@ -59,6 +70,14 @@ class Mark:
         if self.note:
             out["note"] = self.note
         return out
+
+
+def holds(kind: str, pass_name: str, *, vitals: bool = False) -> bool:
+    """Whether a mark of this kind and pass keeps its words out of the structured note until accepted:
+    out of the medications and diagnoses (``HOLDS_NAMES``), or with ``vitals`` out of the vitals
+    (``HOLDS_VITALS``)."""
+    passes = HOLDS_VITALS if vitals else HOLDS_NAMES
+    return kind == UNCERTAIN and any(p in passes for p in pass_name.split("+"))
 
 
 def tokens(text: str) -> list[re.Match[str]]:

@@ -30,6 +30,8 @@ from resources import vocab_lines
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 MIN_LENGTH = 5
+#: two words, apart or hyphenated, that may be one drug name split in two
+_SPLIT_NAME = re.compile(r"(?=\b([A-Za-z]{2,})[ -]([a-z]{3,})\b)")
 CUTOFF = 0.85
 MARGIN = 0.05
 
@@ -122,6 +124,7 @@ class MedicalCorrector:
         (with Whisper, its recovery does that job with confirmation: "giant nesprin" must not become
         tinzaparin)."""
         out: list[tuple[str, Callable[[str], str]]] = [
+            ("joined", self.join),
             ("numbers", fix_number_words),
             ("vitals", fix_vital_numbers),
             ("blood_pressure", fix_blood_pressure),
@@ -135,6 +138,25 @@ class MedicalCorrector:
                 out.append(("drug_sound", self.snapper.fix))
             out.append(("spelling", self.spell))
         return out
+
+    def join(self, text: str) -> str:
+        """A drug name Whisper wrote as two words ("doxy cycline", "hydro-chlorothiazide") written as one:
+        only where the two words put together are exactly a drug's name, so nothing that was not said
+        can come of it. (Left apart, the first half can be a drug name of its own: "doxy".)"""
+
+        out, pos = [], 0
+        for m in _SPLIT_NAME.finditer(text):  # pairs overlap: "controlled doxy cycline"
+            if m.start(1) < pos:
+                continue
+            joined = (m.group(1) + m.group(2)).lower()
+            if joined in self.snapper.names:
+                first = m.group(1)
+                out += [
+                    text[pos : m.start(1)],
+                    joined[:1].upper() + joined[1:] if first[:1].isupper() else joined,
+                ]
+                pos = m.end(2)
+        return "".join([*out, text[pos:]])
 
     def spell(self, text: str) -> str:
         """Single words that are no English and close to one vocabulary term (``suggest``). A drug name

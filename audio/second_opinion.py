@@ -17,6 +17,8 @@ import re
 
 from audio.marks import TrackedText
 from audio.normalize import TENS, UNIT_WORDS, UNITS
+from audio.phonetic import closeness
+from audio.wordlists import medical_word
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['.][A-Za-z0-9]+)*")
 #: words that differ between engines only in form ("okay"/"ok") or carry no content
@@ -40,10 +42,16 @@ def _spoken(word: str) -> str:
 #: the pass name of a stretch only Whisper heard (the second engine heard nothing there): the structured
 #: note takes no drug or diagnosis from it
 ONLY_WHISPER = "only_whisper"
+#: the pass name of a disagreement of spelling only: the second engine's words sound like Whisper's
+#: ("lies in april" for lisinopril) and name no term of their own. Shown, but it gives the structured
+#: note what Whisper's words give: an independent engine heard the same sounds there.
+SOUNDS_ALIKE = "second_opinion_alike"
+#: how alike in sound (``phonetic.closeness``) the engines' words must be for that: "lies in april" and
+#: lisinopril 0.93, "fluke setting" and fluoxetine 0.75; a drug written for other words is far lower
+#: ("breathing" and lithium 0.29, "a big" and apixaban 0.42, "dope" and dopamine 0.58)
+ALIKE = 0.65
 #: the pass name of a short utterance that only repeats Whisper's prompt (not trusted either)
 PROMPT_COPY = "prompt_copy"
-#: marks whose words give the structured note nothing (they stay in the text, shown)
-NOT_HEARD = (ONLY_WHISPER, PROMPT_COPY)
 
 
 def compare(tracked: TrackedText, other: str, *, pass_name: str = "second_opinion") -> int:
@@ -62,7 +70,9 @@ def compare(tracked: TrackedText, other: str, *, pass_name: str = "second_opinio
         heard_also = " ".join(theirs[j1:j2])
         if heard_also and _close(" ".join(a[i1:i2]), heard_also):
             continue  # "lisinopril" and "lisinipril": a spelling, not a disagreement
-        if heard_also:
+        if heard_also and _alike(a[i1:i2], theirs[j1:j2]):
+            note, name = f"the second engine heard: {heard_also} (alike in sound)", SOUNDS_ALIKE
+        elif heard_also:
             note, name = f"the second engine heard: {heard_also}", pass_name
         else:
             note, name = "only Whisper heard this; the second engine heard nothing here", ONLY_WHISPER
@@ -90,6 +100,22 @@ def _numbers_joined(words: list[str], *, keep_length: bool = False) -> list[str]
         if keep_length:
             out.append("")
     return out
+
+
+_NUMBER_WORDS = {"hundred", "thousand", "point"}
+
+
+def _alike(mine: list[str], theirs: list[str]) -> bool:
+    """Whether the second engine's words are the same sounds as Whisper's, written otherwise: alike in
+    sound and naming no medical term Whisper did not write ("diabetes mellitus" against Whisper's
+    "diabetes myelitis" is another term, not another spelling)."""
+    words = [w for w in theirs if w.isalpha() and w not in _NUMBER_WORDS]
+    mine_alpha = [w for w in mine if w.isalpha() and w not in _NUMBER_WORDS]
+    if not words or not mine_alpha:
+        return False
+    if any(medical_word(w) and w not in mine_alpha for w in words):
+        return False
+    return closeness(" ".join(mine_alpha), " ".join(words)) >= ALIKE
 
 
 def _close(a: str, b: str) -> bool:

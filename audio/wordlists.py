@@ -91,6 +91,23 @@ def _header_words() -> frozenset[str]:
     return frozenset(w for h in HEADERS for w in h.split() if w not in ("and", "of", "on", "the", "to"))
 
 
+def medical_word(word: str) -> bool:
+    """Whether a word belongs to a diagnosis or a drug name and not to everyday English ("mellitus",
+    "metformin"; not "april" or "setting"): a second engine that writes such a word heard a term of
+    its own."""
+    w = word.lower()
+    if len(w) < 5 or w in _common_english():
+        return False
+    return w in _term_words()
+
+
+@lru_cache(maxsize=1)
+def _term_words() -> frozenset[str]:
+    """The words of the drug names and of the diagnosis terms the note extracts."""
+    diagnoses = (w for line in resources.vocab_lines("diagnosis_terms.txt") for w in words_of(line))
+    return frozenset(w for name in prescribable() for w in words_of(name)) | frozenset(diagnoses)
+
+
 def garbled(heard: str, *, known: Iterable[str] = (), numbers: bool = False) -> bool:
     """Whether heard words may be a garbled medical term: no digit, no header word, no number word
     (unless ``numbers``: "one stale" for "once daily"), and at least one word that is neither ordinary

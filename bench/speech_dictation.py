@@ -2,6 +2,8 @@
 correction passes, voice commands, structuring), scored on three sets of dictations:
 
 - ``dev``: bench/dictation_sets/dev.json, the set tuned on;
+- ``dev2``: bench/dictation_sets/dev2.json, a second set tuned on (round 3), adapted from ACI-Bench
+  train/valid notes by a helper who does not tune the pipeline;
 - ``test``: bench/dictation_sets/test.json, written by someone else and never tuned on. Only aggregate
   figures are printed for it: no item text, no per-item line, nothing saved;
 - ``old``: tests/data/dictation/dictations.json, the 20 dictations of the first rounds (``old-dev``: the
@@ -45,6 +47,7 @@ from tests.support.speech import synthesize
 COMMAND = ".venv/bin/python -m bench.speech_dictation"
 SETS = {
     "dev": ROOT / "bench" / "dictation_sets" / "dev.json",
+    "dev2": ROOT / "bench" / "dictation_sets" / "dev2.json",
     "test": ROOT / "bench" / "dictation_sets" / "test.json",
     "old": DICTATIONS,
     "old-dev": DEV_DICTATIONS,

@@ -25,7 +25,8 @@ def _key(*parts: Any) -> str:
 
 
 def remember(engine: Any, folder: Path) -> None:
-    """Wraps the engine's Whisper calls (one decoding, scoring, primed decoding) with a memo."""
+    """Wraps the engine's Whisper calls (one decoding, scoring, primed decoding) and the second
+    engine's transcription with a memo."""
     whisper = engine.accurate
     folder.mkdir(parents=True, exist_ok=True)
     store = folder / f"{whisper.model}.pkl"
@@ -35,8 +36,8 @@ def remember(engine: Any, folder: Path) -> None:
     def save() -> None:
         store.write_bytes(pickle.dumps(memo))
 
-    def wrap(name: str) -> None:
-        original = getattr(whisper, name)
+    def wrap(name: str, owner: Any = whisper) -> None:
+        original = getattr(owner, name)
 
         def call(audio: Any, *args: Any, **kwargs: Any) -> Any:
             key = _key(name, tag, np.asarray(audio, dtype=np.float32), list(args), sorted(kwargs.items()))
@@ -45,7 +46,9 @@ def remember(engine: Any, folder: Path) -> None:
                 save()
             return memo[key]
 
-        setattr(whisper, name, call)
+        setattr(owner, name, call)
 
     for name in ("_decode", "score_texts", "transcribe_with_hint"):
         wrap(name)
+    if engine.check is not None:
+        wrap("transcribe", engine.check)

@@ -7,15 +7,21 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from app.soap.classifier import SectionClassifier
-from app.soap.extract import extract_diagnoses, extract_medications, extract_vitals, unreadable_vitals
+from app.soap.extract import (
+    Diagnosis,
+    Medication,
+    extract_diagnoses,
+    extract_medications,
+    extract_vitals,
+    unreadable_vitals,
+)
 from app.soap.headers import ASSESSMENT_AND_PLAN, SECTIONS, split_headers
 from app.soap.note import NoteMark, NoteUtterance, Paragraph, SoapNote
-from audio.marks import UNCERTAIN, Mark, shift, span_mapper
+from audio.marks import UNCERTAIN, Mark, holds, shift, span_mapper
 from audio.normalize import normalize, sentence_case
-from audio.second_opinion import NOT_HEARD
 
 
 class UtteranceLike(Protocol):
@@ -70,18 +76,69 @@ def structure_note(
     _classify(entries, clf)
     out, note_marks, placed = _assemble(entries, keys)
     note_utts = [NoteUtterance(text, conf, placed.get(i)) for i, (text, conf) in enumerate(raw)]
-    # what only Whisper heard (no word of it from the second engine: a hallucination, typically in a
-    # pause) stays in the text, marked, but gives the structured note no drug, diagnosis or vital
-    text_of = {s: "\n".join(_heard_by_both(p) for p in out[s]) for s in SECTIONS}
-    everything = "\n".join(text_of.values())
-    vitals = extract_vitals(text_of["objective"]) or extract_vitals(everything)
+    # words the engines did not agree on stay in the text, marked, but give the structured note no drug
+    # and no diagnosis (and words only Whisper heard no vital either) until the doctor accepts them
+    # (``released``): a drug that was never said is worse than an empty line
+    for_names = {s: "\n".join(_held_back(p, vitals=False) for p in out[s]) for s in SECTIONS}
+    for_vitals = {s: "\n".join(_held_back(p, vitals=True) for p in out[s]) for s in SECTIONS}
+    vitals = _vitals(for_vitals)
+    medications, diagnoses = _names(for_names)
+    return SoapNote(out, vitals, medications, diagnoses, note_utts, note_marks)
+
+
+def _vitals(text_of: dict[str, str]) -> dict[str, Any]:
+    """The vitals of the sections' texts, from the objective first."""
+    everything = "\n".join(text_of.get(s, "") for s in SECTIONS)
+    vitals = extract_vitals(text_of.get("objective", "")) or extract_vitals(everything)
     for key, value in extract_vitals(everything).items():
         vitals.setdefault(key, value)
+    return vitals
+
+
+def _names(text_of: dict[str, str]) -> tuple[list[Medication], list[Diagnosis]]:
+    """Medications from every section (a run-on dictation's plan is often taken for the exam; a drug's
+    words there are held back like anywhere else when the engines disputed them), diagnoses from the
+    assessment (else the plan)."""
     medications = extract_medications(
-        text_of["plan"] + "\n" + text_of["subjective"] + "\n" + text_of["assessment"]
+        "\n".join(text_of.get(s, "") for s in ("plan", "subjective", "assessment", "objective"))
     )
-    diagnoses = extract_diagnoses(text_of["assessment"] or text_of["plan"])
-    return SoapNote(out, vitals, medications, diagnoses, note_utts, note_marks)
+    diagnoses = extract_diagnoses(text_of.get("assessment", "") or text_of.get("plan", ""))
+    return medications, diagnoses
+
+
+def released(
+    section: str,
+    text: str,
+    span: tuple[int, int],
+    *,
+    held: Sequence[tuple[int, int, str]] = (),
+) -> dict[str, Any]:
+    """What the words at ``span`` of a section's ``text`` give the structured note once the doctor
+    accepts them (they were held back, ``audio.marks.holds``): the vitals, medications and diagnoses
+    read from the section with those words that are not read from it without them. ``held`` are the
+    section's other held-back marks as (start, end, pass name): they still give nothing. In the
+    ``to_dict`` shapes: {"vitals": {...}, "medications": [...], "diagnoses": [...]}."""
+
+    def blanked(spans: Sequence[tuple[int, int]]) -> dict[str, str]:
+        out = text
+        for a, b in spans:
+            a, b = max(0, a), min(len(out), b)
+            out = out[:a] + " " * (b - a) + out[b:]
+        return {section: out}
+
+    others = [h for h in held if (h[0], h[1]) != span]
+    names_held = [(a, b) for a, b, name in others if holds(UNCERTAIN, name)]
+    vitals_held = [(a, b) for a, b, name in others if holds(UNCERTAIN, name, vitals=True)]
+    vitals_with, vitals_without = _vitals(blanked(vitals_held)), _vitals(blanked([*vitals_held, span]))
+    meds, dx = _names(blanked(names_held))
+    meds_without, dx_without = _names(blanked([*names_held, span]))
+    had = {(m.name, m.dose) for m in meds_without}
+    texts = {d.text for d in dx_without}
+    return {
+        "vitals": {k: v for k, v in vitals_with.items() if vitals_without.get(k) != v},
+        "medications": [m.to_json() for m in meds if (m.name, m.dose) not in had],
+        "diagnoses": [d.to_json() for d in dx if d.text not in texts],
+    }
 
 
 def _pieces(
@@ -176,10 +233,11 @@ def _assemble(
     return out, [], placed
 
 
-def _heard_by_both(paragraph: Paragraph) -> str:
+def _held_back(paragraph: Paragraph, *, vitals: bool) -> str:
+    """The paragraph's text with the held-back words (``audio.marks.holds``) blanked."""
     sentences = list(paragraph.sentences)
     for index, start, end, mark, _ in paragraph.marks:
-        if mark.pass_name in NOT_HEARD:
+        if holds(mark.kind, mark.pass_name, vitals=vitals):
             s = sentences[index]
             sentences[index] = s[:start] + " " * (end - start) + s[end:]
     return " ".join(s for s in sentences if s)

@@ -270,3 +270,29 @@ def test_words_of_a_mark_typed_over_count_as_reviewed_by_editing_and_are_kept_wi
     assert (typed.start, typed.end, UNDERLINE[typed.kind]) not in _drawn(edit)  # reviewed: no longer drawn
     saved = editor.content()["corrections"]
     assert [(c["text"], c["review"]["state"]) for c in saved] == [("ASA", note_review.EDITED)]
+
+
+def test_a_drug_the_engines_heard_differently_enters_the_medications_only_when_the_doctor_accepts_it(
+    qtbot: QtBot,
+) -> None:
+    text = "Plan: start lisinopril 10 milligrams daily."
+    tracked = TrackedText(text)
+    at = text.index("lisinopril")
+    tracked.flag(
+        at, at + len("lisinopril"), score=None, pass_name="second_opinion",
+        note="the second engine heard: listen a pill",
+    )  # fmt: skip
+    soap = structure_note([Utterance(tracked.text, 3.5, 6.0, 0.8, "whisper", tuple(tracked.marks))]).to_dict()
+    editor = NoteEditor()
+    qtbot.addWidget(editor)
+    editor.reviewer = note_review.Reviewer("doctor-id", "Dr Who")
+    editor.begin_dictation()
+    editor.show_dictated(soap)
+    editor.end_dictation()
+    assert "lisinopril 10 mg" in editor.section_text("plan")
+    assert editor.content()["medications"] == []  # shown in the text, held out of the list
+    (held,) = editor.unreviewed_marks()
+    editor.review_mark(held.id, accept=True)  # what F2 does in the window (the first test presses it)
+    assert editor.mark(held.id).state == ACCEPTED
+    meds = editor.content()["medications"]
+    assert [(m["name"], m["dose"], m["unit"]) for m in meds] == [("lisinopril", "10", "mg")]

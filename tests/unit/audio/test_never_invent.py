@@ -103,3 +103,48 @@ def test_a_decoding_loop_is_found_where_it_starts() -> None:
     cut = repeated_tail(text)
     assert cut is not None and text[:cut].strip() == "Return in 6 weeks."
     assert repeated_tail("no no no") is None
+
+
+@pytest.mark.parametrize(
+    ("heard", "written"),
+    [
+        ("Well controlled doxy cycline 100 milligrams", "Well controlled doxycycline 100 milligrams"),
+        ("Start Hydro-chlorothiazide 25 milligrams", "Start Hydrochlorothiazide 25 milligrams"),
+        ("the lime titer and a blood test", "the lime titer and a blood test"),
+        ("see her in two weeks", "see her in two weeks"),
+    ],
+)
+def test_a_drug_name_written_as_two_words_is_joined_only_when_they_spell_it_exactly(
+    heard: str, written: str
+) -> None:
+    from audio.medvocab import MedicalCorrector
+
+    assert MedicalCorrector.load().join(heard) == written
+
+
+@pytest.mark.parametrize(
+    ("whisper", "moonshine", "drugs", "diagnoses"),
+    [
+        # the second engine wrote the same sounds otherwise: Whisper's drug stands (shown, not held)
+        ("Plan: start lisinopril 10 milligrams daily.", "plan start lies in april 10 milligrams daily",
+         ["lisinopril"], []),
+        # it heard ordinary words where Whisper wrote a drug: the drug is held for the doctor
+        ("Plan: start lithium 300 milligrams daily.", "plan start breathing 300 milligrams daily", [], []),
+        # it heard another term: the misheard word gives no diagnosis ("diabetes" both heard)
+        ("Assessment: diabetes myelitis.", "assessment diabetes mellitus", [], ["diabetes"]),
+    ],
+)  # fmt: skip
+def test_a_drug_or_diagnosis_the_second_engine_did_not_hear_alike_is_held_out_of_the_note(
+    whisper: str, moonshine: str, drugs: list[str], diagnoses: list[str]
+) -> None:
+    from app.soap import structure_note
+    from audio.marks import TrackedText
+    from audio.second_opinion import compare
+    from audio.transcriber import Utterance
+
+    tracked = TrackedText(whisper)
+    assert compare(tracked, moonshine) == 1
+    note = structure_note([Utterance(tracked.text, 0.0, 4.0, 0.9, "whisper", tuple(tracked.marks))])
+    assert [m.name for m in note.medications] == drugs
+    assert [d.text for d in note.diagnoses] == diagnoses
+    assert len(note.to_dict()["uncertain"]) == 1  # shown to the doctor either way

@@ -117,6 +117,44 @@ def test_accept_keeps_the_words_and_an_uncertain_word_cannot_be_reverted() -> No
         )  # fmt: skip
 
 
+def disputed() -> dict[str, Any]:
+    """A dictation whose drug name the second engine heard otherwise, and a diagnosis only Whisper heard."""
+    text = "Assessment: Essential hypertension. Plan: start lisinopril 10 milligrams daily."
+    tracked = TrackedText(text)
+    at = text.index("lisinopril")
+    tracked.flag(
+        at, at + len("lisinopril"), score=None, pass_name="second_opinion", note="heard: listen a pill"
+    )
+    at = text.index("Essential hypertension")
+    tracked.flag(at, at + len("Essential hypertension"), score=None, pass_name="only_whisper")
+    return structure_note([Utterance(tracked.text, 1.0, 6.0, 0.8, "whisper", tuple(tracked.marks))]).to_dict()
+
+
+def test_words_the_engines_disputed_give_nothing_until_accepted_and_then_their_drug_or_diagnosis() -> None:
+    soap = disputed()
+    assert soap["medications"] == [] and soap["diagnoses"] == []  # held back, though still in the text
+    assert "lisinopril 10 mg" in soap["plan"] and "Essential hypertension" in soap["assessment"]
+    content = {k: soap[k] for k in (*note_review.SOAP_SECTIONS, "vitals", "medications", "diagnoses")}
+    content.update({k: soap[k] for k in ("corrections", "uncertain")})
+    marks = read_marks(content).marks
+    drug = next(m for m in marks if m.text == "lisinopril")
+    done = review(
+        marks, drug.id, accept=True, text=content["plan"], structured=structured(content),
+        reviewer=DOCTOR, now=NOW,
+    )  # fmt: skip
+    assert [(m["name"], m["dose"], m["unit"]) for m in done.structured["medications"]] == [
+        ("lisinopril", "10", "mg")
+    ]
+    assert done.structured["diagnoses"] == [] and done.text == content["plan"]
+    dx = next(m for m in done.marks if m.section == "assessment")
+    again = review(
+        done.marks, dx.id, accept=True, text=content["assessment"], structured=done.structured,
+        reviewer=DOCTOR, now=NOW,
+    )  # fmt: skip
+    assert [d["text"] for d in again.structured["diagnoses"]] == ["essential hypertension"]
+    assert len(again.structured["medications"]) == 1  # nothing twice
+
+
 def test_a_vital_heard_as_words_stays_when_its_formatting_is_reverted() -> None:
     mark = NoteMark("c1", "correction", "objective", 11, 13, "72", "seventy two", "72", pass_name="numbers")
     text = "Heart rate 72."
@@ -269,3 +307,15 @@ def test_review_states_are_kept_through_save_sign_and_amendment(clinic: Clinic) 
     kept = read_marks(amended.content).marks
     assert [m.state for m in kept] == [ACCEPTED, ACCEPTED]
     assert [amended.content["plan"][m.start : m.end] for m in kept] == ["aspirin", "Follow"]
+
+
+def test_a_vital_the_second_engine_wrote_otherwise_still_gives_the_vital_but_a_drug_does_not() -> None:
+    text = "Objective: blood pressure 142/88. Plan: start amlodipine 5 milligrams daily."
+    tracked = TrackedText(text)
+    for words in ("142/88", "amlodipine"):
+        at = text.index(words)
+        tracked.flag(at, at + len(words), score=None, pass_name="second_opinion", note="heard otherwise")
+    soap = structure_note([Utterance(tracked.text, 1.0, 6.0, 0.8, "whisper", tuple(tracked.marks))]).to_dict()
+    assert soap["vitals"]["blood_pressure"] == "142/88"
+    assert soap["medications"] == []
+    assert "amlodipine 5 mg" in soap["plan"]
