@@ -24,10 +24,11 @@ UNCERTAIN = "uncertain"
 
 #: the passes whose uncertain words stay in the text, shown, but give the structured note no drug and no
 #: diagnosis until the doctor accepts them: words the second engine heard otherwise ("second_opinion")
-#: or not at all ("only_whisper"), and a short utterance that only repeats Whisper's prompt
-#: ("prompt_copy"). A drug name is rarely written two ways by two engines that heard it; where they
-#: differ, one of them misheard, and a wrong drug in the list is worse than an empty line.
-HOLDS_NAMES = frozenset({"second_opinion", "only_whisper", "prompt_copy"})
+#: or not at all ("only_whisper"), a short utterance that only repeats Whisper's prompt ("prompt_copy"),
+#: and a stretch Whisper itself gave little probability ("whisper"). A drug name is rarely written two
+#: ways by two engines that heard it; where they differ, one of them misheard, and a wrong drug in the
+#: list is worse than an empty line.
+HOLDS_NAMES = frozenset({"second_opinion", "only_whisper", "prompt_copy", "whisper"})
 #: the passes whose words give no vital either: numbers are written many ways ("142/88", "one forty two
 #: over eighty eight"), so the engines' differing there is mostly form; words only one engine heard are
 #: no reading at all

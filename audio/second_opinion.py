@@ -73,9 +73,11 @@ def compare(tracked: TrackedText, other: str, *, pass_name: str = "second_opinio
         if heard_also and _alike(a[i1:i2], theirs[j1:j2]):
             note, name = f"the second engine heard: {heard_also} (alike in sound)", SOUNDS_ALIKE
         elif heard_also:
-            note, name = f"the second engine heard: {heard_also}", pass_name
+            note = f"the second engine heard: {heard_also}; a drug or diagnosis here is listed once accepted"
+            name = pass_name
         else:
-            note, name = "only Whisper heard this; the second engine heard nothing here", ONLY_WHISPER
+            note = "only Whisper heard this; the second engine heard nothing here; listed once accepted"
+            name = ONLY_WHISPER
         tracked.flag(mine[i1].start(), mine[i2 - 1].end(), score=None, pass_name=name, note=note)
         marked += 1
     return marked

@@ -245,14 +245,89 @@ def _common_diagnosis_words() -> frozenset[str]:
     return frozenset(t for t in resources.vocab_lines("common_diagnoses.txt") if " " not in t)
 
 
-def extract_diagnoses(text: str) -> list[Diagnosis]:
-    words = _WORDS.findall(text.lower().replace("type two", "type 2"))
+#: how alike (spelling and sound) heard words must be to a listed diagnosis to be a mishearing of it
+FRAGMENT_CLOSENESS = 0.8
+#: how many heard words on either side of a term found may belong to the longer diagnosis misheard
+FRAGMENT_REACH = 2
+
+
+@lru_cache(maxsize=1)
+def _listed_diagnoses() -> tuple[tuple[str, str, str, frozenset[str]], ...]:
+    """The common diagnoses (phrase, letters, sound key, words) a heard stretch is compared with."""
+    import resources
+    from audio.phonetic import letters, phonetic_key
+
+    phrases = sorted(set(resources.vocab_lines("common_diagnoses.txt")) | set(COMMON))
+    return tuple((p, letters(p), phonetic_key(p), frozenset(p.split())) for p in phrases)
+
+
+def fragment_of_misheard(words: list[str], start: int, end: int) -> str | None:
+    """The listed diagnosis that ``words[start:end]`` (a term found in them) is only a fragment of a
+    mishearing of, else None: with a word or two around it, the heard words sound like a longer listed
+    diagnosis that the term is no part of ("diabetes myelitis" is "diabetes mellitus" misheard, so
+    "myelitis" was never said). A term that is part of that diagnosis ("type 2 diabetes" of "type 2
+    diabetes mellitus") is no fragment. Both engines can mishear a term the same way, so agreement
+    between them does not clear it."""
+    from audio.phonetic import letters, letters_closeness, phonetic_key
+
+    term = set(words[start:end])
+    for a in range(max(0, start - FRAGMENT_REACH), start + 1):
+        for b in range(end, min(len(words), end + FRAGMENT_REACH) + 1):
+            if (a, b) == (start, end):
+                continue
+            heard = " ".join(words[a:b])
+            spelled, key, digits = letters(heard), phonetic_key(heard), re.findall(r"\d+", heard)
+            for phrase, p_letters, p_key, p_words in _listed_diagnoses():
+                if (
+                    term <= p_words
+                    or phrase == heard
+                    or not 0.8 <= len(p_letters) / max(1, len(spelled)) <= 1.25
+                ):
+                    continue
+                if re.findall(r"\d+", phrase) != digits:
+                    continue  # a number is heard as said ("type 2" is no "type 1" misheard)
+                if letters_closeness(spelled, key, p_letters, p_key) >= FRAGMENT_CLOSENESS:
+                    return phrase
+    return None
+
+
+def _diagnosis_words(text: str) -> str:
+    return text.lower().replace("type two", "type 2")
+
+
+def _found_diagnoses(words: list[str]) -> list[tuple[int, int, str]]:
     terms = diagnosis_terms() | frozenset(COMMON)
+    return [
+        (i, j, term)
+        for i, j, term in longest_matches(words, terms, max_words=6)
+        if term not in _VAGUE and len(term) >= 4 and _names_a_disease(term)
+    ]
+
+
+def misheard_diagnoses(text: str) -> list[tuple[int, int, str]]:
+    """Character spans of ``text`` where a term found is only a fragment of a longer diagnosis misheard
+    (``fragment_of_misheard``), with that diagnosis: left out of the structured diagnoses, and shown to
+    the doctor as uncertain words."""
+    lowered = _diagnosis_words(text)
+    spans = [(m.start(), m.end()) for m in _WORDS.finditer(lowered)]
+    words = [lowered[a:b] for a, b in spans]
+    out: list[tuple[int, int, str]] = []
+    for i, j, _ in _found_diagnoses(words):
+        listed = fragment_of_misheard(words, i, j)
+        if listed is not None:
+            out.append((spans[i][0], spans[j - 1][1], listed))
+    return out
+
+
+def extract_diagnoses(text: str) -> list[Diagnosis]:
+    words = _WORDS.findall(_diagnosis_words(text))
     out: list[Diagnosis] = []
     seen: set[str] = set()
-    for _, _, term in longest_matches(words, terms, max_words=6):
-        if term in _VAGUE or len(term) < 4 or term in seen or not _names_a_disease(term):
+    for i, j, term in _found_diagnoses(words):
+        if term in seen:
             continue
+        if fragment_of_misheard(words, i, j) is not None:
+            continue  # part of a longer diagnosis misheard: the doctor reads it in the text, marked
         code = suggest(term)
         if code is None:
             continue

@@ -16,6 +16,7 @@ from app.soap.extract import (
     extract_diagnoses,
     extract_medications,
     extract_vitals,
+    misheard_diagnoses,
     unreadable_vitals,
 )
 from app.soap.headers import ASSESSMENT_AND_PLAN, SECTIONS, split_headers
@@ -205,6 +206,8 @@ def _assemble(
         to_written = span_mapper(e.text, written)
         spans = [(m, *to_written(m.start, m.end)) for m in e.marks]
         spans += _vital_doubts(written)
+        if section == "assessment":
+            spans += _diagnosis_doubts(written)
         pos = 0
         for part in re.split(r"(\n{2,})", written):
             if part.startswith("\n"):
@@ -241,6 +244,17 @@ def _held_back(paragraph: Paragraph, *, vitals: bool) -> str:
             s = sentences[index]
             sentences[index] = s[:start] + " " * (end - start) + s[end:]
     return " ".join(s for s in sentences if s)
+
+
+def _diagnosis_doubts(written: str) -> list[tuple[Mark, int, int]]:
+    """A diagnosis term that is only part of a longer diagnosis misheard ("diabetes myelitis"): left out
+    of the structured diagnoses by the extraction, and shown to the doctor here."""
+    out: list[tuple[Mark, int, int]] = []
+    for start, end, listed in misheard_diagnoses(written):
+        words = written[start:end]
+        note = f"part of a diagnosis that may have been misheard ({listed}?); not in the structured diagnoses"
+        out.append((Mark(UNCERTAIN, start, end, words, words, None, "diagnosis", note), start, end))
+    return out
 
 
 def _vital_doubts(written: str) -> list[tuple[Mark, int, int]]:

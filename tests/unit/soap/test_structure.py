@@ -1,3 +1,5 @@
+import pytest
+
 from app.soap import extract_diagnoses, extract_medications, extract_vitals, structure_note
 from app.soap.headers import match_header
 from app.soap.icd10 import suggest
@@ -122,3 +124,23 @@ def test_vitals_followed_by_a_vital_sign_is_a_header_even_without_a_colon() -> N
     assert match is not None and match.section == "objective"
     assert match.rest.startswith("blood pressure")
     assert match_header("Vitals are stable, reviewed.") is None
+
+
+@pytest.mark.parametrize(
+    ("said", "listed"),
+    [
+        ("Assessment: type 2 diabetes myelitis with hyperglycemia.", ["type 2 diabetes", "hyperglycemia"]),
+        (
+            "Assessment: type 2 diabetes mellitus with hyperglycemia.",
+            ["type 2 diabetes mellitus", "hyperglycemia"],
+        ),
+        ("Assessment: community acquired pneumonia. Asthma exacerbation.", ["pneumonia", "asthma"]),
+    ],
+)
+def test_a_diagnosis_word_that_is_only_part_of_a_longer_diagnosis_misheard_is_shown_not_listed(
+    said: str, listed: list[str]
+) -> None:
+    note = structure_note([said])
+    assert [d.text for d in note.diagnoses] == listed
+    doubts = [u for u in note.to_dict()["uncertain"] if u["pass"] == "diagnosis"]
+    assert [u["text"] for u in doubts] == (["myelitis"] if "myelitis" in said else [])
