@@ -251,33 +251,45 @@ FRAGMENT_CLOSENESS = 0.8
 FRAGMENT_REACH = 2
 
 
+_Listed = tuple[str, str, str, frozenset[str]]
+
+
 @lru_cache(maxsize=1)
-def _listed_diagnoses() -> tuple[tuple[str, str, str, frozenset[str]], ...]:
-    """The common diagnoses (phrase, letters, sound key, words) a heard stretch is compared with."""
+def _listed_diagnoses() -> dict[str, tuple[_Listed, ...]]:
+    """The common diagnoses (phrase, letters, sound key, words) a heard stretch is compared with, by
+    each of their words."""
     import resources
     from audio.phonetic import letters, phonetic_key
 
     phrases = sorted(set(resources.vocab_lines("common_diagnoses.txt")) | set(COMMON))
-    return tuple((p, letters(p), phonetic_key(p), frozenset(p.split())) for p in phrases)
+    by_word: dict[str, list[_Listed]] = {}
+    for p in phrases:
+        entry = (p, letters(p), phonetic_key(p), frozenset(p.split()))
+        for word in entry[3]:
+            by_word.setdefault(word, []).append(entry)
+    return {w: tuple(entries) for w, entries in by_word.items()}
 
 
 def fragment_of_misheard(words: list[str], start: int, end: int) -> str | None:
     """The listed diagnosis that ``words[start:end]`` (a term found in them) is only a fragment of a
     mishearing of, else None: with a word or two around it, the heard words sound like a longer listed
-    diagnosis that the term is no part of ("diabetes myelitis" is "diabetes mellitus" misheard, so
-    "myelitis" was never said). A term that is part of that diagnosis ("type 2 diabetes" of "type 2
-    diabetes mellitus") is no fragment. Both engines can mishear a term the same way, so agreement
-    between them does not clear it."""
+    diagnosis that the term is no part of and that shares a word heard beside it ("diabetes myelitis"
+    is "diabetes mellitus" misheard, so "myelitis" was never said). A term that is part of that
+    diagnosis ("type 2 diabetes" of "type 2 diabetes mellitus") is no fragment. Both engines can mishear
+    a term the same way, so agreement between them does not clear it."""
     from audio.phonetic import letters, letters_closeness, phonetic_key
 
     term = set(words[start:end])
+    listed = _listed_diagnoses()
     for a in range(max(0, start - FRAGMENT_REACH), start + 1):
         for b in range(end, min(len(words), end + FRAGMENT_REACH) + 1):
             if (a, b) == (start, end):
                 continue
+            beside = {w for w in words[a:b] if w not in term}
+            candidates = {entry for w in beside for entry in listed.get(w, ())}
             heard = " ".join(words[a:b])
             spelled, key, digits = letters(heard), phonetic_key(heard), re.findall(r"\d+", heard)
-            for phrase, p_letters, p_key, p_words in _listed_diagnoses():
+            for phrase, p_letters, p_key, p_words in sorted(candidates):
                 if (
                     term <= p_words
                     or phrase == heard
