@@ -257,6 +257,6 @@ def _doubtful(text: str, stretches: list[tuple[str, float]]) -> tuple[Mark, ...]
         pos = at + len(stretch)
         core = stretch.strip(" .,;:!?")
         start = at + stretch.index(core)
-        note = "Whisper was unsure of these words"
+        note = "Whisper was unsure of these words; a drug or diagnosis here is listed once accepted"
         marks.append(Mark(UNCERTAIN, start, start + len(core), core, core, probability, "whisper", note))
     return tuple(marks)
