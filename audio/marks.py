@@ -28,11 +28,15 @@ UNCERTAIN = "uncertain"
 #: and a stretch Whisper itself gave little probability ("whisper"). A drug name is rarely written two
 #: ways by two engines that heard it; where they differ, one of them misheard, and a wrong drug in the
 #: list is worse than an empty line.
-HOLDS_NAMES = frozenset({"second_opinion", "only_whisper", "prompt_copy", "whisper"})
+SECOND_OPINION = "second_opinion"
+ONLY_WHISPER = "only_whisper"
+PROMPT_COPY = "prompt_copy"
+WHISPER_UNSURE = "whisper"
+HOLDS_NAMES = frozenset({SECOND_OPINION, ONLY_WHISPER, PROMPT_COPY, WHISPER_UNSURE})
 #: the passes whose words give no vital either: numbers are written many ways ("142/88", "one forty two
 #: over eighty eight"), so the engines' differing there is mostly form; words only one engine heard are
 #: no reading at all
-HOLDS_VITALS = frozenset({"only_whisper", "prompt_copy"})
+HOLDS_VITALS = frozenset({ONLY_WHISPER, PROMPT_COPY})
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:['.,/-][A-Za-z0-9]+)*|[^\sA-Za-z0-9]")
 

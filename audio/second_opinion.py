@@ -15,7 +15,9 @@ from __future__ import annotations
 import difflib
 import re
 
-from audio.marks import TrackedText
+from audio.marks import ONLY_WHISPER as ONLY_WHISPER  # the pass names are named once, with the marks
+from audio.marks import PROMPT_COPY as PROMPT_COPY
+from audio.marks import SECOND_OPINION, TrackedText
 from audio.normalize import TENS, UNIT_WORDS, UNITS
 from audio.phonetic import closeness
 from audio.wordlists import medical_word
@@ -39,9 +41,6 @@ def _spoken(word: str) -> str:
     return _CANON.get(plain, plain)
 
 
-#: the pass name of a stretch only Whisper heard (the second engine heard nothing there): the structured
-#: note takes no drug or diagnosis from it
-ONLY_WHISPER = "only_whisper"
 #: the pass name of a disagreement of spelling only: the second engine's words sound like Whisper's
 #: ("lies in april" for lisinopril) and name no term of their own. Shown, but it gives the structured
 #: note what Whisper's words give: an independent engine heard the same sounds there.
@@ -50,11 +49,9 @@ SOUNDS_ALIKE = "second_opinion_alike"
 #: lisinopril 0.93, "fluke setting" and fluoxetine 0.75; a drug written for other words is far lower
 #: ("breathing" and lithium 0.29, "a big" and apixaban 0.42, "dope" and dopamine 0.58)
 ALIKE = 0.65
-#: the pass name of a short utterance that only repeats Whisper's prompt (not trusted either)
-PROMPT_COPY = "prompt_copy"
 
 
-def compare(tracked: TrackedText, other: str, *, pass_name: str = "second_opinion") -> int:
+def compare(tracked: TrackedText, other: str, *, pass_name: str = SECOND_OPINION) -> int:
     """Marks the words of ``tracked`` that ``other`` (the second engine's text) did not hear; returns
     how many stretches were marked."""
     mine = list(_WORD.finditer(tracked.text))  # Whisper writes digits and units already

@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 
-from audio.marks import UNCERTAIN, Mark, TrackedText
+from audio.marks import UNCERTAIN, WHISPER_UNSURE, Mark, TrackedText
 from audio.models import ModelInfo, locate_whisper
 from audio.transcriber import Recognition, Transcriber
 from audio.wavfile import FloatArray
@@ -258,5 +258,5 @@ def _doubtful(text: str, stretches: list[tuple[str, float]]) -> tuple[Mark, ...]
         core = stretch.strip(" .,;:!?")
         start = at + stretch.index(core)
         note = "Whisper was unsure of these words; a drug or diagnosis here is listed once accepted"
-        marks.append(Mark(UNCERTAIN, start, start + len(core), core, core, probability, "whisper", note))
+        marks.append(Mark(UNCERTAIN, start, start + len(core), core, core, probability, WHISPER_UNSURE, note))
     return tuple(marks)

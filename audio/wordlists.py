@@ -79,9 +79,13 @@ def _icd_words() -> frozenset[str]:
 def protected_words() -> frozenset[str]:
     """Words a correction never treats as garbled (see the module's docstring)."""
     headers = {w for h in HEADERS for w in h.split()}
-    diagnosis = {w for line in resources.vocab_lines("diagnosis_terms.txt") for w in words_of(line)}
     return frozenset(
-        _common_english() | _icd_words() | diagnosis | headers | set(_CLINICAL_ORDINARY) | set(_NUMBER_WORDS)
+        _common_english()
+        | _icd_words()
+        | _diagnosis_words()
+        | headers
+        | set(_CLINICAL_ORDINARY)
+        | set(_NUMBER_WORDS)
     )
 
 
@@ -102,10 +106,15 @@ def medical_word(word: str) -> bool:
 
 
 @lru_cache(maxsize=1)
+def _diagnosis_words() -> frozenset[str]:
+    """The words of the diagnosis terms the note extracts."""
+    return frozenset(w for line in resources.vocab_lines("diagnosis_terms.txt") for w in words_of(line))
+
+
+@lru_cache(maxsize=1)
 def _term_words() -> frozenset[str]:
     """The words of the drug names and of the diagnosis terms the note extracts."""
-    diagnoses = (w for line in resources.vocab_lines("diagnosis_terms.txt") for w in words_of(line))
-    return frozenset(w for name in prescribable() for w in words_of(name)) | frozenset(diagnoses)
+    return frozenset(w for name in prescribable() for w in words_of(name)) | _diagnosis_words()
 
 
 def garbled(heard: str, *, known: Iterable[str] = (), numbers: bool = False) -> bool:
@@ -134,9 +143,12 @@ def ordinary_phrase(name: str) -> bool:
 def _everyday_words() -> frozenset[str]:
     """Words of everyday and clinical speech that no drug is named by alone (the drug names in the
     ICD-10 descriptions, "poisoning by fentanyl", are left out of this one)."""
-    diagnosis = {w for line in resources.vocab_lines("diagnosis_terms.txt") for w in words_of(line)}
     return frozenset(
-        _common_english() | diagnosis | _header_words() | set(_CLINICAL_ORDINARY) | set(_NUMBER_WORDS)
+        _common_english()
+        | _diagnosis_words()
+        | _header_words()
+        | set(_CLINICAL_ORDINARY)
+        | set(_NUMBER_WORDS)
     )
 
 
