@@ -113,12 +113,16 @@ class SyncController(QObject):
             self.refresh()
 
     def refresh(self) -> None:
+        if self._shut_down:
+            return  # the service is closed: a change landing while the window closes reads nothing
         syncing, service = self.syncing, self.service
         QueryOp(self.runner, lambda: service.state(syncing=syncing), label="reading the sync status").success(
             self._show_state
         ).failure(self.failed.emit).run()
 
     def _show_state(self, state: SyncState) -> None:
+        if self._shut_down:
+            return  # a read that was under way when sync shut down: what it saw is no longer so
         self.state = state
         self.label.show_state(state)
         self.state_changed.emit(state)
