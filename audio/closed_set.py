@@ -29,6 +29,13 @@ MARGIN = 1.5
 #: how much less likely than Whisper's own text the best phrase may be and still be taken
 TOLERANCE = 4.0
 
+#: a phrase that beats every phrase of another meaning by this much may be less likely than Whisper's
+#: text by up to ``CLEAR_TOLERANCE``: "Go to objections." (4.6 nats above "Go to objective.", which beat
+#: every other phrase by 4.7); on the dev sets no content said alone came within 6 nats of its own text
+#: with such a margin
+CLEAR_MARGIN = 3.0
+CLEAR_TOLERANCE = 6.0
+
 #: the same when Whisper's text only copies its prompt: what it wrote counts for less, but a header must
 #: then win more clearly ("Lungs are clear." is in the prompt and is also said)
 MARGIN_COPIED = 3.0
@@ -77,16 +84,62 @@ def already_closed(text: str) -> bool:
 
 def choose(heard: str, score: Scorer, *, trust_heard: bool = True) -> Choice | None:
     """The header or command a short utterance was, or None to keep Whisper's text. With
-    ``trust_heard`` False (Whisper copied its prompt) what it wrote does not count against the choice."""
+    ``trust_heard`` False (Whisper copied its prompt) what it wrote does not count against the choice.
+
+    Each phrase scored costs Whisper a pass over its 30-second window (about 0.05 s), so a short text
+    that is plainly content is not asked at all, and the others are asked in two rounds: the main
+    headers, the commands and the phrases spelled most like what was heard first; the rest only when
+    one of those comes near enough to what Whisper wrote to be chosen."""
     if not is_short(heard) or already_closed(heard) or find_headers(heard) or find_commands(heard):
         return None  # Whisper heard a header or a command itself: nothing said after it is dropped
+    if trust_heard and _plainly_content(heard):
+        return None
     options = phrases()
-    scores = score([heard, *(p for p, _ in options)])
-    own, ranked = scores[0], sorted(zip(scores[1:], options, strict=True), key=lambda x: -x[0])
-    best_score, (best_text, best_meaning) = ranked[0]
-    other = next((s for s, (_, meaning) in ranked[1:] if meaning != best_meaning), None)
+    first = options if not trust_heard else _first_round(heard)
+    scores = dict(zip([heard, *(p for p, _ in first)], score([heard, *(p for p, _ in first)]), strict=True))
+    own = scores.pop(heard) if heard not in dict(first) else scores[heard]
+    widest = TOLERANCE_COPIED if not trust_heard else max(TOLERANCE, CLEAR_TOLERANCE)
+    if max(scores.values()) < own - widest:
+        return None  # nothing of the closed set comes near: content said alone
+    rest = [p for p, _ in options if p not in scores]
+    if rest:
+        scores.update(zip(rest, score(rest), strict=True))
+    return _decide(own, scores, trust_heard=trust_heard)
+
+
+def _decide(own: float, scores: dict[str, float], *, trust_heard: bool) -> Choice | None:
+    meanings = dict(phrases())
+    ranked = sorted(scores.items(), key=lambda x: -x[1])
+    best_text, best_score = ranked[0]
+    best_meaning = meanings[best_text]
+    other = next((s for p, s in ranked[1:] if meanings[p] != best_meaning), None)
     margin = best_score - other if other is not None else MARGIN
     need, tolerance = (MARGIN, TOLERANCE) if trust_heard else (MARGIN_COPIED, TOLERANCE_COPIED)
+    if margin >= CLEAR_MARGIN and trust_heard:
+        tolerance = CLEAR_TOLERANCE  # one header or command alone fits ("Go to objections.")
     if margin < need or best_score < own - tolerance:
         return None
     return Choice(best_text, best_meaning, margin)
+
+
+#: how many phrases spelled most like the heard words join the first round
+FIRST_ROUND_NEAREST = 6
+
+
+def _first_round(heard: str) -> tuple[tuple[str, str], ...]:
+    """The main spelling of every meaning and the phrases spelled most like the heard words."""
+    from audio.phonetic import closeness
+
+    options = phrases()
+    main: dict[str, tuple[str, str]] = {}
+    for phrase, meaning in options:
+        main.setdefault(meaning, (phrase, meaning))
+    nearest = sorted(options, key=lambda o: -closeness(heard, o[0]))[:FIRST_ROUND_NEAREST]
+    chosen = {**{o[0]: o for o in main.values()}, **{o[0]: o for o in nearest}}
+    return tuple(chosen.values())
+
+
+def _plainly_content(heard: str) -> bool:
+    """A number: no header or command has one ("Weight 162.", "Hemoglobin 9.1."). (Drug and diagnosis
+    words are no such sign: "Scratch that." was heard as "Scratch relax.")"""
+    return bool(re.search(r"\d", heard))

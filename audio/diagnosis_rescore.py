@@ -54,6 +54,10 @@ MARGIN = 2.0
 #: primed decoding: Whisper scores its own words far above a diagnosis it did not write ("Trip throat"
 #: 11 nats above "Strep throat" for a synthetic "strep throat"), so the primed decoding decides
 TOLERANCE = 12.0
+#: the diagnosis closest in sound is also tried when at least this close to the heard words ...
+NEAR_CLOSENESS = 0.7
+#: ... and scored within this many nats of the sentence as heard
+NEAR_TOLERANCE = 25.0
 #: at most this many diagnoses are confirmed per round (each costs one decoding)
 MAX_CONFIRMATIONS = 2
 #: how long a phrase may be (in letters) compared with the heard words it replaces
@@ -212,6 +216,30 @@ def _confirms(decoded: str, candidate: Candidate, heard: str) -> bool:
     return like > difflib.SequenceMatcher(None, said, _words(heard)).ratio()
 
 
+def _nearest_confirmed(
+    ranked: list[tuple[float, Candidate]],
+    heard: float,
+    vocabulary: frozenset[str],
+    text: str,
+    decode_with_hint: HintedDecoder,
+    tried: list[Candidate],
+) -> Candidate | None:
+    """The diagnosis closest in spelling and sound to the heard words, when the likeliest ones were not
+    confirmed: Whisper scores a long term low ("benign paroxysmal positional vertigo" far below shorter
+    phrases for "benign peroxies melt position over to go"), but primed with it, it writes it."""
+    near = [
+        (cand.closeness, value, cand)
+        for value, cand in ranked
+        if not cand.qualifier and _unlisted_words(cand.heard, vocabulary)
+    ]
+    if not near:
+        return None
+    closeness, value, cand = max(near, key=lambda n: (n[0], n[1]))
+    if cand in tried or closeness < NEAR_CLOSENESS or value < heard - NEAR_TOLERANCE:
+        return None
+    return cand if _confirms(decode_with_hint(cand.phrase), cand, text) else None
+
+
 def recover_diagnoses(
     text: str,
     *,
@@ -253,17 +281,19 @@ def recover_diagnoses(
         if ranked[0][0] >= heard + MARGIN:
             chosen = ranked[0][1]
         elif decode_with_hint is not None:
-            tried = 0
+            tried: list[Candidate] = []
             for value, cand in ranked:
-                if value < heard - TOLERANCE or tried >= MAX_CONFIRMATIONS:
+                if value < heard - TOLERANCE or len(tried) >= MAX_CONFIRMATIONS:
                     break
                 if cand.qualifier or not _unlisted_words(cand.heard, vocabulary):
                     continue  # a qualifier primes nothing; a listed diagnosis is never swapped for a
                     # sound-alike on a primed decoding ("hypertension" primed as "hypotension" is written)
-                tried += 1
+                tried.append(cand)
                 if _confirms(decode_with_hint(cand.phrase), cand, text):
                     chosen = cand
                     break
+            if chosen is None:
+                chosen = _nearest_confirmed(ranked, heard, vocabulary, text, decode_with_hint, tried)
         if chosen is None:
             break
         if margins is not None:

@@ -4,9 +4,9 @@ Whisper writes an unfamiliar drug name as ordinary English ("Acre 81 milligrams"
 milligrams"), and a spelling or sound match cannot get from "acre" back to aspirin. But the dose that
 follows proves a drug name belongs in that slot, so the question becomes a multiple choice: which of the
 commonly prescribed drugs (``resources/vocab/common_drugs.txt``, a primary-care formulary of about 300
-generic names) best explains *this audio*? Whisper's own decoder answers it: each candidate sentence is
-scored by forced alignment (the log-probability of its tokens given the audio), and the best drug must
-win clearly. It is then confirmed by decoding the utterance again with that one name as a hot word; only
+generic names) best explains *this audio*? Whisper's own decoder answers it: the candidate sentences of
+the drugs spelled and sounding most like the heard words are scored by forced alignment (the
+log-probability of their tokens given the audio), and the best drug must win clearly. It is then confirmed by decoding the utterance again with that one name as a hot word; only
 if Whisper, primed, now writes that drug itself does the slot change. An ordinary phrase before a dose
 ("give her 20 milligrams") stays as said, because primed decoding still hears "her".
 """
@@ -47,6 +47,10 @@ SOUND_CLOSENESS = 0.6
 SOUND_TOLERANCE = 12.0
 #: how much likelier (nats) than every other drug a drug that does not sound close must be
 MIN_MARGIN = 1.0
+#: how many drugs, the closest in spelling and sound to what was heard, are scored against the audio:
+#: each costs Whisper a pass over the whole 30-second window (about 0.08 s), and a drug that sounds
+#: nothing like the heard words is never tried anyway (``MIN_CLOSENESS``)
+SHORTLIST_SIZE = 24
 
 
 @dataclass(frozen=True)
@@ -89,14 +93,23 @@ def missing_drug_slots(text: str, *, known: Iterable[str]) -> list[DrugSlot]:
     return slots
 
 
+def _shortlist(heard: str, pool: list[str], guess: str | None) -> list[str]:
+    """The drugs worth asking Whisper about: the closest to the heard words, and the near miss."""
+    ranked = sorted(pool, key=lambda name: -closeness(heard, name))[:SHORTLIST_SIZE]
+    if guess is not None and guess.lower() in {n.lower() for n in pool} - {n.lower() for n in ranked}:
+        ranked.append(next(n for n in pool if n.lower() == guess.lower()))
+    return ranked
+
+
+#: short words Whisper writes for a drug's first syllable right after a prescribing verb: "Start a big"
+#: (apixaban), "Start that poglif was in" (dapagliflozin)
+_ARTICLES = ("a", "an", "the", "that")
+
+
 def _article_before(words: list[re.Match[str]], first: re.Match[str]) -> re.Match[str] | None:
     """The "a" of "start a big": an article between a prescribing verb and the misheard name."""
     i = next(k for k, w in enumerate(words) if w.start() == first.start())
-    if (
-        i >= 2
-        and words[i - 1].group(0).lower() in ("a", "an", "the")
-        and words[i - 2].group(0).lower() in _VERBS
-    ):
+    if i >= 2 and words[i - 1].group(0).lower() in _ARTICLES and words[i - 2].group(0).lower() in _VERBS:
         return words[i - 1]
     return None
 
@@ -156,7 +169,7 @@ def recover_drugs(
         guess = near_miss(heard) if near_miss is not None else None
         # the whole sentence is scored: every candidate must also account for the audio after it (the
         # dose, the route), so a short name cannot win by leaving that audio unexplained
-        spelled = [c[:1].upper() + c[1:] if capital else c for c in pool]
+        spelled = [c[:1].upper() + c[1:] if capital else c for c in _shortlist(heard, pool, guess)]
         scores = score([before + name + after for name in spelled])
         ranked = sorted(zip(scores, spelled, strict=True), reverse=True)
         # the likeliest drugs (within MARGIN of the best) are each confirmed by a primed decoding in turn;

@@ -6,10 +6,14 @@ hears drug names as ordinary English words; a post-correction pass (``medvocab``
 
 from __future__ import annotations
 
+import collections
+import hashlib
 import logging
 import math
 import os
 import re
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -57,7 +61,11 @@ DRUG_HINT = "Start {} 10 milligrams by mouth once daily."
 DIAGNOSIS_HINT = "Assessment. {}."
 
 #: sentences scored per forced-alignment call
-SCORE_BATCH = 32
+SCORE_BATCH = 2
+#: mel frames in Whisper's 30-second window, the only input length its encoder was trained on
+WINDOW_FRAMES = 3000
+#: changes when ``score_texts`` scores differently (benchmark memos key on it)
+SCORE_REVISION = 3
 #: a stretch Whisper decoded with less mean token probability than this is shown as uncertain (word
 #: probabilities would need word timestamps, which make faster-whisper decode the silence after the
 #: last word again, where it writes "Thank you very much.")
@@ -66,6 +74,33 @@ UNCERTAIN_SEGMENT = 0.4
 
 def _threads() -> int:
     return max(1, min(4, os.cpu_count() or 1))
+
+
+class _LastEncoding:
+    """The encoder's output for the last few windows it was given, reused.
+
+    One utterance is encoded again and again: for its decoding, the closed set's scoring, the drug and
+    diagnosis recovery's scoring and each primed decoding, and the 30-second window costs about 0.5 s on
+    two cores every time. The output does not depend on the prompt, so it is the same each time."""
+
+    def __init__(self, encode: Callable[..., Any], size: int = 2) -> None:
+        self._encode = encode
+        self._size = size
+        self._kept: collections.OrderedDict[bytes, Any] = collections.OrderedDict()
+        self.hits = 0
+
+    def __call__(self, features: np.ndarray) -> Any:
+        window = np.ascontiguousarray(features, dtype=np.float32)
+        key = hashlib.blake2b(window.tobytes(), digest_size=16).digest() + repr(window.shape).encode()
+        if key in self._kept:
+            self.hits += 1
+            self._kept.move_to_end(key)
+            return self._kept[key]
+        encoded = self._encode(window)
+        self._kept[key] = encoded
+        while len(self._kept) > self._size:
+            self._kept.popitem(last=False)
+        return encoded
 
 
 class WhisperTranscriber(Transcriber):
@@ -104,6 +139,7 @@ class WhisperTranscriber(Transcriber):
                 "or not a faster-whisper model. Reinstall ClinicDesk or choose another model folder."
             ) from None
         self._multilingual = bool(self._model.model.is_multilingual)
+        self._model.encode = _LastEncoding(self._model.encode)
 
     def transcribe(self, audio: FloatArray) -> Recognition:
         if len(audio) == 0 or not np.any(audio):
@@ -192,6 +228,7 @@ class WhisperTranscriber(Transcriber):
         if not texts:
             return []
         import ctranslate2
+        from faster_whisper.audio import pad_or_trim
         from faster_whisper.tokenizer import Tokenizer
 
         model = self._model
@@ -201,9 +238,14 @@ class WhisperTranscriber(Transcriber):
             task="transcribe",
             language="en" if self._multilingual else None,
         )
-        features = model.feature_extractor(np.ascontiguousarray(audio, dtype=np.float32))
-        frames = int(features.shape[-1])
-        encoded = np.asarray(model.encode(features))
+        # the window exactly as the decoding builds it (its last frame is padding), so the encoding
+        # already made for the decoding is reused (``_LastEncoding``)
+        features = model.feature_extractor(np.ascontiguousarray(audio, dtype=np.float32))[..., :-1]
+        frames = min(int(features.shape[-1]), WINDOW_FRAMES)
+        # the encoder was trained on 30-second windows only: given the bare utterance it hears next to
+        # nothing (a clear "Subjective" scored below "Plan"), so the features are padded as the decoding
+        # pads them, and the alignment covers the utterance's own frames
+        encoded = np.asarray(model.encode(pad_or_trim(features, WINDOW_FRAMES)))
         scores: list[float] = []
         for i in range(0, len(texts), SCORE_BATCH):
             batch = [tokenizer.encode(" " + t.strip()) for t in texts[i : i + SCORE_BATCH]]

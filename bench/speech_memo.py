@@ -31,6 +31,8 @@ def remember(engine: Any, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     store = folder / f"{whisper.model}.pkl"
     memo: dict[str, Any] = pickle.loads(store.read_bytes()) if store.exists() else {}
+    from audio.whisper_engine import SCORE_REVISION
+
     tag = [whisper.model, whisper.initial_prompt, whisper.hotwords]
 
     def save() -> None:
@@ -40,7 +42,10 @@ def remember(engine: Any, folder: Path) -> None:
         original = getattr(owner, name)
 
         def call(audio: Any, *args: Any, **kwargs: Any) -> Any:
-            key = _key(name, tag, np.asarray(audio, dtype=np.float32), list(args), sorted(kwargs.items()))
+            revision = [SCORE_REVISION] if name == "score_texts" else []
+            key = _key(
+                name, tag, *revision, np.asarray(audio, dtype=np.float32), list(args), sorted(kwargs.items())
+            )
             if key not in memo:
                 memo[key] = original(audio, *args, **kwargs)
                 save()

@@ -152,6 +152,31 @@ def test_a_misheard_diagnosis_is_recovered_by_whisper_scoring_the_audio(
     assert "doing well" in heard.lower() and recover(prose, heard) == heard
 
 
+def test_whisper_scores_a_spoken_header_clearly_above_every_other_phrase_of_the_closed_set(
+    espeak_dir: Path, base: SpeechEngine
+) -> None:
+    """Forced alignment once ran the encoder on the bare utterance instead of a 30-second window: a clear
+    "subjective" then beat "Objective." by under 2 nats (by 4 when padded), and its score moved by 2 nats
+    with the silence the voice-activity step kept after it; in noise the closed set chose by chance."""
+    from audio.closed_set import phrases
+
+    whisper = base.accurate
+    assert isinstance(whisper, WhisperTranscriber)
+    options = sorted({p for p, _ in phrases()})
+    for said, written in (
+        ("subjective", "Subjective."),
+        ("objective", "Objective."),
+        ("go to plan", "Go to plan."),
+    ):
+        audio = load(speak(espeak_dir, said.replace(" ", "_"), [said]))
+        scores = dict(zip(options, whisper.score_texts(audio, options), strict=True))
+        ranked = sorted(options, key=lambda p: -scores[p])
+        assert ranked[0] == written and scores[written] - scores[ranked[1]] >= 3.0, (said, ranked[:2])
+        padded = np.concatenate([audio, np.zeros(3 * 16000, dtype=np.float32)])
+        (again,) = whisper.score_texts(padded, [written])
+        assert abs(again - scores[written]) < 0.5, (said, again, scores[written])
+
+
 def test_a_dictation_through_whisper_base_keeps_its_assessment(espeak_dir: Path, base: SpeechEngine) -> None:
     """The lone "assessment" header once came out as a loop of "Assalamu'alaikum" (and at random, from
     faster-whisper's sampling fallback); decoding is now the same every time and the header is kept."""

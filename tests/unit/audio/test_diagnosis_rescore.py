@@ -101,8 +101,24 @@ def test_a_primed_decoding_that_keeps_the_other_words_confirms_no_candidate_that
     heard = "Strip throat at 12."
     # the only candidate near the heard score replaces "Strip throat at 12" with "strep throat"; primed,
     # Whisper writes the diagnosis and still "at 12"
-    text = _recover(heard, {heard: -10.0, "Strep throat.": -11.0}, lambda hint: "Strep throat at 12.", -30.0)
+    text = _recover(heard, {heard: -10.0, "Strep throat.": -11.0}, lambda hint: "Strep throat at 12.", -40.0)
     assert text == heard
+
+
+def test_the_diagnosis_closest_in_sound_is_tried_when_the_likelier_ones_are_not_confirmed() -> None:
+    # Whisper scores a long or rare term far below shorter sound-alikes, but primed with it, it writes it
+    heard = "Herpes master."
+    scores = {heard: -5.0, "Herpes simplex.": -12.0, "Herpes zoster.": -25.0}
+    primed: list[str] = []
+
+    def decode(hint: str) -> str:
+        primed.append(hint)
+        return "Herpes zoster." if hint == "herpes zoster" else heard
+
+    assert _recover(heard, scores, decode, -40.0) == "Herpes zoster."
+    assert primed == ["herpes simplex", "herpes zoster"]
+    # and it is not taken when Whisper, primed, still writes what it heard
+    assert _recover(heard, scores, lambda hint: heard, -40.0) == heard
 
 
 def test_the_lists_are_primary_care_diagnoses_and_qualifiers_without_comments() -> None:

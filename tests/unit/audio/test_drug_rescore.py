@@ -19,6 +19,8 @@ def test_the_words_before_a_dose_that_are_not_a_drug_make_a_slot() -> None:
     assert _slots("Acre 81 milligrams by mouth once daily.") == ["Acre"]
     assert _slots("Start a big 5 milligrams by mouth twice daily.") == ["a big"]
     assert _slots("Approx. 500 milligrams by mouth.") == ["Approx."]
+    # "that" after a prescribing verb is the drug's first syllable misheard (dapagliflozin)
+    assert _slots("Start that poglif was in 10 milligrams by mouth once daily.") == ["that poglif was in"]
 
 
 def test_a_named_drug_or_a_bare_dose_makes_no_slot() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from audio.closed_set import choose
+from audio.closed_set import choose, phrases
 from audio.diagnosis_rescore import recover_diagnoses
 from audio.drug_rescore import recover_drugs
 from audio.whisper_engine import repeated_tail
@@ -72,18 +72,59 @@ def test_a_header_or_ordinary_words_are_never_turned_into_a_diagnosis(heard: str
     assert text == heard
 
 
-def test_the_closed_set_takes_a_header_only_when_it_wins_with_a_margin() -> None:
-    def favour(phrase: str, own: float):  # type: ignore[no-untyped-def]
-        return lambda texts: [own, *(0.0 if t == phrase else -10.0 for t in texts[1:])]
+def _closed_scores(heard: str, own: float, phrases: dict[str, float], rest: float):  # type: ignore[no-untyped-def]
+    """Whisper's score for what it wrote, for some phrases of the closed set, and ``rest`` for the others
+    (whichever round asks for them), recording every text asked."""
+    asked: list[str] = []
 
-    chosen = choose("Assalamu alaikum.", favour("Assessment.", own=-1.0))
+    def score(texts: list[str]) -> list[float]:
+        asked.extend(texts)
+        return [own if t == heard else phrases.get(t, rest) for t in texts]
+
+    return score, asked
+
+
+def test_the_closed_set_takes_a_header_only_when_it_wins_with_a_margin() -> None:
+    def favour(heard: str, phrase: str, own: float):  # type: ignore[no-untyped-def]
+        return _closed_scores(heard, own, {phrase: 0.0}, -10.0)[0]
+
+    chosen = choose("Assalamu alaikum.", favour("Assalamu alaikum.", "Assessment.", own=-1.0))
     assert chosen is not None and chosen.text == "Assessment." and chosen.margin == 10.0
     # what Whisper wrote explains the audio far better: short content stays as it was heard
-    assert choose("No fever.", favour("Assessment.", own=20.0)) is None
+    assert choose("No fever.", favour("No fever.", "Assessment.", own=20.0)) is None
     # two headers about as likely: no choice
-    assert choose("Mmm.", lambda texts: [-5.0, *(0.0 for _ in texts[1:])]) is None
+    assert choose("Mmm.", lambda texts: [-5.0 if t == "Mmm." else 0.0 for t in texts]) is None
     # longer utterances are not asked at all
-    assert choose("She has had a cough for two days.", favour("Plan.", own=-50.0)) is None
+    assert choose("She has had a cough for two days.", favour("x", "Plan.", own=-50.0)) is None
+
+
+def test_short_content_is_asked_about_few_phrases_or_none() -> None:
+    # far from every phrase of the first round: the rest of the closed set is not scored
+    score, asked = _closed_scores("Saline rinses.", -9.0, {}, -25.0)
+    assert choose("Saline rinses.", score) is None
+    assert 0 < len(asked) - 1 < len(phrases()) // 2
+    # a number is said in no header or command: nothing is asked
+    score, asked = _closed_scores("Weight 162.", -2.0, {"Plan.": 0.0}, -25.0)
+    assert choose("Weight 162.", score) is None and asked == []
+    # a phrase of the first round comes near: every phrase is scored before choosing
+    score, asked = _closed_scores("Scratch relax.", -4.5, {"Scratch that.": -3.7}, -16.0)
+    chosen = choose("Scratch relax.", score)
+    assert chosen is not None and chosen.text == "Scratch that."
+    assert {p for p, _ in phrases()} <= set(asked)
+
+
+def test_a_phrase_far_ahead_of_every_other_meaning_may_trail_whispers_own_words_a_little_more() -> None:
+    def scored(own: float, best: float, other: float):  # type: ignore[no-untyped-def]
+        return _closed_scores("Go to objections.", own, {"Go to objective.": best}, other)[0]
+
+    # "Go to objections." 4.6 nats likelier as written, but "Go to objective." beats every other phrase
+    # by 4.7: one command alone fits the audio
+    chosen = choose("Go to objections.", scored(own=-2.6, best=-7.2, other=-11.9))
+    assert chosen is not None and chosen.text == "Go to objective."
+    # too far behind what Whisper wrote, however clear the margin: content said alone stays
+    assert choose("Go to objections.", scored(own=-2.6, best=-9.0, other=-20.0)) is None
+    # a narrow margin keeps the narrow tolerance
+    assert choose("Go to objections.", scored(own=-2.6, best=-7.2, other=-9.0)) is None
 
 
 def test_only_garbled_words_count_as_a_misheard_term() -> None:
