@@ -6,7 +6,8 @@ follows proves a drug name belongs in that slot, so the question becomes a multi
 commonly prescribed drugs (``resources/vocab/common_drugs.txt``, a primary-care formulary of about 300
 generic names) best explains *this audio*? Whisper's own decoder answers it: the candidate sentences of
 the drugs spelled and sounding most like the heard words are scored by forced alignment (the
-log-probability of their tokens given the audio), and the best drug must win clearly. It is then confirmed by decoding the utterance again with that one name as a hot word; only
+log-probability of their tokens given the audio), and the best drug must win clearly. It is then
+confirmed by decoding the utterance again with that one name as a hot word; only
 if Whisper, primed, now writes that drug itself does the slot change. An ordinary phrase before a dose
 ("give her 20 milligrams") stays as said, because primed decoding still hears "her".
 """
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from audio.phonetic import closeness
-from audio.wordlists import common_drugs, garbled
+from audio.wordlists import common_drugs, garbled, header_word
 
 #: the units that make a number a dose of a named drug
 _DOSE_UNITS = r"milligrams?|micrograms?|grams?|mg|mcg|g|units"
@@ -76,7 +77,8 @@ def missing_drug_slots(text: str, *, known: Iterable[str]) -> list[DrugSlot]:
             if not re.fullmatch(r"[A-Za-z][A-Za-z'-]*", token) or len(span) >= MAX_SPAN_WORDS:
                 break
             span.insert(0, w)
-        while span and span[0].group(0).lower() in _LEAD_WORDS:
+        # "Start", "takes", or a header said inline ("Plan pantopresil 40 milligrams") is no part of it
+        while span and (span[0].group(0).lower() in _LEAD_WORDS or header_word(span[0].group(0))):
             span.pop(0)
         if not span:
             continue
@@ -91,6 +93,12 @@ def missing_drug_slots(text: str, *, known: Iterable[str]) -> list[DrugSlot]:
             end += 1  # "Approx. 500": the full stop goes with what was misheard
         slots.append(DrugSlot(span[0].start(), end, m.end()))
     return slots
+
+
+def _writes(decoded: str, name: str) -> bool:
+    """Whether a primed decoding wrote the drug as a word of its own: "methamphetamine" does not confirm
+    amphetamine."""
+    return re.search(rf"(?<![a-z]){re.escape(name.lower())}(?![a-z])", decoded.lower()) is not None
 
 
 def _shortlist(heard: str, pool: list[str], guess: str | None) -> list[str]:
@@ -195,7 +203,7 @@ def recover_drugs(
             near = closeness(heard, name) >= SOUND_CLOSENESS
             if margin < MIN_MARGIN and not near:
                 continue  # another drug explains the audio about as well: not a choice Whisper made
-            if name.lower() in decode_with_hint(name.lower()).lower():
+            if _writes(decode_with_hint(name.lower()), name):
                 text = before + name + after
                 if margins is not None:
                     margins.append(margin)

@@ -89,6 +89,11 @@ def protected_words() -> frozenset[str]:
     )
 
 
+def header_word(word: str) -> bool:
+    """Whether a word makes a header ("plan" of "Plan pantopresil 40 milligrams")."""
+    return word.lower() in _header_words()
+
+
 @lru_cache(maxsize=1)
 def _header_words() -> frozenset[str]:
     """The words that make a header ("assessment", "plan", "exam"), not the ones that join them."""

@@ -21,6 +21,8 @@ def test_the_words_before_a_dose_that_are_not_a_drug_make_a_slot() -> None:
     assert _slots("Approx. 500 milligrams by mouth.") == ["Approx."]
     # "that" after a prescribing verb is the drug's first syllable misheard (dapagliflozin)
     assert _slots("Start that poglif was in 10 milligrams by mouth once daily.") == ["that poglif was in"]
+    # a header said inline before the drug is no part of it
+    assert _slots("Plan pantopresil 40 milligrams once daily.") == ["pantopresil"]
 
 
 def test_a_named_drug_or_a_bare_dose_makes_no_slot() -> None:
@@ -128,3 +130,26 @@ def test_the_drug_closest_in_sound_is_tried_when_a_common_name_outscores_it() ->
     )
     assert text == "Spironolactone 25 milligrams by mouth once daily."
     assert hints == ["spironolactone"]  # lithium sounds nothing like it and was not tried
+
+
+def test_a_primed_decoding_confirms_a_drug_only_as_a_word_of_its_own() -> None:
+    # Whisper primed with amphetamine still wrote "methamphetamine" (for a misheard methimazole): the
+    # drug inside a longer word is no confirmation
+    text = "Plan methamphetamine 10 milligrams by mouth once daily."
+    known = ["mesalamine", "amphetamine"]
+    kept = recover_drugs(
+        text,
+        score=lambda texts: [0.0 if "amphetamine 10" in t and "meth" not in t else -5.0 for t in texts],
+        decode_with_hint=lambda hint: "plan methamphetamine 10 milligrams by mouth once daily",
+        known=[],
+        candidates=known,
+    )
+    assert kept == text
+    confirmed = recover_drugs(
+        text,
+        score=lambda texts: [0.0 if "amphetamine 10" in t and "meth" not in t else -5.0 for t in texts],
+        decode_with_hint=lambda hint: "plan amphetamine 10 milligrams by mouth once daily",
+        known=[],
+        candidates=known,
+    )
+    assert confirmed == "Plan amphetamine 10 milligrams by mouth once daily."
