@@ -22,12 +22,22 @@ _PLAUSIBLE = {
 }  # fmt: skip
 
 
+#: a reading the doctor took back: "heart rate 92 scratch that heart rate 82", with the command misheard
+#: ("scratch at", "Scratch. Note that") and so left in the text
+_TAKEN_BACK = re.compile(r"\bscratch\b", re.IGNORECASE)
+
+
 def _first(pattern: str, text: str, doubtful: list[tuple[int, int]] | None = None) -> re.Match[str] | None:
-    """The first match that is not inside a stretch marked as unreadable (``unreadable_vitals``)."""
+    """The first match that is not inside a stretch marked as unreadable (``unreadable_vitals``), unless
+    the doctor took it back: a later reading of the same vital after "scratch" replaces it. (A reading
+    said again without that, "repeat blood pressure", does not: the first is the one filed.)"""
+    chosen: re.Match[str] | None = None
     for m in re.finditer(pattern, text, flags=re.IGNORECASE):
-        if not any(a <= m.start() < b for a, b in doubtful or ()):
-            return m
-    return None
+        if any(a <= m.start() < b for a, b in doubtful or ()):
+            continue
+        if chosen is None or _TAKEN_BACK.search(text, chosen.end(), m.start()):
+            chosen = m
+    return chosen
 
 
 def extract_vitals(text: str) -> dict[str, Any]:
@@ -55,6 +65,8 @@ def extract_vitals(text: str) -> dict[str, Any]:
         doubtful,
     ):
         vitals["spo2"] = _number(m.group(1))
+    elif m := _first(rf"\b(?:o2 )?sat(?:'?s)?{_GAP}(\d{{2,3}})\s*%", text, doubtful):
+        vitals["spo2"] = _number(m.group(1))  # "sat 98%", "Sat's 94%": the percent sign says it is one
     if m := _first(
         rf"\b(?:weight|weighs|weighing){_GAP}{_NUM}(?!\.?\d)\s*(kg|lbs?|pounds|kilograms|kilos)?\b",
         text,

@@ -55,6 +55,20 @@ def test_vitals_as_whisper_mishears_them_are_read() -> None:
     assert fix_vital_numbers("She has 100 and 1 questions.") == "She has 100 and 1 questions."
 
 
+def test_a_reading_taken_back_with_a_misheard_scratch_that_gives_way_to_the_next() -> None:
+    assert extract_vitals("Heart rate 92 scratch at heart rate 82.") == {"heart_rate": 82}
+    assert extract_vitals("Heart rate 66. Scratch. Note that heart rate 68.") == {"heart_rate": 68}
+    # said again without taking it back ("repeat"), the first reading is the one filed
+    text = "Blood pressure 152/98 repeat. Blood pressure 148/96."
+    assert extract_vitals(text) == {"blood_pressure": "152/98"}
+
+
+def test_a_saturation_said_as_sat_is_read_when_a_percent_follows() -> None:
+    assert extract_vitals("Objective sat 98% on room air.") == {"spo2": 98}
+    assert extract_vitals("Sat's 94% on room air.") == {"spo2": 94}
+    assert extract_vitals("She sat 20 minutes in the waiting room.") == {}
+
+
 def test_a_vital_that_cannot_be_read_is_left_out_and_marked_uncertain() -> None:
     data = structure_note(["Objective. Blood pressure 134 and man, heart rate 72."]).to_dict()
     assert data["vitals"] == {"heart_rate": 72}
