@@ -107,14 +107,61 @@ _NUMBER_WORDS = {"hundred", "thousand", "point"}
 def _alike(mine: list[str], theirs: list[str]) -> bool:
     """Whether the second engine's words are the same sounds as Whisper's, written otherwise: alike in
     sound and naming no medical term Whisper did not write ("diabetes mellitus" against Whisper's
-    "diabetes myelitis" is another term, not another spelling)."""
+    "diabetes myelitis" is another term, not another spelling).
+
+    Both sides are compared as said, digits read as words, so a drug Moonshine spelled partly in
+    digits ("met 4m" for metformin, "umprasole for the" for "omeprazole 40") is heard as the same
+    sounds; the numbers both engines wrote alike are left out, so a shared dose does not make two
+    different names alike."""
     words = [w for w in theirs if w.isalpha() and w not in _NUMBER_WORDS]
-    mine_alpha = [w for w in mine if w.isalpha() and w not in _NUMBER_WORDS]
-    if not words or not mine_alpha:
+    if any(medical_word(w) and w not in mine for w in words):
         return False
-    if any(medical_word(w) and w not in mine_alpha for w in words):
+    said_mine, said_theirs = _as_said(mine), _as_said(theirs)
+    for word in set(said_mine) & set(said_theirs):
+        if word in _READ_NUMBERS:
+            shared = min(said_mine.count(word), said_theirs.count(word))
+            for side in (said_mine, said_theirs):
+                for _ in range(shared):
+                    side.remove(word)
+    if not any(w.isalpha() and w not in _READ_NUMBERS for w in said_mine) or not said_theirs:
         return False
-    return closeness(" ".join(mine_alpha), " ".join(words)) >= ALIKE
+    return closeness(" ".join(said_mine), " ".join(said_theirs)) >= ALIKE
+
+
+_DIGIT_WORDS = {v: k for k, v in UNITS.items() if k != "oh"}
+_TENS_WORDS = {v: k for k, v in TENS.items() if k != "fourty"}
+_READ_NUMBERS = set(_DIGIT_WORDS.values()) | set(_TENS_WORDS.values()) | _NUMBER_WORDS
+
+
+def _as_said(words: list[str]) -> list[str]:
+    """Words with their digits read out: "4m1000mg" as "four m one thousand mg"."""
+    out: list[str] = []
+    for word in words:
+        for part in re.findall(r"[a-z]+|\d+(?:\.\d+)?", word):
+            out.extend(_read_number(part) if part[0].isdigit() else [part])
+    return out
+
+
+def _read_number(digits: str) -> list[str]:
+    whole, _, fraction = digits.partition(".")
+    value = int(whole)
+    words: list[str] = []
+    if value >= 10000:
+        return [_DIGIT_WORDS[int(d)] for d in whole]
+    if value >= 1000:
+        words += [_DIGIT_WORDS[value // 1000], "thousand"]
+        value %= 1000
+    if value >= 100:
+        words += [_DIGIT_WORDS[value // 100], "hundred"]
+        value %= 100
+    if value >= 20:
+        words.append(_TENS_WORDS[value // 10 * 10])
+        value %= 10
+    if value or not words:
+        words.append(_DIGIT_WORDS[value])
+    if fraction:
+        words += ["point", *(_DIGIT_WORDS[int(d)] for d in fraction)]
+    return words
 
 
 def _close(a: str, b: str) -> bool:

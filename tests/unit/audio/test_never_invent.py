@@ -169,8 +169,14 @@ def test_a_drug_name_written_as_two_words_is_joined_only_when_they_spell_it_exac
         # the second engine wrote the same sounds otherwise: Whisper's drug stands (shown, not held)
         ("Plan: start lisinopril 10 milligrams daily.", "plan start lies in april 10 milligrams daily",
          ["lisinopril"], []),
+        # it spelled the drug partly in digits: read out, the same sounds ("met 4m" for metformin)
+        ("Plan: continue metformin 1000 milligrams twice daily.", "plan continue met 4m1000mg twice daily",
+         ["metformin"], []),
         # it heard ordinary words where Whisper wrote a drug: the drug is held for the doctor
         ("Plan: start lithium 300 milligrams daily.", "plan start breathing 300 milligrams daily", [], []),
+        # a dose both engines wrote alike does not make two different names alike ("lithium three
+        # hundred" and "breathing three hundred" would be)
+        ("Plan: start lithium 300 milligrams daily.", "plan start breathing300 milligrams daily", [], []),
         # it heard another term: the misheard word gives no diagnosis ("diabetes" both heard)
         ("Assessment: diabetes myelitis.", "assessment diabetes mellitus", [], ["diabetes"]),
     ],
