@@ -32,7 +32,9 @@ SECOND_OPINION = "second_opinion"
 ONLY_WHISPER = "only_whisper"
 PROMPT_COPY = "prompt_copy"
 WHISPER_UNSURE = "whisper"
-HOLDS_NAMES = frozenset({SECOND_OPINION, ONLY_WHISPER, PROMPT_COPY, WHISPER_UNSURE})
+#: and a diagnosis the audio fits no better than another alike in sound ("bronchitis", bronchiolitis)
+DIAGNOSIS_ALIKE = "diagnosis_alike"
+HOLDS_NAMES = frozenset({SECOND_OPINION, ONLY_WHISPER, PROMPT_COPY, WHISPER_UNSURE, DIAGNOSIS_ALIKE})
 #: the passes whose words give no vital either: numbers are written many ways ("142/88", "one forty two
 #: over eighty eight"), so the engines' differing there is mostly form; words only one engine heard are
 #: no reading at all

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from audio.marks import TrackedText
+from audio.marks import DIAGNOSIS_ALIKE, TrackedText
 from audio.medvocab import MedicalCorrector
 from audio.second_opinion import PROMPT_COPY
 from audio.transcriber import Recognition, Transcriber, Utterance
@@ -135,6 +135,7 @@ class SpeechEngine:
         if step.content_start is None:
             return
         margins: list[float] = []
+        heard = len(tracked.text)
         text = recover_diagnoses(
             tracked.text,
             score=lambda texts: whisper.score_texts(audio, texts),
@@ -147,6 +148,30 @@ class SpeechEngine:
             text, "diagnosis_recovery", score=min(margins) if margins else None,
             note="a misheard diagnosis chosen by Whisper against the audio",
         )  # fmt: skip
+        self._doubt_sound_alikes(audio, tracked, whisper, step.content_start, step.content_end, heard)
+
+    @staticmethod
+    def _doubt_sound_alikes(
+        audio: FloatArray,
+        tracked: TrackedText,
+        whisper: WhisperTranscriber,
+        start: int,
+        end: int | None,
+        heard_length: int,
+    ) -> None:
+        """Diagnoses the audio does not tell apart from another alike in sound (``sound_alike``): shown
+        as uncertain, and listed once the doctor accepts them."""
+        from audio.sound_alike import sound_alikes
+
+        if end is not None:
+            end += len(tracked.text) - heard_length  # the recovery may have changed the length
+        for doubt in sound_alikes(
+            tracked.text, score=lambda texts: whisper.score_texts(audio, texts), start=start, end=end
+        ):
+            tracked.flag(
+                doubt.start, doubt.end, score=doubt.gap, pass_name=DIAGNOSIS_ALIKE,
+                note=f"the audio fits \"{doubt.alternative}\" as well; the diagnosis is listed once accepted",
+            )  # fmt: skip
 
     def _recover_drugs(self, audio: FloatArray, tracked: TrackedText, whisper: WhisperTranscriber) -> None:
         from audio.drug_rescore import recover_drugs

@@ -230,7 +230,9 @@ def _counts(
     if continues:
         return False
     if _SENTENCE_END.search(before) and phrase in LEADING_OK:
-        return marked_after or vital_next or phrase in DISTINCT
+        # a section's own name starting a sentence leads it, as at the start of an utterance: "... on
+        # both sides. Assessment bronchitis. Plan nasal suction ..." (not "Plan to", caught above)
+        return marked_after or vital_next or phrase in DISTINCT or phrase in SECTION_NAMES
     if ":" in text[last.end() : last.end() + 2] and phrase in LEADING_OK:
         return True  # "... sinuses, assessment: acute sinusitis"
     if phrase in RUN_ON_OK and _run_on(text, len(words)):

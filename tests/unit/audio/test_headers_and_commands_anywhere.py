@@ -25,6 +25,13 @@ def test_a_header_inside_a_punctuated_run_on_utterance_is_found() -> None:
     ]
 
 
+def test_a_sections_own_name_starting_a_sentence_inside_an_utterance_leads_it_without_a_mark() -> None:
+    text = "Crackles on both sides. Assessment bronchiolitis. Plan nasal suction and small feeds."
+    assert _headers(text) == ["assessment", "plan"]
+    # a sentence that only starts with the word is still prose
+    assert _headers("Lungs clear. Plan to recheck in a week. Assessment of the wound was done.") == []
+
+
 def test_a_distinct_header_inside_unpunctuated_text_is_found() -> None:
     text = "cough for twelve days objective temperature ninety nine point four"
     (found,) = find_headers(text)
