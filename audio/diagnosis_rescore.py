@@ -58,6 +58,9 @@ TOLERANCE = 12.0
 NEAR_CLOSENESS = 0.7
 #: ... and scored within this many nats of the sentence as heard
 NEAR_TOLERANCE = 25.0
+#: how much of the candidate sentence (difflib's ratio of words) a primed decoding must reproduce to
+#: confirm it: primed, Whisper sometimes loops on the hint instead of reading the audio
+MIN_LIKENESS = 0.6
 #: at most this many diagnoses are confirmed per round (each costs one decoding)
 MAX_CONFIRMATIONS = 2
 #: how long a phrase may be (in letters) compared with the heard words it replaces
@@ -213,6 +216,8 @@ def _confirms(decoded: str, candidate: Candidate, heard: str) -> bool:
     if not any(said[i : i + len(phrase)] == phrase for i in range(len(said) - len(phrase) + 1)):
         return False
     like = difflib.SequenceMatcher(None, said, _words(candidate.text)).ratio()
+    if like < MIN_LIKENESS:
+        return False  # a decoding that lost the sentence ("eczema. eczema. eczema. ...") confirms nothing
     return like > difflib.SequenceMatcher(None, said, _words(heard)).ratio()
 
 

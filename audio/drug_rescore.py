@@ -14,6 +14,7 @@ if Whisper, primed, now writes that drug itself does the slot change. An ordinar
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -48,6 +49,8 @@ SOUND_CLOSENESS = 0.6
 SOUND_TOLERANCE = 12.0
 #: how much likelier (nats) than every other drug a drug that does not sound close must be
 MIN_MARGIN = 1.0
+#: how much of the candidate sentence (difflib's ratio of words) a primed decoding must reproduce
+MIN_LIKENESS = 0.6
 #: how many drugs, the closest in spelling and sound to what was heard, are scored against the audio:
 #: each costs Whisper a pass over the whole 30-second window (about 0.08 s), and a drug that sounds
 #: nothing like the heard words is never tried anyway (``MIN_CLOSENESS``)
@@ -95,10 +98,14 @@ def missing_drug_slots(text: str, *, known: Iterable[str]) -> list[DrugSlot]:
     return slots
 
 
-def _writes(decoded: str, name: str) -> bool:
-    """Whether a primed decoding wrote the drug as a word of its own: "methamphetamine" does not confirm
-    amphetamine."""
-    return re.search(rf"(?<![a-z]){re.escape(name.lower())}(?![a-z])", decoded.lower()) is not None
+def _writes(decoded: str, name: str, sentence: str) -> bool:
+    """Whether a primed decoding wrote the drug as a word of its own ("methamphetamine" does not confirm
+    amphetamine) while reading the rest of the utterance much as heard: primed, Whisper sometimes loops
+    on the hint ("lithium. lithium. lithium.") instead of reading the audio."""
+    if re.search(rf"(?<![a-z]){re.escape(name.lower())}(?![a-z])", decoded.lower()) is None:
+        return False
+    said, meant = re.findall(r"[a-z0-9]+", decoded.lower()), re.findall(r"[a-z0-9]+", sentence.lower())
+    return difflib.SequenceMatcher(None, said, meant, autojunk=False).ratio() >= MIN_LIKENESS
 
 
 def _shortlist(heard: str, pool: list[str], guess: str | None) -> list[str]:
@@ -203,7 +210,7 @@ def recover_drugs(
             near = closeness(heard, name) >= SOUND_CLOSENESS
             if margin < MIN_MARGIN and not near:
                 continue  # another drug explains the audio about as well: not a choice Whisper made
-            if _writes(decode_with_hint(name.lower()), name):
+            if _writes(decode_with_hint(name.lower()), name, before + name + after):
                 text = before + name + after
                 if margins is not None:
                     margins.append(margin)

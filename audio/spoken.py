@@ -235,6 +235,8 @@ def _counts(
         return marked_after or vital_next or phrase in DISTINCT or phrase in SECTION_NAMES
     if ":" in text[last.end() : last.end() + 2] and phrase in LEADING_OK:
         return True  # "... sinuses, assessment: acute sinusitis"
+    if marked_after and phrase in SECTION_NAMES and after:
+        return True  # Whisper put the full stop after the header: "... was normal assessment. Constipation"
     if phrase in RUN_ON_OK and _run_on(text, len(words)):
         return True  # a dictation said without pauses, written without full stops: "... swelling assessment"
     return phrase in DISTINCT

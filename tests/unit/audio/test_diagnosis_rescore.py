@@ -133,3 +133,13 @@ def test_closeness_is_spelling_and_sound_together() -> None:
     assert closeness("pirelectone", "spironolactone") > 0.7
     assert closeness("breathing", "lithium") < 0.35
     assert closeness("gout", "gout") == 1.0
+
+
+def test_a_primed_decoding_that_loops_on_the_diagnosis_confirms_nothing() -> None:
+    # "check in once EC him in 2 weeks": primed with eczema, Whisper wrote "eczema. eczema. eczema. ..."
+    heard = "Herpes master. Recheck in 2 weeks."
+    looped = " ".join(["herpes zoster."] * 20)
+    assert _recover(heard, {heard: -30.0}, lambda hint: looped, -40.0) == heard
+    # the same diagnosis, primed, in a decoding that reads the whole utterance: confirmed
+    read = "Herpes zoster. Recheck in 2 weeks."
+    assert _recover(heard, {heard: -30.0}, lambda hint: read, -40.0) == read

@@ -5,6 +5,8 @@ drug or diagnosis make the guard, not the scorer, do the refusing."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from audio.closed_set import choose, phrases
@@ -16,13 +18,15 @@ from audio.wordlists import garbled, prescribable
 DRUGS = ["aspirin", "lithium", "dopamine", "metformin", "lisinopril"]
 
 
-def _always(best: str):  # type: ignore[no-untyped-def]
-    """A scorer that puts ``best`` far ahead of everything, and a decoder that always writes it."""
+def _always(best: str, heard: str = ""):  # type: ignore[no-untyped-def]
+    """A scorer that puts ``best`` far ahead of everything, and a decoder that always writes it, with
+    the rest of what was heard (the dose and what follows), as a confirming decoding does."""
 
     def score(texts: list[str]) -> list[float]:
         return [0.0 if best in t.lower() else -20.0 for t in texts]
 
-    return score, (lambda hint: f"{best} {hint}")
+    dose = re.search(r"\d.*", heard)
+    return score, (lambda hint: f"{best} {hint} {dose.group(0) if dose else ''}")
 
 
 @pytest.mark.parametrize(
@@ -38,12 +42,12 @@ def _always(best: str):  # type: ignore[no-untyped-def]
     ],
 )
 def test_ordinary_words_headers_and_numbers_before_a_dose_are_never_replaced(heard: str) -> None:
-    score, decode = _always("lithium")
+    score, decode = _always("lithium", heard)
     assert recover_drugs(heard, score=score, decode_with_hint=decode, known=DRUGS, candidates=DRUGS) == heard
 
 
 def test_a_garbled_name_before_a_dose_is_still_recovered() -> None:
-    score, decode = _always("aspirin")
+    score, decode = _always("aspirin", "Acre 81 milligrams daily.")
     margins: list[float] = []
     text = recover_drugs(
         "Acre 81 milligrams daily.", score=score, decode_with_hint=decode, known=DRUGS, candidates=DRUGS,
