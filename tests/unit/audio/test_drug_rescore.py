@@ -157,20 +157,14 @@ def test_a_primed_decoding_confirms_a_drug_only_as_a_word_of_its_own() -> None:
 
 def test_a_primed_decoding_that_loops_on_the_hint_confirms_nothing() -> None:
     text = "Start apixabin 5 milligrams by mouth twice daily."
-    looped = recover_drugs(
-        text,
-        score=lambda texts: [0.0 if "apixaban" in t else -10.0 for t in texts],
-        decode_with_hint=lambda hint: f"{hint}. {hint}. {hint}. {hint}. {hint}.",
-        known=[],
-        candidates=KNOWN,
-    )
-    assert looped == text
+
+    def recovered(decoded: Callable[[str], str]) -> str:
+        def score(texts: list[str]) -> list[float]:
+            return [0.0 if "apixaban" in t else -10.0 for t in texts]
+
+        return recover_drugs(text, score=score, decode_with_hint=decoded, known=[], candidates=KNOWN)
+
+    assert recovered(lambda hint: f"{hint}. {hint}. {hint}. {hint}. {hint}.") == text
     # the same drug, primed, in a decoding that reads the whole utterance: confirmed
-    read = recover_drugs(
-        text,
-        score=lambda texts: [0.0 if "apixaban" in t else -10.0 for t in texts],
-        decode_with_hint=lambda hint: f"Start {hint} 5 milligrams by mouth twice daily.",
-        known=[],
-        candidates=KNOWN,
-    )
+    read = recovered(lambda hint: f"Start {hint} 5 milligrams by mouth twice daily.")
     assert read == "Start apixaban 5 milligrams by mouth twice daily."
