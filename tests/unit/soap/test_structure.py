@@ -144,3 +144,26 @@ def test_a_diagnosis_word_that_is_only_part_of_a_longer_diagnosis_misheard_is_sh
     assert [d.text for d in note.diagnoses] == listed
     doubts = [u for u in note.to_dict()["uncertain"] if u["pass"] == "diagnosis"]
     assert [u["text"] for u in doubts] == (["myelitis"] if "myelitis" in said else [])
+
+
+def test_a_dictation_without_headers_runs_from_history_through_exam_to_plan() -> None:
+    # as Whisper heard a synthetic dictation said without any header (dev2): the model, trained on
+    # written notes, alone kept it all in the history
+    note = structure_note([
+        "58-year-old man with 2 weeks unright big toe pain at dot worst standing at a trade show.",
+        "Throbbing and burning and sometimes sharp with walking so he walks on his heel.",
+        "Even a bed sheet hurts at night, and 2 ibuprofen are they do not help you line.",
+        "He likes to ride his bike.",
+        "The big toe band only tend to breathe with pain.",
+        "Tender between the first and second toes with a palpable bone spur.",
+        "X-rays show a large dorsal spirit of big toe joint with car village loss.",
+        "Right hand like fridge is.",
+        "Start with custom orthotics.",
+        "Diclofenac 75 milligrams twice a day with food and top it if his stomach is upset.",
+        "Keep driving his bike.",
+        "Back in 2 weeks and declare this old injection or surgery if it is no better.",
+    ])  # fmt: skip
+    data = note.to_dict()
+    assert "bike" in data["subjective"] and "X-rays show" in data["objective"]
+    assert "Start with custom orthotics" in data["plan"] and "Back in 2 weeks" in data["plan"]
+    assert "X-rays" not in data["subjective"] and "orthotics" not in data["subjective"]
