@@ -1,8 +1,10 @@
 """Trains the SOAP section classifier and writes resources/soap/soap_classifier.npz.
 
-Training data: the train and valid splits of ACI-Bench (sections), MTS-Dialog (section headers) and
-PriMock57 notes (shorthand headers), all read from ../shared/corpora/notes. The ACI-Bench test1/test2
-splits are never read here: the structuring benchmark scores on them.
+Training data: the train and valid splits of ACI-Bench (sections) and MTS-Dialog (section headers), read
+from ../shared/corpora/notes. The ACI-Bench test1/test2 splits are never read here: the structuring
+benchmark scores on them. Nor are the PriMock57 notes any more: the dictation test set
+(bench/dictation_sets/test.json) adapts some of them, and a classifier that had read their sentences
+would flatter its section figures.
 
     .venv/bin/python scripts/train_soap_classifier.py [--corpora PATH]
 
@@ -43,15 +45,6 @@ MTS_LABELS = {
     "EXAM": "objective", "LABS": "objective", "IMAGING": "objective",
     "ASSESSMENT": "assessment", "DIAGNOSIS": "assessment",
     "PLAN": "plan", "DISPOSITION": "plan", "PROCEDURES": "plan", "EDCOURSE": "plan",
-}  # fmt: skip
-PRIMOCK_LABELS = {
-    "pc": "subjective", "hpc": "subjective", "hx": "subjective", "history": "subjective", "pmh": "subjective",
-    "pmhx": "subjective", "dh": "subjective", "dhx": "subjective", "sh": "subjective", "fh": "subjective",
-    "psh": "subjective", "ice": "subjective", "medication": "subjective", "medications": "subjective",
-    "allergies": "subjective", "risk factors": "subjective", "past medical history": "subjective",
-    "medical history": "subjective", "ex": "objective", "examination": "objective", "o/e": "objective",
-    "imp": "assessment", "diagnosis": "assessment", "plan": "plan", "pln": "plan", "treatment": "plan",
-    "safety netting": "plan",
 }  # fmt: skip
 _PLAN_CUES = re.compile(
     r"^(?:additional testing|medical treatment|patient education|patient agreements|specialist referrals|"
@@ -111,19 +104,6 @@ def mts_examples(corpora: Path) -> list[tuple[str, str]]:
                 label = MTS_LABELS.get(row["section_header"].strip().upper())
                 if label:
                     out.extend((s, label) for s in sentences(row["section_text"]))
-    return out
-
-
-def primock_examples(corpora: Path) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    for path in sorted((corpora / "notes" / "primock57" / "notes").glob("*.json")):
-        current = "subjective"
-        for line in json.loads(path.read_text())["note"].split("\n"):
-            m = re.match(r"\s*([A-Za-z/ ]{1,22}):\s*(.*)", line)
-            if m and m.group(1).strip().lower() in PRIMOCK_LABELS:
-                current = PRIMOCK_LABELS[m.group(1).strip().lower()]
-                line = m.group(2)
-            out.extend((s, current) for s in sentences(line))
     return out
 
 
@@ -278,7 +258,7 @@ def main() -> int:
     parser.add_argument("--corpora", type=Path, default=ROOT.parent / "shared" / "corpora")
     args = parser.parse_args()
     build_vocab(args.corpora)
-    examples = aci_examples(args.corpora) + mts_examples(args.corpora) + primock_examples(args.corpora)
+    examples = aci_examples(args.corpora) + mts_examples(args.corpora)
     texts = [t for t, _ in examples]
     labels = [lab for _, lab in examples]
     print(f"{len(texts)} sentences:", {lab: labels.count(lab) for lab in sorted(set(labels))})
