@@ -177,6 +177,19 @@ def fix_blood_pressure(text: str) -> str:
         flags=re.IGNORECASE,
     )
 
+    def split_hundred(m: re.Match[str]) -> str:
+        # "one twenty eight over seventy eight" written by halves: "1, 28 over 78"
+        high = int(m.group(2)) * 100 + int(m.group(3))
+        return f"{m.group(1)}{high}{m.group(4)}{m.group(5)}" if high > int(m.group(5)) else m.group(0)
+
+    text = re.sub(
+        r"(\b(?:blood pressure|BP)\b[,:.]?\s+(?:is\s+|of\s+|was\s+)?)([12]),\s*(\d{2})"
+        r"(\s*(?:/|over)\s*)(\d{2,3})\b",
+        split_hundred,
+        text,
+        flags=re.IGNORECASE,
+    )
+
     def join(m: re.Match[str]) -> str:
         high, low = int(m.group(2)), int(m.group(3))
         if 60 <= high <= 260 and 30 <= low <= 160 and high > low:

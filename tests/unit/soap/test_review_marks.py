@@ -49,6 +49,8 @@ def test_a_unit_that_was_not_said_stays_empty() -> None:
 
 def test_vitals_as_whisper_mishears_them_are_read() -> None:
     assert fix_blood_pressure("Blood pressure 162.94.") == "Blood pressure 162 over 94."
+    assert fix_blood_pressure("blood pressure 1, 28 over 78 today") == "blood pressure 128 over 78 today"
+    assert fix_blood_pressure("blood pressure 1, 28 over 178") == "blood pressure 1, 28 over 178"
     assert fix_vital_numbers("Pulse 100 and 1.") == "Pulse 101."
     assert fix_vital_numbers("Weight 200 and 4 pounds.") == "Weight 204 pounds."
     assert fix_vital_numbers("Temperature 98 point to.") == "Temperature 98.2."
