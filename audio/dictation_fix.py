@@ -164,31 +164,17 @@ def fix_blood_pressure(text: str) -> str:
         flags=re.IGNORECASE,
     )
 
-    def hundred_and(m: re.Match[str]) -> str:
+    def hundreds(m: re.Match[str]) -> str:
+        high = int(m.group(2)) * 100 + int(m.group(3))
+        return f"{m.group(1)}{high}{m.group(4)}{m.group(5)}" if high > int(m.group(5)) else m.group(0)
+
+    for pattern in (
         # "one twenty over eighty" heard as "100 and 20/80": the spoken reading is 120
-        high = int(m.group(2)) * 100 + int(m.group(3))
-        return f"{m.group(1)}{high}{m.group(4)}{m.group(5)}" if high > int(m.group(5)) else m.group(0)
-
-    text = re.sub(
-        r"(\b(?:blood pressure|BP)\b[,:]?\s+(?:is\s+|of\s+)?)([12])00 and (\d{1,2})"
-        r"(\s*(?:/|over)\s*)(\d{2,3})\b",
-        hundred_and,
-        text,
-        flags=re.IGNORECASE,
-    )
-
-    def split_hundred(m: re.Match[str]) -> str:
+        r"(\b(?:blood pressure|BP)\b[,:]?\s+(?:is\s+|of\s+)?)([12])00 and (\d{1,2})",
         # "one twenty eight over seventy eight" written by halves: "1, 28 over 78"
-        high = int(m.group(2)) * 100 + int(m.group(3))
-        return f"{m.group(1)}{high}{m.group(4)}{m.group(5)}" if high > int(m.group(5)) else m.group(0)
-
-    text = re.sub(
-        r"(\b(?:blood pressure|BP)\b[,:.]?\s+(?:is\s+|of\s+|was\s+)?)([12]),\s*(\d{2})"
-        r"(\s*(?:/|over)\s*)(\d{2,3})\b",
-        split_hundred,
-        text,
-        flags=re.IGNORECASE,
-    )
+        r"(\b(?:blood pressure|BP)\b[,:.]?\s+(?:is\s+|of\s+|was\s+)?)([12]),\s*(\d{2})",
+    ):
+        text = re.sub(pattern + r"(\s*(?:/|over)\s*)(\d{2,3})\b", hundreds, text, flags=re.IGNORECASE)
 
     def join(m: re.Match[str]) -> str:
         high, low = int(m.group(2)), int(m.group(3))
