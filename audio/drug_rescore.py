@@ -111,9 +111,8 @@ def _writes(decoded: str, name: str, sentence: str) -> bool:
 def _shortlist(heard: str, pool: list[str], guess: str | None) -> list[str]:
     """The drugs worth asking Whisper about: the closest to the heard words, and the near miss."""
     ranked = sorted(pool, key=lambda name: -closeness(heard, name))[:SHORTLIST_SIZE]
-    if guess is not None and guess.lower() in {n.lower() for n in pool} - {n.lower() for n in ranked}:
-        ranked.append(next(n for n in pool if n.lower() == guess.lower()))
-    return ranked
+    near_miss = [n for n in pool if guess is not None and n.lower() == guess.lower() and n not in ranked]
+    return ranked + near_miss[:1]
 
 
 #: short words Whisper writes for a drug's first syllable right after a prescribing verb: "Start a big"

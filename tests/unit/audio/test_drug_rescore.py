@@ -132,39 +132,39 @@ def test_the_drug_closest_in_sound_is_tried_when_a_common_name_outscores_it() ->
     assert hints == ["spironolactone"]  # lithium sounds nothing like it and was not tried
 
 
+def _recovered_when_primed(text: str, best: str, decoded: Callable[[str], str], candidates: list[str]) -> str:
+    """``recover_drugs`` where Whisper scores the sentence naming ``best`` far ahead and the primed
+    decoding writes ``decoded(hint)``."""
+
+    def score(texts: list[str]) -> list[float]:
+        return [0.0 if f" {best} " in f" {t.lower()} " else -5.0 for t in texts]
+
+    return recover_drugs(text, score=score, decode_with_hint=decoded, known=[], candidates=candidates)
+
+
 def test_a_primed_decoding_confirms_a_drug_only_as_a_word_of_its_own() -> None:
     # Whisper primed with amphetamine still wrote "methamphetamine" (for a misheard methimazole): the
     # drug inside a longer word is no confirmation
     text = "Plan methamphetamine 10 milligrams by mouth once daily."
     known = ["mesalamine", "amphetamine"]
-    kept = recover_drugs(
-        text,
-        score=lambda texts: [0.0 if "amphetamine 10" in t and "meth" not in t else -5.0 for t in texts],
-        decode_with_hint=lambda hint: "plan methamphetamine 10 milligrams by mouth once daily",
-        known=[],
-        candidates=known,
+    kept = _recovered_when_primed(
+        text, "amphetamine", lambda hint: "plan methamphetamine 10 milligrams by mouth once daily", known
     )
     assert kept == text
-    confirmed = recover_drugs(
-        text,
-        score=lambda texts: [0.0 if "amphetamine 10" in t and "meth" not in t else -5.0 for t in texts],
-        decode_with_hint=lambda hint: "plan amphetamine 10 milligrams by mouth once daily",
-        known=[],
-        candidates=known,
+    confirmed = _recovered_when_primed(
+        text, "amphetamine", lambda hint: "plan amphetamine 10 milligrams by mouth once daily", known
     )
     assert confirmed == "Plan amphetamine 10 milligrams by mouth once daily."
 
 
 def test_a_primed_decoding_that_loops_on_the_hint_confirms_nothing() -> None:
     text = "Start apixabin 5 milligrams by mouth twice daily."
-
-    def recovered(decoded: Callable[[str], str]) -> str:
-        def score(texts: list[str]) -> list[float]:
-            return [0.0 if "apixaban" in t else -10.0 for t in texts]
-
-        return recover_drugs(text, score=score, decode_with_hint=decoded, known=[], candidates=KNOWN)
-
-    assert recovered(lambda hint: f"{hint}. {hint}. {hint}. {hint}. {hint}.") == text
+    looped = _recovered_when_primed(
+        text, "apixaban", lambda hint: f"{hint}. {hint}. {hint}. {hint}. {hint}.", KNOWN
+    )
+    assert looped == text
     # the same drug, primed, in a decoding that reads the whole utterance: confirmed
-    read = recovered(lambda hint: f"Start {hint} 5 milligrams by mouth twice daily.")
+    read = _recovered_when_primed(
+        text, "apixaban", lambda hint: f"Start {hint} 5 milligrams by mouth twice daily.", KNOWN
+    )
     assert read == "Start apixaban 5 milligrams by mouth twice daily."
