@@ -196,7 +196,11 @@ class DictationFeed:
 
         if not paused:
             self._running.set()
-        session = DictationSession(self.engine, on_event=self._from_session, section=self._section)
+        # background: Whisper's work on one utterance never holds up the audio (and the live words) of
+        # the next, and it starts in the pause before the utterance is over (audio.session)
+        session = DictationSession(
+            self.engine, on_event=self._from_session, section=self._section, background=True
+        )
         self._session = session
         self._thread = threading.Thread(
             target=self._pump, args=(session,), name="clinicdesk-dictation", daemon=True
@@ -263,9 +267,11 @@ class DictationFeed:
             session.finish()
         except ClinicDeskError as exc:
             error = exc
+            session.close()
         except Exception as exc:  # a bug: keep the app alive; the type only, never audio or text
             log.error("dictation failed with %s", type(exc).__name__)
             error = ClinicDeskError(f"dictation stopped because of an internal error ({type(exc).__name__})")
+            session.close()
         # the callback closes over the session: break that cycle, so the session and its engine
         # stream are freed now (a Vosk recogniser then returns to the warm pool) and not by the
         # collector, whose full passes hold the GIL

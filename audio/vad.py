@@ -173,3 +173,14 @@ class StreamingVad:
     @property
     def in_speech(self) -> bool:
         return self._in_speech
+
+    @property
+    def silent_samples(self) -> int:
+        """Samples of silence judged since the last voiced frame of the utterance in progress (0 outside
+        one): the live session starts recognising early once enough of it has been heard."""
+        return self._silent_frames * FRAME if self._in_speech else 0
+
+    @property
+    def unjudged_samples(self) -> int:
+        """Samples fed but not yet judged (less than one frame, kept for the next chunk)."""
+        return len(self._buffer)

@@ -45,6 +45,8 @@ class Timing:
     first_words: list[float] = field(default_factory=list)
     utterances: int = 0
     missed_partials: int = 0
+    kept: int = 0  # early recognitions used
+    dropped: int = 0  # early recognitions thrown away (the doctor went on speaking)
 
 
 def speech_segments(audio: FloatArray, config: VadConfig) -> list[tuple[float, float]]:
@@ -74,30 +76,33 @@ def play(audio: FloatArray, chunks: queue.Queue[tuple[float, FloatArray] | None]
     chunks.put(None)
 
 
-def dictate(path: Path, engine: object, timing: Timing) -> None:
+def dictate(path: Path, engine: object, timing: Timing, *, background: bool = True) -> None:
     audio = read_wav(path)
     config = VadConfig()
     segments = speech_segments(audio, config)
     finals: list[tuple[float, float]] = []  # (wall time, utterance end in audio seconds)
     partials: list[tuple[float, float]] = []  # (wall time, audio seconds fed so far)
-    session = DictationSession(engine)  # type: ignore[arg-type]
+    fed = 0
+
+    def seen(event: object) -> None:  # on the feeding thread, or the session's recognition thread
+        now = time.perf_counter()
+        if isinstance(event, PartialEvent):
+            partials.append((now, fed / SAMPLE_RATE))
+        elif isinstance(event, UtteranceEvent):
+            finals.append((now, event.utterance.end))
+
+    session = DictationSession(engine, on_event=seen, background=background)  # type: ignore[arg-type]
     chunks: queue.Queue[tuple[float, FloatArray] | None] = queue.Queue()
     start = time.perf_counter() + 0.05
     player = threading.Thread(target=play, args=(audio, chunks, start), daemon=True)
     player.start()
-    fed = 0
     while (item := chunks.get()) is not None:
         _, chunk = item
         fed += len(chunk)
-        for event in session.feed(chunk):
-            now = time.perf_counter()
-            if isinstance(event, PartialEvent):
-                partials.append((now, fed / SAMPLE_RATE))
-            elif isinstance(event, UtteranceEvent):
-                finals.append((now, event.utterance.end))
-    for event in session.finish():
-        if isinstance(event, UtteranceEvent):
-            finals.append((time.perf_counter(), event.utterance.end))
+        session.feed(chunk)
+    session.finish()
+    timing.kept += session.speculated["kept"]
+    timing.dropped += session.speculated["dropped"]
     player.join()
     for seg_start, seg_end in segments:
         timing.utterances += 1
@@ -135,16 +140,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="base")
     parser.add_argument("--dictations", type=int, default=8)
     parser.add_argument("--no-moonshine", action="store_true", help="Whisper alone: no live words, no check")
+    parser.add_argument(
+        "--inline", action="store_true", help="recognition on the feeding thread, as before round 5"
+    )
     args = parser.parse_args(argv)
     engine = open_engine("whisper", model=args.model, second_opinion=not args.no_moonshine)
     timing = Timing()
     files = _paused_renders(args.dictations)
     for path in files:
-        dictate(path, engine, timing)
+        dictate(path, engine, timing, background=not args.inline)
     live = getattr(engine.live, "engine", "none")
     first = statistics.median(timing.first_words) if timing.first_words else float("nan")
     command = f"{COMMAND} --model {args.model} --dictations {args.dictations}"
     command += " --no-moonshine" if args.no_moonshine else ""
+    command += " --inline" if args.inline else ""
     print(
         f"latency[{args.model}] final_from_end_of_speech p50={_pct(timing.final_from_speech, 0.5):.2f}s "
         f"p95={_pct(timing.final_from_speech, 0.95):.2f}s "
@@ -152,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         f"p95={_pct(timing.final_from_vad, 0.95):.2f}s "
         f"first_live_words[{live}] median={first:.2f}s "
         f"utterances={timing.utterances} finals={len(timing.final_from_speech)} "
-        f"without_live_words={timing.missed_partials} dictations={len(files)} cores={os.cpu_count()} "
+        f"without_live_words={timing.missed_partials} early_recognitions_kept={timing.kept} "
+        f"dropped={timing.dropped} dictations={len(files)} cores={os.cpu_count()} "
         f"load={os.getloadavg()[0]:.1f}  (command: {command})"
     )
     return 0
