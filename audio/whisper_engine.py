@@ -62,20 +62,10 @@ DIAGNOSIS_HINT = "Assessment. {}."
 
 #: sentences scored per forced-alignment call
 SCORE_BATCH = 2
-#: mel frames in Whisper's 30-second window, the input length its encoder was trained on
+#: mel frames in Whisper's 30-second window, the only input length its encoder was trained on
 WINDOW_FRAMES = 3000
-#: the encoder is given the utterance and this much of the padding after it (2 s), in a window of at
-#: least ``MIN_WINDOW_FRAMES`` (20 s), not the whole 30 s: its attention costs the square of the window,
-#: so 20 s take about 0.3 s on two cores where 30 s take 0.6 s. The padding is what the encoder must see
-#: (given the bare utterance, it hears next to nothing), and a short utterance needs much of it: in a
-#: 10-second window a lone "Plan" was written "Plan. Plan.", and at 15 s one LibriVox clip's
-#: "cold-hearted" became "coldhearted" (issue 12, round 5)
-MIN_WINDOW_FRAMES = 2000
-WINDOW_MARGIN_FRAMES = 200
 #: changes when ``score_texts`` scores differently (benchmark memos key on it)
-SCORE_REVISION = 4
-#: changes when a decoding gives other text for the same audio (benchmark memos key on it)
-DECODE_REVISION = 2
+SCORE_REVISION = 3
 #: a stretch Whisper decoded with less mean token probability than this is shown as uncertain (word
 #: probabilities would need word timestamps, which make faster-whisper decode the silence after the
 #: last word again, where it writes "Thank you very much.")
@@ -86,27 +76,12 @@ def _threads() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def window_frames(features: np.ndarray) -> int:
-    """How much of a padded 30-second window the encoder is given: the utterance's frames and
-    ``WINDOW_MARGIN_FRAMES`` of the padding after them, at least ``MIN_WINDOW_FRAMES``, even.
-
-    faster-whisper pads every window to 30 s with zeros in feature space (``pad_or_trim``), and a frame
-    of real audio, even digital silence, is never all zeros after Whisper's log-mel scaling: the last
-    frame that is not all zeros is where the utterance ends."""
-    total = int(features.shape[-1])
-    voiced = np.flatnonzero(np.any(features.reshape(-1, total) != 0, axis=0))
-    content = int(voiced[-1]) + 1 if len(voiced) else 0
-    frames = min(total, max(MIN_WINDOW_FRAMES, content + WINDOW_MARGIN_FRAMES))
-    return frames - frames % 2  # the encoder halves the frames with a stride-2 convolution
-
-
 class _LastEncoding:
     """The encoder's output for the last few windows it was given, reused.
 
     One utterance is encoded again and again: for its decoding, the closed set's scoring, the drug and
-    diagnosis recovery's scoring and each primed decoding, and even the shortened window
-    (``window_frames``) costs about 0.3 s on two cores every time. The output does not depend on the
-    prompt, so it is the same each time."""
+    diagnosis recovery's scoring and each primed decoding, and the 30-second window costs about 0.5 s on
+    two cores every time. The output does not depend on the prompt, so it is the same each time."""
 
     def __init__(self, encode: Callable[..., Any], size: int = 2) -> None:
         self._encode = encode
@@ -116,7 +91,6 @@ class _LastEncoding:
 
     def __call__(self, features: np.ndarray) -> Any:
         window = np.ascontiguousarray(features, dtype=np.float32)
-        window = np.ascontiguousarray(window[..., : window_frames(window)])
         key = hashlib.blake2b(window.tobytes(), digest_size=16).digest() + repr(window.shape).encode()
         if key in self._kept:
             self.hits += 1
@@ -189,16 +163,13 @@ class WhisperTranscriber(Transcriber):
             looped = looped or repeated_tail(result.text) is not None
             if not looped:
                 break
-        # every attempt ended in the same phrase over and over ("Dr. Pariet, Dr. Pariet, ..."): that is
-        # no speech; it is cut off, and the cut is shown to the doctor like any correction
         cut = repeated_tail(result.text) if looped else None
-        note = "a phrase Whisper repeated over and over was cut off"
-        if cut is None and (twice := said_twice(result.text)) is not None:
-            cut, note = twice, "Whisper wrote this short utterance twice; it is kept once"
         if cut is not None:
+            # every attempt ended in the same phrase over and over ("Dr. Pariet, Dr. Pariet, ..."): that
+            # is no speech; it is cut off, and the cut is shown to the doctor like any correction
             kept = result.text[:cut].rstrip(" ,;")
             tracked = TrackedText(result.text, result.marks)
-            tracked.replace_text(kept, "loop", note=note)
+            tracked.replace_text(kept, "loop", note="a phrase Whisper repeated over and over was cut off")
             return Recognition(kept, result.confidence if kept else 0.0, tuple(tracked.marks) if kept else ())
         return result
 
@@ -271,9 +242,9 @@ class WhisperTranscriber(Transcriber):
         # already made for the decoding is reused (``_LastEncoding``)
         features = model.feature_extractor(np.ascontiguousarray(audio, dtype=np.float32))[..., :-1]
         frames = min(int(features.shape[-1]), WINDOW_FRAMES)
-        # given the bare utterance the encoder hears next to nothing (a clear "Subjective" scored below
-        # "Plan"), so the features are padded as the decoding pads them (and shortened to the same
-        # window, ``window_frames``), and the alignment covers the utterance's own frames
+        # the encoder was trained on 30-second windows only: given the bare utterance it hears next to
+        # nothing (a clear "Subjective" scored below "Plan"), so the features are padded as the decoding
+        # pads them, and the alignment covers the utterance's own frames
         encoded = np.asarray(model.encode(pad_or_trim(features, WINDOW_FRAMES)))
         scores: list[float] = []
         for i in range(0, len(texts), SCORE_BATCH):
@@ -315,18 +286,6 @@ def repeated_tail(text: str, *, times: int = 3) -> int | None:
         if count >= times and count * size >= 4:
             return words[len(words) - size * count].start()
     return None
-
-
-def said_twice(text: str) -> int | None:
-    """Where the second copy starts when the whole text is one short phrase (four words at most) written
-    twice in a row, else None. Given the short window (``MIN_WINDOW_FRAMES``), Whisper sometimes writes
-    a lone header twice ("Plan. Plan."); a doctor does not say one phrase twice in one breath."""
-    words = list(re.finditer(r"[A-Za-z0-9']+", text))
-    half = len(words) // 2
-    if not 1 <= half <= 4 or len(words) != 2 * half:
-        return None
-    lowered = [w.group(0).lower() for w in words]
-    return words[half].start() if lowered[:half] == lowered[half:] else None
 
 
 def _doubtful(text: str, stretches: list[tuple[str, float]]) -> tuple[Mark, ...]:

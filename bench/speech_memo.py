@@ -31,9 +31,9 @@ def remember(engine: Any, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     store = folder / f"{whisper.model}.pkl"
     memo: dict[str, Any] = pickle.loads(store.read_bytes()) if store.exists() else {}
-    from audio.whisper_engine import DECODE_REVISION, SCORE_REVISION
+    from audio.whisper_engine import SCORE_REVISION
 
-    tag = [whisper.model, whisper.initial_prompt, whisper.hotwords, DECODE_REVISION]
+    tag = [whisper.model, whisper.initial_prompt, whisper.hotwords]
 
     def save() -> None:
         store.write_bytes(pickle.dumps(memo))
