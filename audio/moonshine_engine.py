@@ -183,6 +183,10 @@ class MoonshineStream(Stream):
         self._last_cost = 0.0
         self._partial = ""
         self._started: float | None = None
+        self._held = False
+
+    def hold(self, held: bool) -> None:
+        self._held = held
 
     def accept(self, audio: FloatArray) -> str | None:
         if len(audio) == 0:
@@ -196,6 +200,8 @@ class MoonshineStream(Stream):
             return None
         if self._samples / SAMPLE_RATE > now - self._started + BEHIND_SECONDS:
             return None  # audio is arriving faster than it is spoken: a backlog; live words would lag it
+        if self._held and self._partial:
+            return None  # the first words are shown; the rest waits for Whisper to be done
         step = max(LIVE_STEP_SECONDS, self._last_cost / self.BUSY)
         if self._decoded_at and self._samples - self._decoded_at < step * SAMPLE_RATE:
             return None

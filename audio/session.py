@@ -293,7 +293,11 @@ class DictationSession:
                 continue
             place = self.engine.in_assessment
             try:
-                result = self.engine.recognise(job.audio, live_text=job.live_text)
+                self._hold_live(True)
+                try:
+                    result = self.engine.recognise(job.audio, live_text=job.live_text)
+                finally:
+                    self._hold_live(False)
                 if job.speculative:
                     job.decided.wait()
                     if not job.keep:
@@ -304,6 +308,11 @@ class DictationSession:
                 self._failure, self._broken = exc, True
             except Exception as exc:  # a bug: handed to the caller's thread, which reports it
                 self._failure, self._broken = exc, True
+
+    def _hold_live(self, held: bool) -> None:
+        """Live words take a back seat while Whisper works (``Stream.hold``)."""
+        if self._live is not None:
+            self._live.hold(held)
 
     def _raise_failure(self) -> None:
         failure, self._failure = self._failure, None

@@ -72,6 +72,11 @@ class Stream(ABC):
     def reset(self) -> None:
         """Drops everything heard since the last finish (used by "scratch that" mid-utterance)."""
 
+    def hold(self, held: bool) -> None:  # noqa: B027 - most streams decode cheaply and ignore it
+        """While ``held``, the final engine is at work on the last utterance: a stream whose decoding is
+        costly decodes as little as it can (the first words of an utterance still), so the two do not
+        slow each other down on a machine with two cores. Audio is still taken in full."""
+
 
 class Transcriber(ABC):
     """A speech engine with a loaded model. Not thread-safe: one caller at a time."""

@@ -14,7 +14,7 @@ import pytest
 
 from audio.pipeline import SpeechEngine
 from audio.session import DictationSession, Event, UtteranceEvent
-from audio.transcriber import Recognition, Transcriber
+from audio.transcriber import Recognition, Stream, Transcriber
 from audio.wavfile import SAMPLE_RATE
 from clinicdesk.errors import SpeechError
 
@@ -149,3 +149,67 @@ def test_a_failed_background_recognition_is_raised_on_the_callers_thread() -> No
     with pytest.raises(SpeechError, match="could not be read"):
         dictate()
     assert session.dictated.utterances == []
+
+
+class _LiveWords(Transcriber):
+    """A live engine whose stream records when it was asked to hold back (``Stream.hold``)."""
+
+    engine = "live"
+    model = "live"
+
+    def __init__(self) -> None:
+        self.holds: list[bool] = []
+
+    @property
+    def streaming(self) -> bool:
+        return True
+
+    def transcribe(self, audio: np.ndarray) -> Recognition:  # type: ignore[override]
+        return Recognition("live words", 1.0)
+
+    def stream(self) -> Stream:
+        engine = self
+
+        class _Stream(Stream):
+            def accept(self, audio: np.ndarray) -> str | None:  # type: ignore[override]
+                return None
+
+            def finish(self) -> Recognition:
+                return Recognition("live words", 1.0)
+
+            def reset(self) -> None:
+                pass
+
+            def hold(self, held: bool) -> None:
+                engine.holds.append(held)
+
+        return _Stream()
+
+
+def test_live_words_are_held_back_while_whisper_works_and_let_go_after() -> None:
+    live = _LiveWords()
+    engine = SpeechEngine("whisper", live=live, accurate=_ByLength())
+    audio = np.concatenate([_silence(0.5), _tone(1.0), _silence(1.0), _tone(1.0), _silence(1.0)])
+    session, _ = _dictate(engine, audio, background=True)
+    assert len(session.dictated.utterances) == 2
+    assert live.holds == [True, False, True, False]  # once per recognition, always let go
+
+
+def test_a_held_moonshine_stream_shows_the_first_words_then_waits() -> None:
+    from audio.moonshine_engine import MoonshineStream
+
+    class _Counting:
+        calls = 0
+
+        def transcribe(self, audio: np.ndarray) -> Recognition:
+            self.calls += 1
+            return Recognition(f"words {self.calls}", 1.0)
+
+    model = _Counting()
+    stream = MoonshineStream(model)  # type: ignore[arg-type]
+    stream.hold(True)
+    stream._started = -100.0  # as if spoken long ago: no backlog guard
+    first = [stream.accept(_tone(0.5)) for _ in range(4)]
+    assert first[0] == "words 1" and first[1:] == [None, None, None] and model.calls == 1
+    stream.hold(False)
+    assert stream.accept(_tone(0.5)) == "words 2"
