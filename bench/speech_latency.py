@@ -2,8 +2,10 @@
 
 Dictations of the dev set (the paused renders of ``bench.dictation_synth``) are played chunk by chunk
 (0.1 s) at the speed of speech by one thread, as a microphone delivers them; another thread feeds them to
-``audio.session.DictationSession``, as the window's audio thread does, so the time Whisper takes on one
-utterance delays the audio of the next exactly as it would in the app. Two figures:
+``audio.session.DictationSession`` as the window's audio thread does: with ``background=True``, so Whisper
+works on its own thread, starting in the pause before an utterance ends, while live words are held
+back (``--inline``: recognition on the feeding thread, as before round 5, where the time Whisper takes
+on one utterance delays the audio of the next). Two figures:
 
 - **final text**: from the end of an utterance's speech (the last voiced frame, found from the audio
   itself) to the moment its final text is out of the session (the ``UtteranceEvent``), p50 and p95; also
@@ -11,7 +13,7 @@ utterance delays the audio of the next exactly as it would in the app. Two figur
 - **first live words**: from the start of an utterance's speech to its first partial text (Moonshine's
   live words when no English Vosk model is installed), median.
 
-    .venv/bin/python -m bench.speech_latency [--model base] [--dictations 8]
+    .venv/bin/python -m bench.speech_latency [--model base] [--dictations 8] [--inline] [--no-moonshine]
 
 Run it alone on a quiet machine when the figure matters: other work on the two cores adds to both.
 """
