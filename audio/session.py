@@ -258,9 +258,7 @@ class DictationSession:
         early = self._speculation
         if early is not None:
             if heard < early.silence:  # the silence was broken: the utterance goes on
-                self._speculation = None
-                self.speculated["dropped"] += 1
-                early.decide(keep=False)
+                self._drop_speculation()
             return
         hang = int(self.vad.config.merge_gap_seconds * (SAMPLE_RATE / FRAME)) * FRAME  # as the VAD counts
         kept_silence = hang - self._cut()
