@@ -94,6 +94,9 @@ class SchedulePage(Page):
         self.title = QLabel("Schedule")
         self.title.setObjectName("viewTitle")
         self.title.setAccessibleName("Schedule day")
+        # the longest day ("Wednesday 09 December 2026") must not widen the window past a 1000-pixel
+        # screen: the title wraps before the date and clinician controls are pushed off
+        self.title.setWordWrap(True)
         self.info = QLabel("Loading…")
         self.info.setObjectName("dayInfo")
 

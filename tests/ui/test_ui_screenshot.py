@@ -41,6 +41,17 @@ def test_screenshot_writes_a_png_of_the_requested_view(profile: Path, tmp_path: 
     assert len(colours) > 5, "the window was drawn, not left blank"
 
 
+def test_the_longest_day_name_still_fits_a_1000_pixel_window(profile: Path, tmp_path: Path, ui) -> None:
+    """Wednesday 30 September: the schedule's title wraps rather than widening the window (it once made
+    the window 1009 pixels wide on Wednesdays in December)."""
+    out = tmp_path / "longest.png"
+    extra = ("--view", "schedule", "--date", "2026-09-30", "--size", "1000x700")
+    done = _screenshot(profile, out, *extra, password=ui.password)
+    assert done.returncode == 0, done.stderr
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1000, 700)
+
+
 def test_screenshot_with_a_wrong_password_fails_with_one_line_and_writes_nothing(
     profile: Path, tmp_path: Path
 ) -> None:
