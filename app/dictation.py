@@ -267,11 +267,11 @@ class DictationFeed:
             session.finish()
         except ClinicDeskError as exc:
             error = exc
-            session.close()
         except Exception as exc:  # a bug: keep the app alive; the type only, never audio or text
             log.error("dictation failed with %s", type(exc).__name__)
             error = ClinicDeskError(f"dictation stopped because of an internal error ({type(exc).__name__})")
-            session.close()
+        if error is not None:
+            session.close()  # its recognition thread ends without the dictation waiting for it
         # the callback closes over the session: break that cycle, so the session and its engine
         # stream are freed now (a Vosk recogniser then returns to the warm pool) and not by the
         # collector, whose full passes hold the GIL

@@ -22,7 +22,7 @@ import numpy as np
 from audio.commands import Command, CommandState, Dictated
 from audio.pipeline import SpeechEngine
 from audio.transcriber import Recognition, Stream, Utterance
-from audio.vad import FRAME, StreamingVad, VadConfig, level_db
+from audio.vad import StreamingVad, VadConfig, level_db
 from audio.wavfile import SAMPLE_RATE, FloatArray
 from clinicdesk.errors import ClinicDeskError
 
@@ -260,7 +260,7 @@ class DictationSession:
             if heard < early.silence:  # the silence was broken: the utterance goes on
                 self._drop_speculation()
             return
-        hang = int(self.vad.config.merge_gap_seconds * (SAMPLE_RATE / FRAME)) * FRAME  # as the VAD counts
+        hang = self.vad.closing_silence_samples
         kept_silence = hang - self._cut()
         if heard < kept_silence or heard >= hang:
             return

@@ -143,7 +143,7 @@ class StreamingVad:
         events: list[tuple[str, int]] = []
         levels = frame_levels_db(data[:usable])
         frames_per_s = SAMPLE_RATE / FRAME
-        hang = int(self.config.merge_gap_seconds * frames_per_s)
+        hang = self.closing_silence_samples // FRAME
         start_frames = max(2, int(self.config.min_speech_seconds * frames_per_s / 2))
         max_frames = int(self.config.max_utterance_seconds * frames_per_s)
         offset_base = -(len(data) - len(chunk))
@@ -179,6 +179,11 @@ class StreamingVad:
         """Samples of silence judged since the last voiced frame of the utterance in progress (0 outside
         one): the live session starts recognising early once enough of it has been heard."""
         return self._silent_frames * FRAME if self._in_speech else 0
+
+    @property
+    def closing_silence_samples(self) -> int:
+        """The silence (whole frames of ``merge_gap_seconds``) after which an utterance is over."""
+        return int(self.config.merge_gap_seconds * (SAMPLE_RATE / FRAME)) * FRAME
 
     @property
     def unjudged_samples(self) -> int:
