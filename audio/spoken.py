@@ -14,7 +14,12 @@ treatment"), so where a phrase counts as a header depends on what is around it:
 - inside an utterance: after a sentence mark and before a mark or the end ("... two days. Objective.
   ..."), or after a sentence mark followed by a vital sign's name; or, with no marks at all, only the
   headers no sentence uses ("physical exam", "review of systems", "objective" ...), never after a word
-  such as "the" or "of" and never before one that continues a sentence.
+  such as "the" or "of" and never before one that continues a sentence;
+- inside an utterance that has already named an earlier section, the name of the section that comes
+  next in S-O-A-P order, with the same guards on the words around it ("... objective ... tenderness
+  assessment ulcerative colitis flare plan mesalamine ..."): a doctor dictating without pauses says the
+  sections in order, and a sentence that uses the word in passing rarely does so right after another
+  section's header.
 """
 
 from __future__ import annotations
@@ -128,6 +133,18 @@ VITAL_STARTS = (
     "blood pressure", "bp", "heart rate", "pulse", "respiratory rate", "respirations", "temperature", "temp",
     "oxygen saturation", "saturation", "spo2", "o2 sat", "weight", "height", "bmi",
 )  # fmt: skip
+#: the sections a dictation names after each one (see the module's docstring), and the content words
+#: that must separate two headers for the second to count by order alone
+_NEXT = {_S: (_O,), _O: (_A, _AP), _A: (_P,)}
+_ORDER_GAP = 2
+#: the words that make a section's name part of a noun phrase ("the Tinetti assessment tool", "a risk
+#: assessment", "her birth plan"), where order alone does not make it a header
+_NOUN_AFTER = {"tool", "tools", "scale", "score", "form", "forms", "questionnaire", "team", "visit", "note"}
+_NOUN_BEFORE = {
+    "risk", "safety", "nursing", "cognitive", "functional", "pain", "fall", "falls", "nutritional",
+    "geriatric", "psychiatric", "birth", "management", "action", "exercise", "diet", "meal", "payment",
+    "insurance", "health", "discharge", "home", "dental", "phone", "data", "family", "group",
+}  # fmt: skip
 _VITALS_FIRST = {"vitals", "vital signs", "objective", "physical exam", "exam", "physical examination"}
 _MAX_WORDS = max(len(h.split()) for h in HEADERS)
 _WORD = re.compile(r"[A-Za-z0-9]+")
@@ -176,8 +193,10 @@ def find_headers(text: str) -> list[HeaderFound]:
     punctuated = _punctuated(text)
     found: list[HeaderFound] = []
     i = 0
+    last_end = -1  # the word index after the last header found, -1 before any
     while i < len(words):
-        match = _header_at(text, words, lowered, i, punctuated=punctuated)
+        expected = _next_sections(found[-1].section) if found and i - last_end >= _ORDER_GAP else ()
+        match = _header_at(text, words, lowered, i, punctuated=punctuated, expected=expected)
         if match is None:
             i += 1
             continue
@@ -186,17 +205,42 @@ def find_headers(text: str) -> list[HeaderFound]:
         start, end = words[i].start(), _end_with_mark(text, words[i + n - 1].end())
         found.append(HeaderFound(phrase, start, end, section, label))
         i += n
+        last_end = i
     return found
 
 
+def _next_sections(section: str) -> tuple[str, ...]:
+    """The sections a dictation goes on to after ``section``, in S-O-A-P order."""
+    return _NEXT.get(section, ())
+
+
 def _header_at(
-    text: str, words: list[re.Match[str]], lowered: list[str], i: int, *, punctuated: bool
+    text: str,
+    words: list[re.Match[str]],
+    lowered: list[str],
+    i: int,
+    *,
+    punctuated: bool,
+    expected: tuple[str, ...] = (),
 ) -> tuple[int, str] | None:
     for n in range(min(_MAX_WORDS, len(words) - i), 0, -1):
         phrase = " ".join(lowered[i : i + n])
-        if phrase in HEADERS and _counts(text, words, lowered, i, n, phrase, punctuated=punctuated):
+        if phrase not in HEADERS:
+            continue
+        if _counts(text, words, lowered, i, n, phrase, punctuated=punctuated):
+            return n, phrase
+        if phrase in SECTION_NAMES and HEADERS[phrase][0] in expected and _in_order(words, lowered, i, n):
             return n, phrase
     return None
+
+
+def _in_order(words: list[re.Match[str]], lowered: list[str], i: int, n: int) -> bool:
+    """A section's name said next in order inside an utterance counts, unless the words around it make
+    it prose ("the plan", "assessment of", "plan to") or nothing follows it."""
+    after = lowered[i + n :]
+    if i == 0 or not after or after[0] in CONTINUES_INSIDE or after[0] in _NOUN_AFTER:
+        return False
+    return lowered[i - 1] not in BEFORE_IN_SENTENCE and lowered[i - 1] not in _NOUN_BEFORE
 
 
 def _counts(

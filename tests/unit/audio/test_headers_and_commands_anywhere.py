@@ -39,6 +39,30 @@ def test_a_distinct_header_inside_unpunctuated_text_is_found() -> None:
     assert _headers("for two months physical exam painful arc") == ["objective"]
 
 
+def test_the_next_section_in_order_is_a_header_inside_a_run_on_sentence() -> None:
+    text = (
+        "Objective heart rate 96 mild lower abdominal tenderness assessment ulcerative colitis flare "
+        "plan mesalamine 2.4 grams by mouth once daily."
+    )
+    assert _headers(text) == ["objective", "assessment", "plan"]
+    haze = "Objective. A small corneal ulcer with surrounding haze assessment bacterial keratitis. Plan."
+    assert _headers(haze) == ["objective", "assessment", "plan"]
+
+
+def test_a_section_name_out_of_order_or_in_a_noun_phrase_stays_prose() -> None:
+    # no earlier section named in the utterance: nothing to follow
+    assert _headers("Tenderness over the sinus assessment bacterial sinusitis.") == []
+    # the plan does not follow the subjective
+    assert _headers("Subjective. She has a birth control plan she likes.") == ["subjective"]
+    for prose in (
+        "Physical exam. Gait tested using the Tinetti assessment tool without an aid.",
+        "Physical exam. Home safety assessment and gait training.",
+        "Objective. Mood is low with a fall risk assessment pending.",
+        "Objective. Lungs clear assessment of gait was normal.",
+    ):
+        assert _headers(prose) == ["objective"], prose
+
+
 def test_header_words_in_ordinary_sentences_are_not_headers() -> None:
     for prose in (
         "Plan to recheck in a week.",
