@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from app.soap.icd10 import COMMON, suggest
-from app.soap.vocab import diagnosis_terms, drug_names, longest_matches
+from app.soap.vocab import common_drugs, diagnosis_terms, drug_names, longest_matches
 
 _NUM = r"(\d{1,3}(?:\.\d+)?)"
 _GAP = r"(?:\s*(?:is|was|of|at|:|=|-|,|\.|reading|measured|today|noted|lying|standing|sitting)?\s*){0,3}"
@@ -182,6 +182,39 @@ _DURATION = re.compile(r"\bfor (?:the next |another )?(\d+(?:-\d+)?|a|one) (days
 _WORDS = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
 
+#: a word before a drug's name that says it is given or taken ("start", "on", "allergic to")
+_GIVEN_BEFORE = {
+    "start", "started", "starting", "continue", "continued", "continuing", "take", "takes", "taking",
+    "took", "on", "prescribe", "prescribed", "give", "given", "giving", "increase", "increased",
+    "decrease", "decreased", "stop", "stopped", "restart", "restarted", "switch", "switched", "add",
+    "added", "hold", "held", "use", "uses", "using", "apply", "applied", "received", "receiving",
+    "trial", "allergic", "allergy",
+}  # fmt: skip
+_VERB_REACH = 3
+#: a word after a drug's name that names its form ("coal tar shampoo", "lidocaine patch")
+_FORM = re.compile(
+    r"^\s*(?:\d+(?:\.\d+)?\s*%\s*)?(?:cream|ointment|gel|lotion|shampoo|drops?|solution|suspension|"
+    r"injection|infusion|patch|patches|inhaler|spray|tablets?|capsules?|syrup|elixir|suppository|"
+    r"wash|foam|powder|lozenge)\b",
+    re.IGNORECASE,
+)
+
+
+def _prescribed(before: list[str], window: str) -> bool:
+    """Whether a name from the long drug list is used as a drug here: given or taken, or dosed, routed,
+    timed or named with its form. That list (Health Canada's product names) also holds symptoms and
+    ordinary words ("blurred vision", "lightheadedness", "hydration"), which must never become a
+    medication; the commonly prescribed generics are medications wherever they are said."""
+    if any(w in _GIVEN_BEFORE for w in before) or _FORM.match(window) or _DOSE.search(window):
+        return True
+    if _PRN.search(window) or _DURATION.search(window):
+        return True
+    return any(
+        re.search(rf"\b(?:{pattern})(?![\w])", window, re.IGNORECASE)
+        for pattern, _ in ROUTES + FREQUENCY_CODES
+    )
+
+
 def extract_medications(text: str) -> list[Medication]:
     lowered = text.lower()
     spans = [(m.start(), m.end(), m.group(0)) for m in _WORDS.finditer(lowered)]
@@ -189,11 +222,13 @@ def extract_medications(text: str) -> list[Medication]:
     found = longest_matches(words, drug_names())
     meds: list[Medication] = []
     seen: set[str] = set()
-    for n, (_, j, name) in enumerate(found):
+    for n, (i, j, name) in enumerate(found):
         start = spans[j - 1][1]
         stop = spans[found[n + 1][0]][0] if n + 1 < len(found) else len(text)
         sentence_end = re.search(r"[.;\n]", text[start:stop])
         window = text[start : start + sentence_end.start()] if sentence_end else text[start:stop]
+        if name not in common_drugs() and not _prescribed(words[max(0, i - _VERB_REACH) : i], window):
+            continue
         med = Medication(name=name)
         if m := _DOSE.search(window):
             med.dose, med.unit = m.group(1), m.group(2)

@@ -24,6 +24,16 @@ def drug_names() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def common_drugs() -> frozenset[str]:
+    """The commonly prescribed generics (common_drugs.txt), a reviewed list: each is a medication
+    wherever it is said, unlike a name only the long list has (which holds symptoms too), or a first
+    word alone ("potassium 3.2" is a laboratory result)."""
+    from audio.wordlists import common_drug_names
+
+    return common_drug_names()
+
+
+@lru_cache(maxsize=1)
 def diagnosis_terms() -> frozenset[str]:
     return frozenset(_lines("diagnosis_terms.txt"))
 

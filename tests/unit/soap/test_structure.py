@@ -167,3 +167,31 @@ def test_a_dictation_without_headers_runs_from_history_through_exam_to_plan() ->
     assert "bike" in data["subjective"] and "X-rays show" in data["objective"]
     assert "Start with custom orthotics" in data["plan"] and "Back in 2 weeks" in data["plan"]
     assert "X-rays" not in data["subjective"] and "orthotics" not in data["subjective"]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Red painful right eye and blurred vision.",
+        "Dizziness and lightheadedness on standing.",
+        "Encourage hydration and rest.",
+        "Potassium 3.2 and sodium 134.",
+    ],
+)
+def test_a_symptom_or_a_result_the_long_drug_list_holds_is_never_a_medication(said: str) -> None:
+    assert extract_medications(said) == []
+
+
+@pytest.mark.parametrize(
+    ("said", "drug"),
+    [
+        ("Continue latanoprost.", "latanoprost"),
+        ("Methimazole 10 mg by mouth daily.", "methimazole"),
+        ("Ceftriaxone 1 g intramuscular now.", "ceftriaxone"),
+        ("Benzoyl peroxide wash daily.", "benzoyl peroxide"),
+        ("Allergic to ceftriaxone.", "ceftriaxone"),
+        ("Lisinopril.", "lisinopril"),
+    ],
+)
+def test_a_drug_is_a_medication_where_it_is_given_dosed_or_commonly_prescribed(said: str, drug: str) -> None:
+    assert [m.name for m in extract_medications(said)] == [drug]
