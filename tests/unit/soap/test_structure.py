@@ -1,7 +1,8 @@
 import pytest
 
 from app.soap import extract_diagnoses, extract_medications, extract_vitals, structure_note
-from app.soap.headers import match_header
+from app.soap.classifier import cues
+from app.soap.headers import SECTIONS, match_header
 from app.soap.icd10 import suggest
 from audio.normalize import normalize
 
@@ -195,3 +196,31 @@ def test_a_symptom_or_a_result_the_long_drug_list_holds_is_never_a_medication(sa
 )
 def test_a_drug_is_a_medication_where_it_is_given_dosed_or_commonly_prescribed(said: str, drug: str) -> None:
     assert [m.name for m in extract_medications(said)] == [drug]
+
+
+def test_a_dictation_without_headers_files_readings_and_diagnoses_by_what_they_are() -> None:
+    note = structure_note(
+        [
+            "twenty year old college student with trouble focusing since childhood",
+            "he loses things and misses deadlines",
+            "pulse seventy six and blood pressure one eighteen over seventy",
+            "attention deficit hyperactivity disorder",
+        ]
+    )
+    sections = [u.section for u in note.utterances]
+    assert sections == ["subjective", "subjective", "objective", "assessment"]
+
+
+@pytest.mark.parametrize(
+    ("said", "section"),
+    [
+        ("methylphenidate eighteen milligrams by mouth every morning", "plan"),
+        ("BMI 31.4 and acne on the chin", "objective"),
+        ("attention deficit hyperactivity disorder", "assessment"),
+        ("she takes metformin 500 milligrams twice a day", None),
+        ("he has had a cough for three days", None),
+    ],
+)
+def test_what_a_sentence_holds_is_evidence_for_its_section(said: str, section: str | None) -> None:
+    evidence = cues(said)
+    assert [SECTIONS[i] for i, x in enumerate(evidence) if x > 0] == ([section] if section else [])
