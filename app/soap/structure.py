@@ -168,9 +168,32 @@ def _pieces(
             if forced:
                 current, label = forced, None
             start = piece.start + lead
-            inside = shift(marks[idx], -start, limit=(start, start + len(body)))
-            entries.append(_Entry(idx, current, label, body, marks=inside))
+            within = [(m.start - start, m.end - start) for m in marks[idx]]
+            classified = current in (None, ASSESSMENT_AND_PLAN)
+            spans = _sentences(body, keep=within) if classified else [(0, len(body))]
+            for a, b in spans:
+                inside = shift(marks[idx], -(start + a), limit=(start + a, start + b))
+                entries.append(_Entry(idx, current, label, body[a:b], marks=inside))
     return entries
+
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
+
+
+def _sentences(body: str, *, keep: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The sentences of content the classifier files (no header says where it goes): Whisper writes a
+    dictation said without headers or pauses as one utterance of several sentences, and each may
+    belong to another section ("... heart rate of 62. His electrocardiogram is normal."). A mark's
+    words (``keep``) are never cut apart: the doctor must still see the whole of it."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for m in _SENTENCE_BREAK.finditer(body):
+        if any(a < m.end() and m.start() < b for a, b in keep):
+            continue
+        out.append((pos, m.start()))
+        pos = m.end()
+    out.append((pos, len(body)))
+    return out
 
 
 def _classify(entries: list[_Entry], clf: SectionClassifier) -> None:

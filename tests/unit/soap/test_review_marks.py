@@ -116,3 +116,27 @@ def test_the_soap_command_applies_voice_commands_and_headers_anywhere_in_a_line(
     assert note["vitals"] == {"blood_pressure": "142/88", "heart_rate": 80}
     assert (note["subjective"], note["plan"]) == ("Cough for 2 days.", "Rest.")
     assert note["corrections"] == [] and note["uncertain"] == []
+
+
+def test_an_utterance_said_without_headers_is_filed_sentence_by_sentence() -> None:
+    note = structure_note(
+        [
+            "Sixty six year old man with chest pressure when he walks uphill. Blood pressure 130 over 80 "
+            "and heart rate 62. Methylphenidate 18 milligrams by mouth every morning."
+        ]
+    )
+    data = note.to_dict()
+    assert "chest pressure" in data["subjective"] and "130/80" not in data["subjective"]
+    assert "130/80" in data["objective"]
+    assert "Methylphenidate 18 mg" in data["plan"]
+
+
+def test_a_sentence_break_inside_an_uncertain_stretch_is_not_cut() -> None:
+    tracked = TrackedText("Cough for two days. Blood pressure 130 over 80. Lungs clear.")
+    a, b = tracked.text.index("days"), tracked.text.index("pressure") + len("pressure")
+    tracked.flag(a, b, score=0.1, pass_name="second_opinion")
+    note = structure_note([Utterance(tracked.text, 0.0, 4.0, 0.8, "whisper", tuple(tracked.marks))])
+    data = note.to_dict()
+    (doubt,) = data["uncertain"]
+    assert data[doubt["section"]][doubt["start"] : doubt["end"]] == doubt["text"]
+    assert doubt["text"] == "days. Blood pressure"
