@@ -86,6 +86,7 @@ HEADERS: dict[str, tuple[str, str | None]] = {
     "patient instructions": (_P, "Instructions"),
     "assessment and plan": (_AP, None),
     "impression and plan": (_AP, None),
+    "assessment and planned": (_AP, None),  # Whisper's writing of the header run into its content
 }
 #: headers that may start an utterance followed by its content ("plan metformin 500 mg ...");
 #: the rest only count when said alone, because they also start ordinary sentences ("history of ...").
@@ -94,13 +95,13 @@ LEADING_OK = {
     "history of present illness", "review of systems", "physical exam", "physical examination", "vitals",
     "vital signs", "impression", "results", "exam", "hpi", "ros", "social history", "family history",
     "past medical history", "allergies", "current medications", "instructions", "medications",
-    "impression and plan",
+    "impression and plan", "assessment and planned",
 }  # fmt: skip
 #: headers no ordinary sentence says in passing: counted inside unpunctuated text too
 DISTINCT = {
     "subjective", "objective", "chief complaint", "history of present illness", "review of systems",
     "physical exam", "physical examination", "assessment and plan", "impression and plan", "vital signs",
-    "past medical history",
+    "past medical history", "assessment and planned",
 }  # fmt: skip
 #: the four sections' own names: at the start of an utterance they lead their content even without a mark
 SECTION_NAMES = {"subjective", "objective", "assessment", "plan", "assessment and plan"}

@@ -100,6 +100,8 @@ class SectionClassifier:
                 if allow:
                     mask = np.array([s not in allow for s in SECTIONS])
                     emit[i, mask] = -1e9
+                if allow == _A_AND_P and not extract_diagnoses(normalize(texts[i])):
+                    emit[i, SECTIONS.index("plan")] += UNNAMED_PLAN_WEIGHT
         trans = transitions()
         score = emit[0].copy()
         if start is not None:
@@ -136,6 +138,13 @@ _OBJECTIVE_OPENING = re.compile(
     r"weight \d|tender|no (?:edema|tenderness|murmur)|reflexes|range of motion|skin)\b",
     re.IGNORECASE,
 )
+
+
+#: under a spoken "assessment and plan", a sentence that names no diagnosis is likelier the plan: a
+#: doctor names the problem, then says what to do about it ("Gestational diabetes. Diet counseling and
+#: glucose checks four times a day."); the model, from written notes, files much of that as assessment
+UNNAMED_PLAN_WEIGHT = 2.0
+_A_AND_P = ("assessment", "plan")
 
 
 def cues(text: str) -> list[float]:

@@ -224,3 +224,12 @@ def test_a_dictation_without_headers_files_readings_and_diagnoses_by_what_they_a
 def test_what_a_sentence_holds_is_evidence_for_its_section(said: str, section: str | None) -> None:
     evidence = cues(said)
     assert [SECTIONS[i] for i, x in enumerate(evidence) if x > 0] == ([section] if section else [])
+
+
+def test_under_assessment_and_plan_the_problem_named_is_the_assessment_and_what_follows_the_plan() -> None:
+    note = structure_note(
+        ["assessment and plan", "gestational diabetes", "diet counseling and glucose checks four times a day"]
+    )
+    data = note.to_dict()
+    assert data["assessment"].startswith("Gestational diabetes")
+    assert data["plan"].startswith("Diet counseling")
