@@ -89,19 +89,22 @@ class SectionClassifier:
         *,
         allowed: list[tuple[str, ...] | None] | None = None,
         start: str | None = None,
+        after_problem: list[bool] | None = None,
     ) -> list[str]:
-        """Sections for a whole dictation in order (Viterbi). ``allowed[i]`` restricts utterance i."""
+        """Sections for a whole dictation in order (Viterbi). ``allowed[i]`` restricts utterance i;
+        ``after_problem[i]`` says it follows the first sentence under "assessment and plan"."""
         if not texts:
             return []
         emit = self.log_proba(texts) + np.array([cues(t) for t in texts])
+        for i, later in enumerate(after_problem or []):
+            if later and not extract_diagnoses(normalize(texts[i])):
+                emit[i, SECTIONS.index("plan")] += UNNAMED_PLAN_WEIGHT
         n, k = emit.shape
         if allowed:
             for i, allow in enumerate(allowed):
                 if allow:
                     mask = np.array([s not in allow for s in SECTIONS])
                     emit[i, mask] = -1e9
-                if allow == _A_AND_P and not extract_diagnoses(normalize(texts[i])):
-                    emit[i, SECTIONS.index("plan")] += UNNAMED_PLAN_WEIGHT
         trans = transitions()
         score = emit[0].copy()
         if start is not None:
@@ -140,11 +143,11 @@ _OBJECTIVE_OPENING = re.compile(
 )
 
 
-#: under a spoken "assessment and plan", a sentence that names no diagnosis is likelier the plan: a
-#: doctor names the problem, then says what to do about it ("Gestational diabetes. Diet counseling and
-#: glucose checks four times a day."); the model, from written notes, files much of that as assessment
+#: under a spoken "assessment and plan", a sentence after the first that names no diagnosis is likelier
+#: the plan: a doctor names the problem, then says what to do about it ("Gestational diabetes. Diet
+#: counseling and glucose checks four times a day."); the model, from written notes, files much of that
+#: as assessment
 UNNAMED_PLAN_WEIGHT = 2.0
-_A_AND_P = ("assessment", "plan")
 
 
 def cues(text: str) -> list[float]:

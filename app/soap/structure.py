@@ -204,7 +204,15 @@ def _classify(entries: list[_Entry], clf: SectionClassifier) -> None:
     allowed: list[tuple[str, ...] | None] = [
         ("assessment", "plan") if e.section == ASSESSMENT_AND_PLAN else None for e in todo
     ]
-    for e, section in zip(todo, clf.decode([e.text for e in todo], allowed=allowed), strict=True):
+    # "after the problem": under "assessment and plan", any sentence but the first after the header
+    waiting = {id(e) for e in todo}
+    later = [
+        e.section == ASSESSMENT_AND_PLAN and n > 0 and not entries[n - 1].header
+        for n, e in enumerate(entries)
+        if id(e) in waiting
+    ]
+    sections = clf.decode([e.text for e in todo], allowed=allowed, after_problem=later)
+    for e, section in zip(todo, sections, strict=True):
         e.section = section
 
 

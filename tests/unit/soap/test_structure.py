@@ -5,6 +5,7 @@ from app.soap.classifier import cues
 from app.soap.headers import SECTIONS, match_header
 from app.soap.icd10 import suggest
 from audio.normalize import normalize
+from audio.spoken import find_headers
 
 
 def test_spoken_headers_decide_the_sections() -> None:
@@ -233,3 +234,16 @@ def test_under_assessment_and_plan_the_problem_named_is_the_assessment_and_what_
     data = note.to_dict()
     assert data["assessment"].startswith("Gestational diabetes")
     assert data["plan"].startswith("Diet counseling")
+
+
+def test_the_first_sentence_under_assessment_and_plan_stays_the_assessment_even_misheard() -> None:
+    note = structure_note(
+        ["assessment and plan", "infamous", "diet counseling and glucose checks four times a day"]
+    )
+    data = note.to_dict()
+    assert data["assessment"].startswith("Infamous") and data["plan"].startswith("Diet counseling")
+
+
+def test_assessment_and_planned_is_whispers_writing_of_the_header() -> None:
+    (found,) = find_headers("a shuffling gait assessment and planned Parkinson's disease")
+    assert found.section == "assessment_and_plan"
