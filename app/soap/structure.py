@@ -44,6 +44,7 @@ class _Entry:
     text: str = ""
     header: bool = False
     marks: list[Mark] = field(default_factory=list)
+    forced: bool = False  # placed by a voice command ("go to plan"), not by a header
 
 
 def _key(u: str | UtteranceLike, idx: int) -> str:
@@ -74,6 +75,7 @@ def structure_note(
             all_marks.append(list(getattr(u, "marks", ()) or ()))
         keys.append(_key(u, idx))
     entries = _pieces(raw, all_marks, sections)
+    _doubt_a_repeated_first_header(entries)
     _classify(entries, clf)
     out, note_marks, placed = _assemble(entries, keys)
     note_utts = [NoteUtterance(text, conf, placed.get(i)) for i, (text, conf) in enumerate(raw)]
@@ -173,7 +175,7 @@ def _pieces(
             spans = _sentences(body, keep=within) if classified else [(0, len(body))]
             for a, b in spans:
                 inside = shift(marks[idx], -(start + a), limit=(start + a, start + b))
-                entries.append(_Entry(idx, current, label, body[a:b], marks=inside))
+                entries.append(_Entry(idx, current, label, body[a:b], marks=inside, forced=bool(forced)))
     return entries
 
 
@@ -194,6 +196,22 @@ def _sentences(body: str, *, keep: list[tuple[int, int]]) -> list[tuple[int, int
         pos = m.end()
     out.append((pos, len(body)))
     return out
+
+
+def _doubt_a_repeated_first_header(entries: list[_Entry]) -> None:
+    """A dictation's first header said again as its next one ("Objective. <history> Objective. <exam>")
+    was most likely another header misheard: Whisper writes a lone "Subjective" as "Objective" often
+    enough, and no doctor opens the same section twice in a row. The content between the two is filed
+    by the classifier instead of by the first header; the words stay as said."""
+    heads = [n for n, e in enumerate(entries) if e.header]
+    if len(heads) < 2:
+        return
+    first, second = entries[heads[0]], entries[heads[1]]
+    if first.section is None or (first.section, first.label) != (second.section, second.label):
+        return
+    for e in entries[heads[0] + 1 : heads[1]]:
+        if not e.forced:
+            e.section = None
 
 
 def _classify(entries: list[_Entry], clf: SectionClassifier) -> None:

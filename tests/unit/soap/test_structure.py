@@ -247,3 +247,23 @@ def test_the_first_sentence_under_assessment_and_plan_stays_the_assessment_even_
 def test_assessment_and_planned_is_whispers_writing_of_the_header() -> None:
     (found,) = find_headers("a shuffling gait assessment and planned Parkinson's disease")
     assert found.section == "assessment_and_plan"
+
+
+def test_a_first_header_said_again_next_leaves_the_words_between_to_the_classifier() -> None:
+    note = structure_note(
+        [
+            "objective",
+            "twenty three year old man after a first seizure at work",
+            "his coworker saw shaking of all four limbs for two minutes",
+            "objective",
+            "neurological exam is normal",
+        ]
+    )
+    data = note.to_dict()
+    assert data["subjective"].startswith("23 year old man after a first seizure")
+    assert data["objective"] == "Neurological exam is normal."
+
+
+def test_a_section_opened_once_keeps_its_content() -> None:
+    note = structure_note(["objective", "his coworker saw him shaking", "assessment", "seizure"])
+    assert note.to_dict()["objective"].startswith("His coworker saw him shaking")
