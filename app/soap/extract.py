@@ -225,7 +225,7 @@ def extract_medications(text: str) -> list[Medication]:
     for n, (i, j, name) in enumerate(found):
         start = spans[j - 1][1]
         stop = spans[found[n + 1][0]][0] if n + 1 < len(found) else len(text)
-        sentence_end = re.search(r"[.;\n]", text[start:stop])
+        sentence_end = re.search(r"[.;\n](?!\d)", text[start:stop])  # "0.4 mg" is no sentence end
         window = text[start : start + sentence_end.start()] if sentence_end else text[start:stop]
         if name not in common_drugs() and not _prescribed(words[max(0, i - _VERB_REACH) : i], window):
             continue

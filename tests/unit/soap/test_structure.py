@@ -267,3 +267,11 @@ def test_a_first_header_said_again_next_leaves_the_words_between_to_the_classifi
 def test_a_section_opened_once_keeps_its_content() -> None:
     note = structure_note(["objective", "his coworker saw him shaking", "assessment", "seizure"])
     assert note.to_dict()["objective"].startswith("His coworker saw him shaking")
+
+
+def test_a_dose_with_a_decimal_point_is_read_whole() -> None:
+    nitro, tamsulosin = extract_medications(
+        "Nitroglycerin 0.4 mg under the tongue as needed. Tamsulosin 0.4 mg by mouth daily."
+    )
+    assert (nitro.dose, nitro.unit, nitro.frequency) == ("0.4", "mg", "PRN")
+    assert (tamsulosin.dose, tamsulosin.route, tamsulosin.frequency) == ("0.4", "PO", "daily")
