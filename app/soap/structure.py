@@ -21,6 +21,7 @@ from app.soap.extract import (
 )
 from app.soap.headers import ASSESSMENT_AND_PLAN, SECTIONS, split_headers
 from app.soap.note import NoteMark, NoteUtterance, Paragraph, SoapNote
+from app.soap.vocab import drug_names
 from audio.marks import UNCERTAIN, Mark, holds, shift, span_mapper
 from audio.normalize import normalize, sentence_case
 
@@ -195,7 +196,49 @@ def _sentences(body: str, *, keep: list[tuple[int, int]]) -> list[tuple[int, int
         out.append((pos, m.start()))
         pos = m.end()
     out.append((pos, len(body)))
-    return out
+    return [clause for a, b in out for clause in _clauses(body, a, b, keep=keep)]
+
+
+#: a sentence of at least this many words, said without marks, is cut before a vital sign's reading and
+#: before a drug given with its dose
+_CLAUSE_MIN_WORDS = 14
+_VITAL_READING = re.compile(
+    r"\b(?:blood pressure|heart rate|pulse|temperature|temp|respiratory rate|respirations|oxygen "
+    r"saturation|saturation|weight|height|bmi|body mass index)\b(?=(?:\W+\w+){0,2}?\W+\d)",
+    re.IGNORECASE,
+)
+_DOSED = re.compile(
+    r"\b([a-z][a-z-]+(?: [a-z][a-z-]+)?)(?= \d+(?:\.\d+)? ?(?:milligrams?|mg|grams?|micrograms?|mcg|units?|"
+    r"puffs?|drops?|tablets?|capsules?)\b)",
+    re.IGNORECASE,
+)
+
+
+def _clauses(body: str, start: int, end: int, *, keep: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A long sentence said without pauses ("... settles with rest blood pressure was 130 over 80 heart
+    rate of 62") cut where a new clause plainly starts: a vital sign with its reading, a drug of the
+    list with its dose. Each clause is then filed on its own; nothing is cut inside a mark."""
+    sentence = body[start:end]
+    if len(sentence.split()) < _CLAUSE_MIN_WORDS:
+        return [(start, end)]
+    cuts = {m.start() for m in _VITAL_READING.finditer(sentence)}
+    names = drug_names()
+    for m in _DOSED.finditer(sentence):
+        words = m.group(1).lower().split()
+        for n in range(len(words)):
+            if " ".join(words[n:]) in names:
+                cuts.add(m.start() + len(" ".join(words[:n])) + (1 if n else 0))
+                break
+    out: list[tuple[int, int]] = []
+    pos = start
+    for cut in sorted(cuts):
+        at = start + cut
+        if at - pos < 2 or not body[pos:at].strip(" ,;") or any(a < at < b for a, b in keep):
+            continue
+        out.append((pos, at))
+        pos = at
+    out.append((pos, end))
+    return [(a, a + len(body[a:b].rstrip(" ,;"))) for a, b in out]
 
 
 def _doubt_a_repeated_first_header(entries: list[_Entry]) -> None:

@@ -140,3 +140,31 @@ def test_a_sentence_break_inside_an_uncertain_stretch_is_not_cut() -> None:
     (doubt,) = data["uncertain"]
     assert data[doubt["section"]][doubt["start"] : doubt["end"]] == doubt["text"]
     assert doubt["text"] == "days. Blood pressure"
+
+
+def test_a_long_sentence_said_without_pauses_is_cut_before_a_reading_and_a_dosed_drug() -> None:
+    note = structure_note(
+        [
+            "Sixty six year old man with chest pressure when he walks uphill that settles with rest "
+            "blood pressure was 130 over 80 heart rate of 62 nitroglycerin 0.4 milligrams under the "
+            "tongue as needed for chest pain"
+        ]
+    )
+    data = note.to_dict()
+    assert data["subjective"].startswith("66 year old man with chest pressure")
+    assert "130/80" in data["objective"] and "130/80" not in data["subjective"]
+    assert data["plan"].startswith("Nitroglycerin 0.4 mg")
+
+
+def test_a_cut_never_falls_inside_an_uncertain_stretch() -> None:
+    text = (
+        "Sixty six year old man with chest pressure when he walks uphill that settles with rest "
+        "blood pressure was 130 over 80"
+    )
+    tracked = TrackedText(text)
+    a, b = tracked.text.index("rest"), tracked.text.rindex("pressure") + len("pressure")
+    tracked.flag(a, b, score=0.1, pass_name="second_opinion")
+    data = structure_note([Utterance(tracked.text, 0.0, 4.0, 0.8, "whisper", tuple(tracked.marks))]).to_dict()
+    (doubt,) = data["uncertain"]
+    assert doubt["text"] == "rest blood pressure"
+    assert data[doubt["section"]][doubt["start"] : doubt["end"]] == doubt["text"]
