@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from app.soap.classifier import SectionClassifier
@@ -175,9 +175,27 @@ def _pieces(
             classified = current in (None, ASSESSMENT_AND_PLAN)
             spans = _sentences(body, keep=within) if classified else [(0, len(body))]
             for a, b in spans:
-                inside = shift(marks[idx], -(start + a), limit=(start + a, start + b))
+                inside = _marks_within(text, marks[idx], start + a, start + b)
                 entries.append(_Entry(idx, current, label, body[a:b], marks=inside, forced=bool(forced)))
     return entries
+
+
+def _marks_within(text: str, marks: list[Mark], lo: int, hi: int) -> list[Mark]:
+    """The marks of an utterance's ``text`` that fall in its content ``lo:hi``, seen from there. An
+    uncertain stretch that runs over a header ("Plan. Ketorolac" the second engine did not hear) keeps
+    its part in this content: its words are still doubtful, and a drug among them is still held back.
+    (A correction always lies in one piece: the passes change words, not headers.)"""
+    out = shift(marks, -lo, limit=(lo, hi))
+    for m in marks:
+        if m.kind != UNCERTAIN or (lo <= m.start and m.end <= hi) or m.end <= lo or hi <= m.start:
+            continue
+        a, b = max(lo, m.start), min(hi, m.end)
+        words = list(re.finditer(r"[A-Za-z0-9]+(?:['.-][A-Za-z0-9]+)*", text[a:b]))
+        if not words:
+            continue
+        a, b = a + words[0].start(), a + words[-1].end()
+        out.append(replace(m, start=a - lo, end=b - lo, original=text[a:b], new=text[a:b]))
+    return sorted(out, key=lambda m: (m.start, m.end))
 
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")

@@ -4,7 +4,11 @@ or flagged; a medication always names a drug."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.soap import extract_medications, extract_vitals, structure_note
 from audio.dictation_fix import fix_blood_pressure, fix_vital_numbers
@@ -168,3 +172,49 @@ def test_a_cut_never_falls_inside_an_uncertain_stretch() -> None:
     (doubt,) = data["uncertain"]
     assert doubt["text"] == "rest blood pressure"
     assert data[doubt["section"]][doubt["start"] : doubt["end"]] == doubt["text"]
+
+
+_PHRASES = [
+    "Cough for two days.", "blood pressure 130 over 80", "heart rate 62.", "Subjective.", "objective",
+    "assessment", "plan", "metformin 500 milligrams by mouth twice daily", "nitroglycerin 0.4 milligrams",
+    "Lungs clear.", "she walks uphill and settles with rest", "Acute bronchitis.", "return in two weeks",
+]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    parts=st.lists(st.sampled_from(_PHRASES), min_size=1, max_size=14),
+    at=st.floats(min_value=0.0, max_value=1.0),
+    length=st.integers(min_value=1, max_value=40),
+)
+def test_splitting_for_filing_never_loses_or_moves_a_mark(parts: list[str], at: float, length: int) -> None:
+    text = " ".join(parts)
+    tracked = TrackedText(text)
+    words = [m for m in re.finditer(r"[A-Za-z0-9]+", text)]
+    first = words[int(at * (len(words) - 1))]
+    last = words[min(len(words) - 1, words.index(first) + length // 8)]
+    tracked.flag(first.start(), last.end(), score=0.1, pass_name="second_opinion")
+    data = structure_note([Utterance(tracked.text, 0.0, 4.0, 0.8, "whisper", tuple(tracked.marks))]).to_dict()
+    for mark in data["uncertain"]:
+        assert data[mark["section"]][mark["start"] : mark["end"]] == mark["text"]
+    flagged = text[first.start() : last.end()]
+    heard = [w for w in re.findall(r"[a-z]+", flagged.lower()) if w not in _HEADER_WORDS | _WRITTEN_OTHERWISE]
+    if heard:  # the doubtful words that are content stay marked, wherever the header splits them
+        marked = " ".join(m["text"] for m in data["uncertain"]).lower()
+        assert all(w in marked for w in heard)
+
+
+_HEADER_WORDS = {"subjective", "objective", "assessment", "plan"}
+#: words the note writes otherwise ("two" as 2, "milligrams" as mg, "over" in 130/80)
+_WRITTEN_OTHERWISE = {"two", "over", "milligrams", "by", "mouth"}
+
+
+def test_a_doubtful_stretch_over_a_header_still_holds_its_drug_back() -> None:
+    tracked = TrackedText("Lungs clear. Plan. Ketorolac 15 milligrams intramuscular now.")
+    a, b = tracked.text.index("Plan"), tracked.text.index("Ketorolac") + len("Ketorolac")
+    tracked.flag(a, b, score=None, pass_name="second_opinion")
+    note = structure_note([Utterance(tracked.text, 0.0, 4.0, 0.8, "whisper", tuple(tracked.marks))])
+    data = note.to_dict()
+    (doubt,) = data["uncertain"]
+    assert (doubt["section"], doubt["text"]) == ("plan", "Ketorolac")
+    assert data["medications"] == []
