@@ -183,7 +183,10 @@ def _what_it_is(written: str) -> str | None:
             return "plan"
     if len(words) <= _MEASUREMENT_WORDS and extract_vitals(written):
         return "objective"
-    named = sum(len(d.text.split()) for d in extract_diagnoses(written))
+    # a symptom (ICD-10 chapter R: "cough", "chest pain") said alone is as often the complaint
+    named = sum(
+        len(d.text.split()) for d in extract_diagnoses(written) if not (d.icd10 or "").startswith("R")
+    )
     if named and named * 2 >= len(words):
         return "assessment"
     return None

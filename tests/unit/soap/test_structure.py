@@ -220,6 +220,7 @@ def test_a_dictation_without_headers_files_readings_and_diagnoses_by_what_they_a
         ("attention deficit hyperactivity disorder", "assessment"),
         ("she takes metformin 500 milligrams twice a day", None),
         ("he has had a cough for three days", None),
+        ("cough", None),  # a symptom said alone is as often the complaint
     ],
 )
 def test_what_a_sentence_holds_is_evidence_for_its_section(said: str, section: str | None) -> None:
