@@ -10,7 +10,8 @@ from app.soap.extract import Diagnosis, Medication
 from app.soap.headers import SECTIONS
 from audio.marks import CORRECTION, Mark
 
-#: a mark placed in a paragraph: (sentence index, start, end within that sentence, the mark, its id)
+#: a mark placed in a paragraph: (sentence index, start, end within that sentence, the mark, its id);
+#: sentence -1 is the paragraph's label (a header the closed set chose, shown with its mark)
 NoteMark = tuple[int, int, int, Mark, str]
 
 
@@ -84,8 +85,11 @@ class SoapNote:
             for p, base in starts:
                 offsets = p.sentence_offsets(labels=labels)
                 for sentence, start, end, mark, mark_id in p.marks:
-                    a = max(0, min(len(text), base + offsets[sentence] + start))
-                    b = max(a, min(len(text), base + offsets[sentence] + end))
+                    if sentence < 0 and not (labels and p.label):
+                        continue  # on a label not shown
+                    at = 0 if sentence < 0 else offsets[sentence]
+                    a = max(0, min(len(text), base + at + start))
+                    b = max(a, min(len(text), base + at + end))
                     entry: dict[str, Any] = {"id": mark_id, "kind": mark.kind, "section": name}
                     entry.update(mark.to_json())
                     entry.update({"start": a, "end": b, "text": text[a:b]})

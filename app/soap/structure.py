@@ -19,7 +19,7 @@ from app.soap.extract import (
     misheard_diagnoses,
     unreadable_vitals,
 )
-from app.soap.headers import ASSESSMENT_AND_PLAN, SECTIONS, split_headers
+from app.soap.headers import ASSESSMENT_AND_PLAN, SECTIONS, Piece, split_headers
 from app.soap.note import NoteMark, NoteUtterance, Paragraph, SoapNote
 from app.soap.vocab import drug_names
 from audio.marks import UNCERTAIN, Mark, holds, shift, span_mapper
@@ -161,7 +161,7 @@ def _pieces(
                     pass  # "Impression: ..." inside an imaging or ECG result is the report's, not ours
                 else:
                     current, label = piece.section, piece.label
-                    entries.append(_Entry(idx, current, label, header=True))
+                    entries.append(_header_entry(idx, text, piece, marks[idx]))
                     continue
             content = text[piece.start : piece.end]
             lead = len(content) - len(content.lstrip(" :;,.-\u2014\t"))
@@ -178,6 +178,17 @@ def _pieces(
                 inside = _marks_within(text, marks[idx], start + a, start + b)
                 entries.append(_Entry(idx, current, label, body[a:b], marks=inside, forced=bool(forced)))
     return entries
+
+
+def _header_entry(idx: int, text: str, piece: Piece, marks: list[Mark]) -> _Entry:
+    """A header; one that carries a mark (the closed set read "Physic left hand." as "Physical exam.")
+    shows its words as the paragraph's label, with the mark on them, so the doctor sees that change
+    before signing like any other."""
+    assert piece.section is not None
+    said = text[piece.start : piece.end].rstrip(" .,:;!?-\u2014\t")
+    on_header = _marks_within(text, marks, piece.start, piece.start + len(said))
+    label = said if on_header else piece.label
+    return _Entry(idx, piece.section, label, header=True, marks=on_header)
 
 
 def _marks_within(text: str, marks: list[Mark], lo: int, hi: int) -> list[Mark]:
@@ -307,7 +318,12 @@ def _assemble(
         if section == ASSESSMENT_AND_PLAN:
             section = "assessment"
         if e.header:
-            out[section].append(Paragraph(e.label))
+            heading = Paragraph(e.label)
+            for mark in e.marks:  # on the label's words (``_header_entry``): sentence -1
+                n = counters.get(f"{mark.kind[0]}{e.idx}", 0)
+                counters[f"{mark.kind[0]}{e.idx}"] = n + 1
+                heading.marks.append((-1, mark.start, mark.end, mark, f"{mark.kind[0]}-{keys[e.idx]}-{n}"))
+            out[section].append(heading)
             continue
         paragraphs = out[section]
         if not paragraphs:
@@ -350,7 +366,7 @@ def _held_back(paragraph: Paragraph, *, vitals: bool) -> str:
     """The paragraph's text with the held-back words (``audio.marks.holds``) blanked."""
     sentences = list(paragraph.sentences)
     for index, start, end, mark, _ in paragraph.marks:
-        if holds(mark.kind, mark.pass_name, vitals=vitals):
+        if index >= 0 and holds(mark.kind, mark.pass_name, vitals=vitals):  # -1: on the label
             s = sentences[index]
             sentences[index] = s[:start] + " " * (end - start) + s[end:]
     return " ".join(s for s in sentences if s)

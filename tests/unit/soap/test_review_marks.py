@@ -215,6 +215,31 @@ def test_a_doubtful_stretch_over_a_header_still_holds_its_drug_back() -> None:
     tracked.flag(a, b, score=None, pass_name="second_opinion")
     note = structure_note([Utterance(tracked.text, 0.0, 4.0, 0.8, "whisper", tuple(tracked.marks))])
     data = note.to_dict()
-    (doubt,) = data["uncertain"]
-    assert (doubt["section"], doubt["text"]) == ("plan", "Ketorolac")
-    assert data["medications"] == []
+    assert [(d["section"], d["text"]) for d in data["uncertain"]] == [("plan", "Plan"), ("plan", "Ketorolac")]
+    assert data["plan"].startswith("Plan: Ketorolac 15 mg") and data["medications"] == []
+
+
+def test_a_header_the_closed_set_chose_is_shown_with_its_correction() -> None:
+    exam = TrackedText("Physic left hand.")
+    exam.replace_text("Physical exam.", "closed_set", score=4.2, note="a short utterance read as a header")
+    assessment = TrackedText("Assalamu alaikum.")
+    assessment.replace_text("Assessment.", "closed_set", score=3.0)
+    note = structure_note(
+        [
+            Utterance("Cough for two days.", 0.0, 1.0, 0.8, "whisper"),
+            Utterance(exam.text, 1.0, 2.0, 0.8, "whisper", tuple(exam.marks)),
+            Utterance("Lungs clear.", 2.0, 3.0, 0.8, "whisper"),
+            Utterance(assessment.text, 3.0, 4.0, 0.8, "whisper", tuple(assessment.marks)),
+            Utterance("Acute bronchitis.", 4.0, 5.0, 0.8, "whisper"),
+        ]
+    )
+    data = note.to_dict()
+    assert data["objective"] == "Physical exam: Lungs clear."
+    assert data["assessment"] == "Assessment: Acute bronchitis."
+    fixes = {m["original"]: m for m in data["corrections"]}
+    assert set(fixes) == {"Physic left hand", "Assalamu alaikum"}
+    for mark in fixes.values():
+        assert mark["pass"] == "closed_set"
+        assert data[mark["section"]][mark["start"] : mark["end"]] == mark["text"] == mark["new"]
+    # the note's own text, without labels, is what it was
+    assert note.section_text("assessment", labels=False) == "Acute bronchitis."
