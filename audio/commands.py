@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from audio.marks import CORRECTION, KEPT_FROM_SCRATCH, UNCERTAIN, Mark
 from audio.spoken import SECTIONS, find_commands
 from audio.transcriber import Utterance
 
@@ -22,6 +23,9 @@ __all__ = ["SECTIONS", "Command", "CommandState", "Dictated", "apply_commands", 
 class Command:
     name: str  # new_paragraph, new_line, scratch_that, go_to, stop
     argument: str | None = None
+    #: the automatic change that made these words a command ("Scratch relax." read as "Scratch that."),
+    #: if one did
+    read_from: Mark | None = None
 
 
 def split_commands(utterance: Utterance) -> list[Utterance | Command]:
@@ -32,7 +36,10 @@ def split_commands(utterance: Utterance) -> list[Utterance | Command]:
         piece = utterance.sliced(pos, found.start)
         if _has_words(piece.text):
             out.append(piece)
-        out.append(Command(found.name, found.argument))
+        changed = [
+            m for m in utterance.marks if m.kind == CORRECTION and m.start < found.end and found.start < m.end
+        ]
+        out.append(Command(found.name, found.argument, changed[0] if changed else None))
         pos = found.end
     rest = utterance.sliced(pos, len(utterance.text))
     if _has_words(rest.text):
@@ -84,7 +91,9 @@ class CommandState:
 
     def _apply(self, command: Command) -> None:
         done = self.result
-        if command.name == "scratch_that" and done.utterances:
+        if command.name == "scratch_that" and done.utterances and command.read_from is not None:
+            done.utterances[-1] = _kept_from_scratch(done.utterances[-1], command.read_from)
+        elif command.name == "scratch_that" and done.utterances:
             done.utterances.pop()
             done.sections.pop()
         elif command.name in ("new_paragraph", "new_line") and done.utterances:
@@ -95,6 +104,24 @@ class CommandState:
             self.section = command.argument
         elif command.name == "stop":
             done.stopped = True
+
+
+def _kept_from_scratch(last: Utterance, read_from: Mark) -> Utterance:
+    """The words a "scratch that" read from other words would drop, kept and marked instead: a command
+    the doctor may not have said must not delete what they did say. Their drugs, diagnoses and vitals
+    wait for the doctor like any doubtful words."""
+    words = last.text.rstrip()
+    start = len(words) - len(words.lstrip())
+    if not words.strip():
+        return last
+    note = (
+        f'"scratch that" was read from words heard otherwise ("{read_from.original}"): these words '
+        "were kept; delete them if that is what you said"
+    )
+    mark = Mark(
+        UNCERTAIN, start, len(words), words[start:], words[start:], read_from.score, KEPT_FROM_SCRATCH, note
+    )
+    return replace(last, marks=(*last.marks, mark))
 
 
 def apply_commands(utterances: list[Utterance]) -> Dictated:

@@ -34,11 +34,16 @@ PROMPT_COPY = "prompt_copy"
 WHISPER_UNSURE = "whisper"
 #: and a diagnosis the audio fits no better than another alike in sound ("bronchitis", bronchiolitis)
 DIAGNOSIS_ALIKE = "diagnosis_alike"
-HOLDS_NAMES = frozenset({SECOND_OPINION, ONLY_WHISPER, PROMPT_COPY, WHISPER_UNSURE, DIAGNOSIS_ALIKE})
+#: and words a "scratch that" would have dropped, where that command was itself read from other words
+#: (the closed set's choice): they stay, shown, until the doctor deletes or keeps them
+KEPT_FROM_SCRATCH = "kept_from_scratch"
+HOLDS_NAMES = frozenset(
+    {SECOND_OPINION, ONLY_WHISPER, PROMPT_COPY, WHISPER_UNSURE, DIAGNOSIS_ALIKE, KEPT_FROM_SCRATCH}
+)
 #: the passes whose words give no vital either: numbers are written many ways ("142/88", "one forty two
 #: over eighty eight"), so the engines' differing there is mostly form; words only one engine heard are
 #: no reading at all
-HOLDS_VITALS = frozenset({ONLY_WHISPER, PROMPT_COPY})
+HOLDS_VITALS = frozenset({ONLY_WHISPER, PROMPT_COPY, KEPT_FROM_SCRATCH})
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:['.,/-][A-Za-z0-9]+)*|[^\sA-Za-z0-9]")
 

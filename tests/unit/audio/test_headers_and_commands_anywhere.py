@@ -112,3 +112,20 @@ def test_the_assessment_is_followed_through_headers_said_mid_utterance() -> None
     assert text[step.content_start : step.content_end].strip(" .") == "acute gout"
     assert follow_sections("Plan.", True).in_assessment is False
     assert follow_sections("go to assessment", False).in_assessment is True
+
+
+def test_a_scratch_that_read_from_other_words_keeps_what_it_would_drop_marked() -> None:
+    said = _u("Start metformin 500 milligrams twice daily.")
+    command = TrackedText("Scratch relax.")
+    command.replace_text("Scratch that.", "closed_set", score=3.1, note="a short utterance read as a command")
+    heard = Utterance(command.text, 1.0, 2.0, 0.9, "test", tuple(command.marks))
+    out = apply_commands([said, heard, _u("Start metformin 1000 milligrams twice daily.", 3.0)])
+    assert [u.text for u in out.utterances] == [said.text, "Start metformin 1000 milligrams twice daily."]
+    (kept,) = out.utterances[0].marks
+    assert (kept.kind, kept.pass_name) == ("uncertain", "kept_from_scratch") and "relax" in kept.note
+    assert said.text[kept.start : kept.end] == "Start metformin 500 milligrams twice daily."
+
+
+def test_a_scratch_that_as_heard_drops_the_words_before_it() -> None:
+    out = apply_commands([_u("Start metformin 500 milligrams."), _u("Scratch that.", 1.0)])
+    assert out.utterances == []

@@ -243,3 +243,23 @@ def test_a_header_the_closed_set_chose_is_shown_with_its_correction() -> None:
         assert data[mark["section"]][mark["start"] : mark["end"]] == mark["text"] == mark["new"]
     # the note's own text, without labels, is what it was
     assert note.section_text("assessment", labels=False) == "Acute bronchitis."
+
+
+def test_words_kept_from_a_doubtful_scratch_give_the_note_no_drug_until_accepted() -> None:
+    from audio.commands import apply_commands
+
+    command = TrackedText("Scratch relax.")
+    command.replace_text("Scratch that.", "closed_set", score=3.1)
+    dictated = apply_commands(
+        [
+            Utterance("Plan. Start metformin 500 milligrams twice daily.", 0.0, 1.0, 0.9, "whisper"),
+            Utterance(command.text, 1.0, 2.0, 0.9, "whisper", tuple(command.marks)),
+            Utterance("Start lisinopril 10 milligrams daily.", 2.0, 3.0, 0.9, "whisper"),
+        ]
+    )
+    data = structure_note(dictated.utterances, sections=dictated.sections).to_dict()
+    assert "metformin 500 mg" in data["plan"]
+    assert [m["name"] for m in data["medications"]] == ["lisinopril"]
+    kept = [m for m in data["uncertain"] if m["pass"] == "kept_from_scratch"]
+    assert [m["text"] for m in kept] == ["Plan", "Start metformin 500 mg twice daily"]
+    assert all(data["plan"][m["start"] : m["end"]] == m["text"] for m in kept)
