@@ -219,17 +219,20 @@ def test_a_doubtful_stretch_over_a_header_still_holds_its_drug_back() -> None:
     assert data["plan"].startswith("Plan: Ketorolac 15 mg") and data["medications"] == []
 
 
+def _read_as(heard: str, chosen: str, at: float) -> Utterance:
+    """A short utterance the closed set read as a header or command."""
+    tracked = TrackedText(heard)
+    tracked.replace_text(chosen, "closed_set", score=3.0, note="a short utterance read as a header")
+    return Utterance(tracked.text, at, at + 1.0, 0.8, "whisper", tuple(tracked.marks))
+
+
 def test_a_header_the_closed_set_chose_is_shown_with_its_correction() -> None:
-    exam = TrackedText("Physic left hand.")
-    exam.replace_text("Physical exam.", "closed_set", score=4.2, note="a short utterance read as a header")
-    assessment = TrackedText("Assalamu alaikum.")
-    assessment.replace_text("Assessment.", "closed_set", score=3.0)
     note = structure_note(
         [
             Utterance("Cough for two days.", 0.0, 1.0, 0.8, "whisper"),
-            Utterance(exam.text, 1.0, 2.0, 0.8, "whisper", tuple(exam.marks)),
+            _read_as("Physic left hand.", "Physical exam.", 1.0),
             Utterance("Lungs clear.", 2.0, 3.0, 0.8, "whisper"),
-            Utterance(assessment.text, 3.0, 4.0, 0.8, "whisper", tuple(assessment.marks)),
+            _read_as("Assalamu alaikum.", "Assessment.", 3.0),
             Utterance("Acute bronchitis.", 4.0, 5.0, 0.8, "whisper"),
         ]
     )
@@ -248,12 +251,10 @@ def test_a_header_the_closed_set_chose_is_shown_with_its_correction() -> None:
 def test_words_kept_from_a_doubtful_scratch_give_the_note_no_drug_until_accepted() -> None:
     from audio.commands import apply_commands
 
-    command = TrackedText("Scratch relax.")
-    command.replace_text("Scratch that.", "closed_set", score=3.1)
     dictated = apply_commands(
         [
             Utterance("Plan. Start metformin 500 milligrams twice daily.", 0.0, 1.0, 0.9, "whisper"),
-            Utterance(command.text, 1.0, 2.0, 0.9, "whisper", tuple(command.marks)),
+            _read_as("Scratch relax.", "Scratch that.", 1.0),
             Utterance("Start lisinopril 10 milligrams daily.", 2.0, 3.0, 0.9, "whisper"),
         ]
     )
