@@ -1,6 +1,12 @@
 """Utterances in, SOAP note out: spoken headers first (wherever they fall in an utterance), the
 classifier for the rest, and the marks (automatic corrections, uncertain words) carried to where their
-words end up in the note's text."""
+words end up in the note's text.
+
+What no header places is filed sentence by sentence, and a long sentence said without pauses clause by
+clause (before a vital sign's reading, before a listed drug with its dose), never cutting a mark's
+words apart. A first header said again as the next one is doubted (Whisper writes a lone "Subjective"
+as "Objective"): the words between go to the classifier. A header that carries a mark is shown as its
+paragraph's label, so the doctor sees that change too."""
 
 from __future__ import annotations
 
