@@ -234,8 +234,8 @@ def _sentences(body: str, *, keep: list[tuple[int, int]]) -> list[tuple[int, int
     return [clause for a, b in out for clause in _clauses(body, a, b, keep=keep)]
 
 
-#: a sentence of at least this many words, said without marks, is cut before a vital sign's reading and
-#: before a drug given with its dose
+#: a sentence of at least this many words (Whisper wrote no full stops in it) is cut before a vital
+#: sign's reading and before a drug given with its dose
 _CLAUSE_MIN_WORDS = 14
 _VITAL_READING = re.compile(
     r"\b(?:blood pressure|heart rate|pulse|temperature|temp|respiratory rate|respirations|oxygen "
