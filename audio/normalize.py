@@ -363,7 +363,12 @@ def normalize(text: str) -> str:
         out = re.sub(r"(?<=[A-Za-z0-9]) - (?=[A-Za-z0-9])", "-", out)
     out = _replace_phrases(out)
     out = _dates(out)
+    out = _GLUED.sub(lambda m: m.group(0).replace(" ", ""), out)
     return re.sub(r"[ \t]+", " ", out).strip()
+
+
+#: names written with their digits, which the tokens above take apart: SpO2, O2, CO2, B12, (Hb)A1c
+_GLUED = re.compile(r"\b(?:[Ss][Pp][Oo] 2|O 2|CO 2|B 12|(?:Hb)?A 1 ?[cC])\b")
 
 
 def sentence_case(text: str) -> str:

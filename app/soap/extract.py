@@ -40,6 +40,16 @@ def _first(pattern: str, text: str, doubtful: list[tuple[int, int]] | None = Non
     return chosen
 
 
+#: inches said as a word ("5 foot six"), up to eleven
+_INCHES = {
+    w: n
+    for n, w in enumerate(
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven"]
+    )
+}
+_INCH_WORDS = r"\b(?:" + "|".join(_INCHES) + r")\b"
+
+
 def extract_vitals(text: str) -> dict[str, Any]:
     """Only the vitals actually stated; numbers as numbers, units kept where they vary."""
     vitals: dict[str, Any] = {}
@@ -77,9 +87,15 @@ def extract_vitals(text: str) -> dict[str, Any]:
         unit = {"pounds": "lb", "lbs": "lb", "kilograms": "kg", "kilos": "kg"}.get(said, said or None)
         vitals["weight"] = {"value": _number(m.group(1)), "unit": unit}
     if m := _first(
-        rf"\bheight{_GAP}(\d)\s*(?:feet|foot|ft|')\s*(?:(\d{{1,2}})\s*(?:inches|inch|in|\"))?", text, doubtful
+        rf"\bheight{_GAP}(\d)\s*(?:feet|foot|ft|')\s*(?:(\d{{1,2}}(?![\d.])|{_INCH_WORDS})\s*(?:inches|inch|in|\")?)?",
+        text,
+        doubtful,
     ):
-        vitals["height"] = {"value": int(m.group(1)) * 12 + int(m.group(2) or 0), "unit": "in"}
+        # "5 foot 6": the inches are said without their name as often as with it (and a small number
+        # stays a word in the written note: "5 foot six")
+        said = (m.group(2) or "0").lower()
+        inches = int(said) if said.isdigit() else _INCHES[said]
+        vitals["height"] = {"value": int(m.group(1)) * 12 + (inches if inches < 12 else 0), "unit": "in"}
     elif m := _first(rf"\bheight{_GAP}{_NUM}\s*(cm|m|in|inches)?\b", text, doubtful):
         unit = (m.group(2) or "").lower().replace("inches", "in") or None
         vitals["height"] = {"value": _number(m.group(1)), "unit": unit}
@@ -106,7 +122,7 @@ def _plausible(key: str, value: Any) -> bool:
 #: a vital sign's name, and how a reading of it is written after it
 _READINGS: list[tuple[str, str]] = [
     (r"blood pressure|bp", r"\d{2,3}\s*/\s*\d{2,3}\b"),
-    (r"heart rate|pulse(?: rate)?", r"\d{2,3}\b(?![./]\d)"),
+    (r"heart rate|pulse(?! ox)(?: rate)?", r"\d{2,3}\b(?![./]\d)"),  # "pulse ox" is the saturation
     (r"respiratory rate|respirations|respiration|resp rate", r"\d{1,2}\b(?![./]\d)"),
     (r"temperature|temp", r"\d{2,3}(?:\.\d)?\b(?![./]\d)"),
     (r"oxygen saturation|o2 saturation|spo2|saturation|sats|pulse ox(?:imetry)?", r"\d{2,3}\s*%?(?![./]\d)"),

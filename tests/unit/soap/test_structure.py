@@ -276,3 +276,29 @@ def test_a_dose_with_a_decimal_point_is_read_whole() -> None:
     )
     assert (nitro.dose, nitro.unit, nitro.frequency) == ("0.4", "mg", "PRN")
     assert (tamsulosin.dose, tamsulosin.route, tamsulosin.frequency) == ("0.4", "PO", "daily")
+
+
+@pytest.mark.parametrize(
+    ("said", "vitals"),
+    [
+        ("height five foot six", {"height": {"value": 66, "unit": "in"}}),
+        ("height 5 feet 10 inches", {"height": {"value": 70, "unit": "in"}}),
+        (
+            "height 6 feet weight 180 pounds",
+            {"height": {"value": 72, "unit": "in"}, "weight": {"value": 180, "unit": "lb"}},
+        ),
+        ("pulse ox 97 percent", {"spo2": 97}),
+        ("pulse 88 and pulse ox 95 percent", {"heart_rate": 88, "spo2": 95}),
+        ("SpO2 of 97", {"spo2": 97}),
+        ("O2 sat 91 percent", {"spo2": 91}),
+    ],
+)
+def test_vitals_said_the_ways_clinicians_say_them(said: str, vitals: dict[str, object]) -> None:
+    assert extract_vitals(normalize(said)) == vitals
+
+
+def test_names_written_with_digits_stay_whole() -> None:
+    assert normalize("SpO2 97%, O2 sat 95, CO2 28, B12 low, HbA1c 8.1") == (
+        "SpO2 97%, O2 sat 95, CO2 28, B12 low, HbA1c 8.1"
+    )
+    assert normalize("a 1 cm lesion") == "a 1 cm lesion"
