@@ -192,8 +192,16 @@ FREQUENCY_CODES: list[tuple[str, str]] = [
 ]
 _PRN = re.compile(r"\b(?:as needed|p\.?r\.?n\.?)(?![\w])", re.IGNORECASE)
 _DOSE = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(mg/kg|mg|mcg|g|mL|units?|IU|mEq|%|puffs?|tablets?|capsules?|drops?)\b"
+    r"(\d+(?:\.\d+)?)\s*(mg/kg|mg|mcg|g|mL|units?|IU|mEq|%|puffs?|tablets?|capsules?|drops?)(?![A-Za-z])"
 )
+#: a salt or a release form said after the drug ("metoprolol succinate", "diltiazem ER"): part of that
+#: drug's name as said, never a medication of its own (the long list holds "succinate" alone)
+_SALTS = {
+    "succinate", "tartrate", "hydrochloride", "hcl", "maleate", "besylate", "mesylate", "fumarate",
+    "sulfate", "acetate", "citrate", "bromide", "chloride", "phosphate", "hyclate", "monohydrate",
+    "dipropionate", "propionate", "furoate", "valerate", "xinafoate", "sodium", "potassium", "calcium",
+    "er", "xl", "sr", "cr", "xr", "la", "dr",
+}  # fmt: skip
 _DURATION = re.compile(r"\bfor (?:the next |another )?(\d+(?:-\d+)?|a|one) (days?|weeks?|months?)\b")
 _WORDS = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
@@ -235,7 +243,7 @@ def extract_medications(text: str) -> list[Medication]:
     lowered = text.lower()
     spans = [(m.start(), m.end(), m.group(0)) for m in _WORDS.finditer(lowered)]
     words = [w for _, _, w in spans]
-    found = longest_matches(words, drug_names())
+    found = [f for f in longest_matches(words, drug_names()) if f[2] not in _SALTS]
     meds: list[Medication] = []
     seen: set[str] = set()
     for n, (i, j, name) in enumerate(found):

@@ -302,3 +302,16 @@ def test_names_written_with_digits_stay_whole() -> None:
         "SpO2 97%, O2 sat 95, CO2 28, B12 low, HbA1c 8.1"
     )
     assert normalize("a 1 cm lesion") == "a 1 cm lesion"
+
+
+def test_a_salt_said_after_its_drug_is_part_of_it_and_never_a_drug_of_its_own() -> None:
+    (metoprolol,) = extract_medications("metoprolol succinate 25 mg daily")
+    assert (metoprolol.name, metoprolol.dose, metoprolol.frequency) == ("metoprolol", "25", "daily")
+    assert extract_medications("sulfate 3 mg") == []
+    (ferrous,) = extract_medications("ferrous sulfate 325 mg daily")
+    assert ferrous.name == "ferrous sulfate"
+
+
+def test_a_percent_strength_is_the_dose() -> None:
+    (cream,) = extract_medications("hydrocortisone 1% cream twice daily")
+    assert (cream.dose, cream.unit, cream.frequency) == ("1", "%", "BID")
