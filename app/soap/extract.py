@@ -374,6 +374,35 @@ def fragment_of_misheard(words: list[str], start: int, end: int) -> str | None:
     return None
 
 
+#: words before a diagnosis, in its clause, that say it is absent or not yet made ("no evidence of
+#: pneumonia", "denies chest pain", "rule out pulmonary embolism"), and after it ("Lyme disease ruled
+#: out"): such a term is no diagnosis of this visit, and listing it with its code would be a diagnosis
+#: the doctor did not make
+_NEGATION_BEFORE = re.compile(
+    r"\b(?:no|not|denies|denied|deny|without|negative for|free of|rule out|ruled out|rules out|r/o|"
+    r"rather than|instead of|unlikely to be|no sign of|no signs of|no evidence of|resolved)\b"
+)
+_NEGATION_AFTER = re.compile(
+    r"^\W*(?:(?:was|is|has been|have been|has|been)\s+)?(?:ruled out|excluded|unlikely|not likely|"
+    r"negative|resolved)\b"
+)
+_CLAUSE_END = re.compile(r"[.;:!?\n]|\bbut\b|\bhowever\b")
+#: how many words before a diagnosis a negation still reaches
+_NEGATION_REACH = 6
+
+
+def _negated(lowered: str, spans: list[re.Match[str]], i: int, j: int) -> bool:
+    start = spans[max(0, i - _NEGATION_REACH)].start() if i > 0 else spans[i].start()
+    before = lowered[start : spans[i].start()]
+    ends = list(_CLAUSE_END.finditer(before))
+    if ends:
+        before = before[ends[-1].end() :]
+    if _NEGATION_BEFORE.search(before):
+        return True
+    after = lowered[spans[j - 1].end() : spans[j - 1].end() + 40]
+    return bool(_NEGATION_AFTER.match(after))
+
+
 def _diagnosis_words(text: str) -> str:
     return text.lower().replace("type two", "type 2")
 
@@ -403,11 +432,13 @@ def misheard_diagnoses(text: str) -> list[tuple[int, int, str]]:
 
 
 def extract_diagnoses(text: str) -> list[Diagnosis]:
-    words = _WORDS.findall(_diagnosis_words(text))
+    lowered = _diagnosis_words(text)
+    spans = list(_WORDS.finditer(lowered))
+    words = [m.group(0) for m in spans]
     out: list[Diagnosis] = []
     seen: set[str] = set()
     for i, j, term in _found_diagnoses(words):
-        if term in seen:
+        if term in seen or _negated(lowered, spans, i, j):
             continue
         if fragment_of_misheard(words, i, j) is not None:
             continue  # part of a longer diagnosis misheard: the doctor reads it in the text, marked

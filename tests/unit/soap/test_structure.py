@@ -315,3 +315,26 @@ def test_a_salt_said_after_its_drug_is_part_of_it_and_never_a_drug_of_its_own() 
 def test_a_percent_strength_is_the_dose() -> None:
     (cream,) = extract_medications("hydrocortisone 1% cream twice daily")
     assert (cream.dose, cream.unit, cream.frequency) == ("1", "%", "BID")
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "No evidence of pneumonia.",
+        "Denies chest pain.",
+        "Lyme disease ruled out.",
+        "Rule out pulmonary embolism.",
+        "Pneumonia has resolved.",
+    ],
+)
+def test_a_diagnosis_said_as_absent_or_not_yet_made_is_not_listed(said: str) -> None:
+    assert extract_diagnoses(said) == []
+
+
+def test_a_negation_reaches_only_its_own_clause() -> None:
+    found = [d.text for d in extract_diagnoses("Community acquired pneumonia, no evidence of sepsis.")]
+    assert found == ["pneumonia"]
+    found = [
+        d.text for d in extract_diagnoses("No diabetes but hypertension. Acute bronchitis without wheezing.")
+    ]
+    assert found == ["hypertension", "acute bronchitis"]
