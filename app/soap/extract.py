@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
 
-from app.soap.icd10 import COMMON, suggest
+from app.soap.icd10 import ABBREVIATIONS, COMMON, suggest
 from app.soap.vocab import common_drugs, diagnosis_terms, drug_names, longest_matches
 
 _NUM = r"(\d{1,3}(?:\.\d+)?)"
@@ -403,8 +403,11 @@ def _negated(lowered: str, spans: list[re.Match[str]], i: int, j: int) -> bool:
     return bool(_NEGATION_AFTER.match(after))
 
 
+_TYPE_TWO = re.compile(r"type two", re.IGNORECASE)
+
+
 def _diagnosis_words(text: str) -> str:
-    return text.lower().replace("type two", "type 2")
+    return _TYPE_TWO.sub("type 2", text).lower()
 
 
 def _found_diagnoses(words: list[str]) -> list[tuple[int, int, str]]:
@@ -412,7 +415,7 @@ def _found_diagnoses(words: list[str]) -> list[tuple[int, int, str]]:
     return [
         (i, j, term)
         for i, j, term in longest_matches(words, terms, max_words=6)
-        if term not in _VAGUE and len(term) >= 4 and _names_a_disease(term)
+        if term not in _VAGUE and (len(term) >= 4 or term in ABBREVIATIONS) and _names_a_disease(term)
     ]
 
 
@@ -432,6 +435,7 @@ def misheard_diagnoses(text: str) -> list[tuple[int, int, str]]:
 
 
 def extract_diagnoses(text: str) -> list[Diagnosis]:
+    cased = _TYPE_TWO.sub("type 2", text)  # the same length as ``lowered``, for the capitals
     lowered = _diagnosis_words(text)
     spans = list(_WORDS.finditer(lowered))
     words = [m.group(0) for m in spans]
@@ -440,6 +444,8 @@ def extract_diagnoses(text: str) -> list[Diagnosis]:
     for i, j, term in _found_diagnoses(words):
         if term in seen or _negated(lowered, spans, i, j):
             continue
+        if term in ABBREVIATIONS and not cased[spans[i].start() : spans[i].end()].isupper():
+            continue  # "CAD" is the disease, "cad" a word
         if fragment_of_misheard(words, i, j) is not None:
             continue  # part of a longer diagnosis misheard: the doctor reads it in the text, marked
         code = suggest(term)

@@ -42,7 +42,15 @@ COMMON: dict[str, str] = {
     "carpal tunnel syndrome": "G56.00", "plantar fasciitis": "M72.2", "kidney stone": "N20.0",
     "kidney stones": "N20.0", "nephrolithiasis": "N20.0", "stroke": "I63.9", "seizure": "R56.9",
     "epilepsy": "G40.909", "dementia": "F03.90", "bipolar disorder": "F31.9", "adhd": "F90.9",
+    "deep vein thrombosis": "I82.409", "dvt": "I82.409", "acute kidney injury": "N17.9", "aki": "N17.9",
+    "chf": "I50.9", "ckd": "N18.9", "cad": "I25.10", "afib": "I48.91", "a-fib": "I48.91", "a fib": "I48.91",
+    "osa": "G47.33", "bph": "N40.0", "uri": "J06.9", "bell palsy": "G51.0", "bell's palsy": "G51.0",
+    "bells palsy": "G51.0", "graves disease": "E05.00", "graves' disease": "E05.00", "ptsd": "F43.10",
+    "shingles": "B02.9", "herpes zoster": "B02.9",
 }  # fmt: skip
+#: the abbreviations above: short, but a doctor says them as often as the names ("PE" and "MI" are left
+#: out: a physical exam and mitral insufficiency are said the same way)
+ABBREVIATIONS = frozenset({"uti", "dvt", "aki", "chf", "ckd", "cad", "osa", "bph", "uri"})
 _STOP = {
     "of",
     "the",

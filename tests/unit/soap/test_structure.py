@@ -338,3 +338,10 @@ def test_a_negation_reaches_only_its_own_clause() -> None:
         d.text for d in extract_diagnoses("No diabetes but hypertension. Acute bronchitis without wheezing.")
     ]
     assert found == ["hypertension", "acute bronchitis"]
+
+
+def test_diagnoses_said_by_their_abbreviation_are_coded_only_in_capitals() -> None:
+    found = {d.text: d.icd10 for d in extract_diagnoses("Type two diabetes and CKD. Left leg DVT. UTI.")}
+    assert found == {"type 2 diabetes": "E11.9", "ckd": "N18.9", "dvt": "I82.409", "uti": "N39.0"}
+    assert extract_diagnoses("the cad was rude") == []
+    assert [d.icd10 for d in extract_diagnoses("Bell's palsy of the left face")] == ["G51.0"]
