@@ -47,7 +47,13 @@ _COMMANDS = (
     "go to subjective", "go to objective", "go to assessment", "go to plan",
 )  # fmt: skip
 #: header spellings that are not said as such (abbreviations are spelled out by Whisper anyway)
-_NOT_SAID = {"cc", "pc", "hpi", "hpc", "ros", "pmh"}
+#: headers the closed set does not score: abbreviations, Whisper's writings of a header ("assessment and
+#: planned", "assessment plan" for "Assessment/plan") and the rare ones; every phrase added there is one
+#: more a short utterance may be read as
+_NOT_SAID = {
+    "cc", "pc", "hpi", "hpc", "ros", "pmh", "assessment and planned", "assessment plan", "impression plan",
+    "assessment slash plan", "impression slash plan", "a and p", "recommendations", "disposition",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,13 @@ HEADERS: dict[str, tuple[str, str | None]] = {
     "assessment and plan": (_AP, None),
     "impression and plan": (_AP, None),
     "assessment and planned": (_AP, None),  # Whisper's writing of the header run into its content
+    "assessment slash plan": (_AP, None),
+    "assessment plan": (_AP, None),  # "Assessment/plan", its slash not a word
+    "impression slash plan": (_AP, None),
+    "impression plan": (_AP, None),
+    "a and p": (_AP, None),
+    "recommendations": (_P, "Recommendations"),
+    "disposition": (_P, "Disposition"),
 }
 #: headers that may start an utterance followed by its content ("plan metformin 500 mg ...");
 #: the rest only count when said alone, because they also start ordinary sentences ("history of ...").
@@ -95,13 +102,15 @@ LEADING_OK = {
     "history of present illness", "review of systems", "physical exam", "physical examination", "vitals",
     "vital signs", "impression", "results", "exam", "hpi", "ros", "social history", "family history",
     "past medical history", "allergies", "current medications", "instructions", "medications",
-    "impression and plan", "assessment and planned",
+    "impression and plan", "assessment and planned", "assessment slash plan", "assessment plan",
+    "impression slash plan", "impression plan", "a and p", "diagnosis",
+    "diagnoses", "recommendations", "disposition",
 }  # fmt: skip
 #: headers no ordinary sentence says in passing: counted inside unpunctuated text too
 DISTINCT = {
     "subjective", "objective", "chief complaint", "history of present illness", "review of systems",
     "physical exam", "physical examination", "assessment and plan", "impression and plan", "vital signs",
-    "past medical history", "assessment and planned",
+    "past medical history", "assessment and planned", "assessment slash plan", "impression slash plan",
 }  # fmt: skip
 #: the four sections' own names: at the start of an utterance they lead their content even without a mark
 SECTION_NAMES = {"subjective", "objective", "assessment", "plan", "assessment and plan"}

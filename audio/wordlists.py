@@ -97,7 +97,8 @@ def header_word(word: str) -> bool:
 @lru_cache(maxsize=1)
 def _header_words() -> frozenset[str]:
     """The words that make a header ("assessment", "plan", "exam"), not the ones that join them."""
-    return frozenset(w for h in HEADERS for w in h.split() if w not in ("and", "of", "on", "the", "to"))
+    joins = ("and", "of", "on", "the", "to", "slash")
+    return frozenset(w for h in HEADERS for w in h.split() if w not in joins and len(w) > 1)  # not "a and p"
 
 
 def medical_word(word: str) -> bool:

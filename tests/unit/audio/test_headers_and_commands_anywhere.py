@@ -129,3 +129,11 @@ def test_a_scratch_that_read_from_other_words_keeps_what_it_would_drop_marked() 
 def test_a_scratch_that_as_heard_drops_the_words_before_it() -> None:
     out = apply_commands([_u("Start metformin 500 milligrams."), _u("Scratch that.", 1.0)])
     assert out.utterances == []
+
+
+def test_the_combined_header_said_or_written_other_ways_is_assessment_and_plan() -> None:
+    for said in ("A and P. Pneumonia.", "Assessment slash plan. Pneumonia.", "Assessment/plan: pneumonia"):
+        assert _headers(said) == ["assessment_and_plan"], said
+    assert _headers("Diagnosis: pneumonia. Recommendations: rest and fluids.") == ["assessment", "plan"]
+    for prose in ("A and P are normal.", "The diagnosis is pneumonia.", "Her recommendations were followed."):
+        assert _headers(prose) == [], prose
