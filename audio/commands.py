@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from audio.marks import CORRECTION, KEPT_FROM_SCRATCH, UNCERTAIN, Mark
+from audio.marks import CORRECTION, KEPT_FROM_SCRATCH, PLACED_BY_COMMAND, UNCERTAIN, Mark
 from audio.spoken import SECTIONS, find_commands
 from audio.transcriber import Utterance
 
@@ -74,6 +74,8 @@ class CommandState:
     def __init__(self) -> None:
         self.result = Dictated([], [])
         self.section: str | None = None
+        #: a "go to" the closed set read from other words: the next words it places carry a mark
+        self._moved_by: Command | None = None
 
     def add(self, utterance: Utterance) -> list[Command]:
         """Takes one recognised utterance; returns the commands it said, in order."""
@@ -82,6 +84,8 @@ class CommandState:
             if self.result.stopped:
                 break
             if isinstance(piece, Utterance):
+                if self._moved_by is not None:
+                    piece, self._moved_by = _placed_by(piece, self._moved_by), None
                 self.result.utterances.append(piece)
                 self.result.sections.append(self.section)
                 continue
@@ -102,6 +106,7 @@ class CommandState:
             done.utterances[-1] = replace(last, text=last.text + mark)
         elif command.name == "go_to":
             self.section = command.argument
+            self._moved_by = command if command.read_from is not None else None
         elif command.name == "stop":
             done.stopped = True
 
@@ -110,18 +115,33 @@ def _kept_from_scratch(last: Utterance, read_from: Mark) -> Utterance:
     """The words a "scratch that" read from other words would drop, kept and marked instead: a command
     the doctor may not have said must not delete what they did say. Their drugs, diagnoses and vitals
     wait for the doctor like any doubtful words."""
-    words = last.text.rstrip()
-    start = len(words) - len(words.lstrip())
-    if not words.strip():
-        return last
     note = (
         f'"scratch that" was read from words heard otherwise ("{read_from.original}"): these words '
         "were kept; delete them if that is what you said"
     )
-    mark = Mark(
-        UNCERTAIN, start, len(words), words[start:], words[start:], read_from.score, KEPT_FROM_SCRATCH, note
+    return _marked_whole(last, read_from, KEPT_FROM_SCRATCH, note)
+
+
+def _placed_by(piece: Utterance, command: Command) -> Utterance:
+    """The first words a "go to" read from other words placed, marked so the doctor sees why they are in
+    that section. The words themselves are as heard, so the mark holds nothing back."""
+    assert command.read_from is not None
+    note = (
+        f'placed in the {command.argument} by "go to {command.argument}", read from words heard otherwise '
+        f'("{command.read_from.original}"); move them if that is not what you said'
     )
-    return replace(last, marks=(*last.marks, mark))
+    return _marked_whole(piece, command.read_from, PLACED_BY_COMMAND, note)
+
+
+def _marked_whole(piece: Utterance, read_from: Mark, pass_name: str, note: str) -> Utterance:
+    """``piece`` with all its words marked uncertain by ``pass_name``, scored as the command's reading."""
+    words = piece.text.rstrip()
+    start = len(words) - len(words.lstrip())
+    if not words.strip():
+        return piece
+    said = words[start:]
+    mark = Mark(UNCERTAIN, start, len(words), said, said, read_from.score, pass_name, note)
+    return replace(piece, marks=(*piece.marks, mark))
 
 
 def apply_commands(utterances: list[Utterance]) -> Dictated:

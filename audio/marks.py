@@ -37,6 +37,9 @@ DIAGNOSIS_ALIKE = "diagnosis_alike"
 #: and words a "scratch that" would have dropped, where that command was itself read from other words
 #: (the closed set's choice): they stay, shown, until the doctor deletes or keeps them
 KEPT_FROM_SCRATCH = "kept_from_scratch"
+#: and words a "go to" read from other words placed in its section: shown, but nothing held back (the
+#: words are as heard; only their section is in doubt)
+PLACED_BY_COMMAND = "placed_by_command"
 HOLDS_NAMES = frozenset(
     {SECOND_OPINION, ONLY_WHISPER, PROMPT_COPY, WHISPER_UNSURE, DIAGNOSIS_ALIKE, KEPT_FROM_SCRATCH}
 )

@@ -137,3 +137,23 @@ def test_the_combined_header_said_or_written_other_ways_is_assessment_and_plan()
     assert _headers("Diagnosis: pneumonia. Recommendations: rest and fluids.") == ["assessment", "plan"]
     for prose in ("A and P are normal.", "The diagnosis is pneumonia.", "Her recommendations were followed."):
         assert _headers(prose) == [], prose
+
+
+def test_words_a_go_to_read_from_other_words_placed_carry_a_mark_that_holds_nothing() -> None:
+    from app.soap import structure_note
+
+    command = TrackedText("Go to objections.")
+    command.replace_text(
+        "Go to objective.", "closed_set", score=2.4, note="a short utterance read as a command"
+    )
+    heard = Utterance(command.text, 1.0, 2.0, 0.9, "test", tuple(command.marks))
+    out = apply_commands([_u("Cough for two days."), heard, _u("Pulse 88 on metoprolol 25 milligrams.", 3.0)])
+    assert out.sections == [None, "objective"]
+    (placed,) = out.utterances[1].marks
+    assert placed.pass_name == "placed_by_command" and "objections" in placed.note
+    data = structure_note(out.utterances, sections=out.sections).to_dict()
+    assert data["vitals"] == {"heart_rate": 88} and [m["name"] for m in data["medications"]] == ["metoprolol"]
+    (shown,) = [m for m in data["uncertain"] if m["pass"] == "placed_by_command"]
+    assert (
+        shown["section"] == "objective" and data["objective"][shown["start"] : shown["end"]] == shown["text"]
+    )
