@@ -30,6 +30,7 @@ from app.soap.note import NoteMark, NoteUtterance, Paragraph, SoapNote
 from app.soap.vocab import drug_names
 from audio.marks import UNCERTAIN, Mark, holds, shift, span_mapper
 from audio.normalize import normalize, sentence_case
+from audio.spoken import VITAL_STARTS
 
 
 class UtteranceLike(Protocol):
@@ -238,8 +239,8 @@ def _sentences(body: str, *, keep: list[tuple[int, int]]) -> list[tuple[int, int
 #: sign's reading and before a drug given with its dose
 _CLAUSE_MIN_WORDS = 14
 _VITAL_READING = re.compile(
-    r"\b(?:blood pressure|heart rate|pulse|temperature|temp|respiratory rate|respirations|oxygen "
-    r"saturation|saturation|weight|height|bmi|body mass index)\b(?=(?:\W+\w+){0,2}?\W+\d)",
+    r"\b(?:" + "|".join(sorted({*VITAL_STARTS, "body mass index"}, key=len, reverse=True)) + r")\b"
+    r"(?=(?:\W+\w+){0,2}?\W+\d)",
     re.IGNORECASE,
 )
 _DOSED = re.compile(
